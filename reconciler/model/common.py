@@ -1,0 +1,100 @@
+"""Building blocks shared by every dialect: frozen models, secret references and secret values."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, PrivateAttr, field_validator
+
+
+class Frozen(BaseModel):
+    """Immutable, closed model: `==` between two instances is semantic equality."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def sorted_unique(values: Any) -> Any:
+    """Normalise a set-like field: a lone string becomes a one-item set; sorted, de-duplicated."""
+    if values is None:
+        return ()
+    if isinstance(values, str):
+        return (values,)
+    if isinstance(values, Iterable) and not isinstance(values, (bytes, dict)):
+        items = list(values)
+        if all(isinstance(v, str) for v in items):
+            return tuple(sorted(set(items)))
+        return tuple(items)
+    return values
+
+
+# --- secret references (what configuration files hold) ---------------------------------------
+
+
+class EnvRef(Frozen):
+    """`{env: NAME}`: the value of an environment variable."""
+
+    env: str
+
+
+class FileRef(Frozen):
+    """`{file: PATH}`: the content of a file, trailing newline stripped."""
+
+    file: str
+
+
+SecretRef = EnvRef | FileRef
+
+
+def digest_of(clear: str) -> str:
+    return "sha256:" + hashlib.sha256(clear.encode("utf-8")).hexdigest()
+
+
+class SecretValue(Frozen):
+    """A resolved secret, known everywhere by its digest.
+
+    The clear value is a private attribute: it is never dumped, printed or compared; it exists
+    only so a provider codec can put it on the wire (`reveal()`). `ref` remembers where the value
+    came from so a saved plan can resolve it again at apply time without storing it.
+    """
+
+    digest: str
+    ref: EnvRef | FileRef | None = None
+    _clear: str | None = PrivateAttr(default=None)
+
+    @field_validator("digest")
+    @classmethod
+    def _is_digest(cls, value: str) -> str:
+        if not value.startswith("sha256:") or len(value) != 71:
+            raise ValueError("a secret digest is 'sha256:' followed by 64 hex digits")
+        return value
+
+    @classmethod
+    def of(cls, clear: str, ref: EnvRef | FileRef | None = None) -> SecretValue:
+        secret = cls(digest=digest_of(clear), ref=ref)
+        secret._clear = clear
+        return secret
+
+    @property
+    def known(self) -> bool:
+        return self._clear is not None
+
+    def reveal(self) -> str:
+        if self._clear is None:
+            raise ValueError("the clear value of this secret is not known")
+        return self._clear
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SecretValue) and other.digest == self.digest
+
+    def __hash__(self) -> int:
+        return hash(self.digest)
+
+    def __repr__(self) -> str:
+        return f"SecretValue({self.digest[:15]}…)"
+
+    __str__ = __repr__
+
+
+REDACTED = "(sensitive value)"

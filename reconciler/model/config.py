@@ -1,0 +1,88 @@
+"""The validated configuration: providers and the buckets whose notification rules we manage.
+
+Built by `reconciler.config` from one or more files after schema and provider-rule checks, so
+code downstream may rely on every invariant documented here.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from reconciler.model.bos import BosRule
+from reconciler.model.common import EnvRef, FileRef, Frozen
+from reconciler.model.qingstor import QingStorRule
+from reconciler.model.s3 import S3Rule
+
+Ownership = Literal["shared", "exclusive", "observe"]
+Addressing = Literal["path", "virtual"]
+
+
+class Credentials(Frozen):
+    """References only; literal secrets are rejected by validation before this model is built."""
+
+    access_key_id: EnvRef | FileRef | None = None
+    secret_access_key: EnvRef | FileRef | None = None
+    session_token: EnvRef | FileRef | None = None  # s3 only
+
+
+class _Provider(Frozen):
+    name: str  # the key under `providers:`
+    endpoint: str | None = None  # overrides the default endpoint derived from zone/region
+    addressing: Addressing | None = None  # None: the provider's usual style
+    tls_verify: bool = True
+    credentials: Credentials | None = None  # None: the ecosystem's usual environment variables
+
+
+class QingStorProvider(_Provider):
+    type: Literal["qingstor"] = "qingstor"
+    zone: str
+
+
+class BosProvider(_Provider):
+    type: Literal["bos"] = "bos"
+    region: str
+
+
+class S3Provider(_Provider):
+    type: Literal["s3"] = "s3"
+    flavor: Literal["aws", "jdcloud", "minio", "ceph"] = "aws"
+    region: str = "us-east-1"
+    skip_destination_validation: bool = False  # aws: send x-amz-skip-destination-validation
+
+
+ProviderConfig = Annotated[QingStorProvider | BosProvider | S3Provider, Field(discriminator="type")]
+
+
+class SourceLocation(Frozen):
+    """Where something was declared: for messages that name file and line."""
+
+    file: str
+    line: int  # 1-based
+    column: int  # 1-based
+
+
+class BucketConfig(Frozen):
+    provider: str
+    bucket: str
+    ownership: Ownership = "shared"
+    # rules of the provider's dialect, in file order (order matters on jdcloud)
+    notifications: tuple[QingStorRule, ...] | tuple[BosRule, ...] | tuple[S3Rule, ...] = ()
+    source: SourceLocation | None = None
+
+    @property
+    def address(self) -> str:
+        return f"{self.provider}/{self.bucket}"
+
+
+class Configuration(Frozen):
+    version: Literal[1] = 1
+    providers: dict[str, ProviderConfig]
+    buckets: tuple[BucketConfig, ...] = ()
+
+    def bucket(self, address: str) -> BucketConfig | None:
+        for entry in self.buckets:
+            if entry.address == address:
+                return entry
+        return None

@@ -1,0 +1,1 @@
+"""Provider clients: one package per API dialect (auth.py, codec.py, client.py)."""
