@@ -1,0 +1,209 @@
+"""Command line: argument parsing, dispatch, and the one mapping from errors to exit codes.
+
+Each command lives in `reconciler.commands.<verb>` as `run(args) -> int`. Nothing here knows
+what a command does; nothing there prints an uncaught error.
+
+Exit codes: 0 success; 1 error (any ReconcilerError, bad usage); 2 changes or drift (plan with
+--detailed-exitcode, drift); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+
+from reconciler import __version__
+from reconciler.errors import ConfigError, ReconcilerError
+
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_INTERRUPTED = 0, 1, 2, 130
+DEFAULT_STATE = os.path.join("state", "reconciler.state.json")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits 2 on bad usage; 2 means "changes" here, so usage errors exit 1."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(EXIT_ERROR)
+
+
+def _common(p: argparse.ArgumentParser, *, config: bool = True, state: bool = True, fmt: tuple[str, ...] = ()) -> None:
+    if config:
+        p.add_argument(
+            "-c",
+            "--config",
+            action="append",
+            metavar="PATH",
+            help="configuration file or directory (repeatable; default ./notifications)",
+        )
+    if state:
+        p.add_argument("--state", default=DEFAULT_STATE, metavar="PATH", help=f"state file (default {DEFAULT_STATE})")
+    if fmt:
+        p.add_argument("--format", choices=fmt, default="text", help="output format (default text)")
+    p.add_argument("--no-color", action="store_true", help="never colour output (NO_COLOR is honoured too)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log HTTP requests (redacted) and show tracebacks")
+
+
+def _targets(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--target",
+        action="append",
+        metavar="ADDR",
+        help="limit to <provider>/<bucket> or <provider>/<bucket>/<rule-id> (repeatable)",
+    )
+    p.add_argument(
+        "--parallelism", type=_positive_int, default=10, metavar="N", help="concurrent requests (default 10)"
+    )
+
+
+def _lock_timeout(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--lock-timeout",
+        type=_duration,
+        default=0.0,
+        metavar="DURATION",
+        help="wait this long for the state lock (e.g. 30s, 2m; default: fail at once)",
+    )
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _duration(text: str) -> float:
+    units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+    for suffix in ("ms", "s", "m", "h"):
+        if text.endswith(suffix):
+            number, factor = text[: -len(suffix)], units[suffix]
+            break
+    else:
+        number, factor = text, 1.0
+    try:
+        value = float(number) * factor
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration such as 30s or 2m") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="reconciler",
+        description="Declarative, ownership-aware management of bucket event-notification rules.",
+    )
+    parser.add_argument("--version", action="version", version=f"reconciler {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    p = sub.add_parser("validate", help="check the configuration offline (schema and provider rules)")
+    _common(p, state=False, fmt=("text", "json"))
+
+    p = sub.add_parser("plan", help="read the live buckets and show what apply would change")
+    _common(p, fmt=("text", "json", "markdown"))
+    _targets(p)
+    p.add_argument("--out", metavar="FILE", help="save the plan to FILE for a later `apply FILE`")
+    p.add_argument(
+        "--detailed-exitcode", action="store_true", help="exit 0 when there are no changes, 2 when there are"
+    )
+
+    p = sub.add_parser("apply", help="apply a saved plan, or plan and apply after confirmation")
+    _common(p, fmt=("text", "json"))
+    _targets(p)
+    _lock_timeout(p)
+    p.add_argument("planfile", nargs="?", metavar="PLANFILE", help="a plan saved with `plan --out`")
+    p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
+
+    p = sub.add_parser("drift", help="compare live buckets, state and configuration (read-only)")
+    _common(p, fmt=("text", "json", "markdown", "prometheus"))
+    _targets(p)
+    p.add_argument(
+        "--ignore-file",
+        metavar="FILE",
+        help="known, accepted differences with expiry dates (default .driftignore.yaml when present)",
+    )
+
+    p = sub.add_parser("show", help="render a saved plan, or the state")
+    _common(p, config=False, fmt=("text", "json", "markdown"))
+    p.add_argument("planfile", nargs="?", metavar="PLANFILE")
+
+    p = sub.add_parser("import", help="adopt live rules into state and print them as configuration")
+    _common(p)
+    _lock_timeout(p)
+    p.add_argument("address", metavar="ADDR", help="<provider>/<bucket> or <provider>/<bucket>/<rule-id>")
+
+    p = sub.add_parser("state", help="inspect or forget state entries")
+    state_sub = p.add_subparsers(dest="state_command", metavar="SUBCOMMAND", parser_class=_Parser)
+    state_sub.required = True
+    q = state_sub.add_parser("list", help="list managed buckets and rules")
+    _common(q, config=False, fmt=("text", "json"))
+    q.add_argument("addresses", nargs="*", metavar="ADDR", help="only these addresses")
+    q = state_sub.add_parser("rm", help="forget addresses (nothing live changes)")
+    _common(q, config=False)
+    _lock_timeout(q)
+    q.add_argument("addresses", nargs="+", metavar="ADDR")
+
+    p = sub.add_parser("force-unlock", help="remove a stale state lock")
+    _common(p, config=False)
+    p.add_argument("lock_id", metavar="LOCK_ID")
+
+    p = sub.add_parser("emulator", help="run the local emulator of the QingStor, BOS and S3 notification APIs")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=9000, help="port (default 9000; 0 picks a free one)")
+    p.add_argument("--data", metavar="FILE", help="persist buckets and documents in FILE (default: in memory)")
+    p.add_argument("--access-key", metavar="AK", help="accept this access key (with --secret-key)")
+    p.add_argument("--secret-key", metavar="SK", help="secret of --access-key")
+    p.add_argument("--keys-file", metavar="FILE", help="JSON or YAML mapping of access keys to secrets")
+    p.add_argument("--region", default=None, help="server region for the s3 dialect (default us-east-1)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log every request")
+    return parser
+
+
+_MODULES = {"import": "import_", "force-unlock": "force_unlock"}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    verbose = getattr(args, "verbose", False)
+    module_name = _MODULES.get(args.command, args.command)
+    try:
+        module = importlib.import_module(f"reconciler.commands.{module_name}")
+        return int(module.run(args))
+    except KeyboardInterrupt:
+        sys.stderr.write("Interrupted.\n")
+        return EXIT_INTERRUPTED
+    except ConfigError as exc:
+        for diagnostic in exc.diagnostics:
+            sys.stderr.write(f"{diagnostic}\n")
+        sys.stderr.write(f"Error: {exc}\n")
+        return EXIT_ERROR
+    except ReconcilerError as exc:
+        if verbose:
+            traceback.print_exc()
+        sys.stderr.write(f"Error: {exc}\n")
+        return exc.exit_code
+    except BrokenPipeError:
+        return EXIT_ERROR
+    except Exception as exc:  # a bug: say so plainly, traceback only when asked
+        if verbose:
+            traceback.print_exc()
+        sys.stderr.write(
+            f"Error: internal error ({type(exc).__name__}: {exc}); run again with --verbose for details\n"
+        )
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

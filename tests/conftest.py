@@ -1,0 +1,61 @@
+"""Suite-wide guards. Servers (moto, the emulator, Ceph RGW) are started by fixtures in
+tests/support; every test may talk only to loopback."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+
+import pytest
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _is_loopback(address: object) -> bool:
+    if not isinstance(address, tuple):  # AF_UNIX paths and the like
+        return True
+    host = address[0]
+    if host in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _guarded(real):
+    def connect(self, address):  # type: ignore[no-untyped-def]
+        if not _is_loopback(address):
+            raise AssertionError(f"test tried to reach {address!r}: tests may only talk to loopback")
+        return real(self, address)
+
+    return connect
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _only_loopback():
+    socket.socket.connect = _guarded(_real_connect)  # type: ignore[method-assign]
+    socket.socket.connect_ex = _guarded(_real_connect_ex)  # type: ignore[method-assign]
+    yield
+    socket.socket.connect = _real_connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory, monkeypatch):
+    """No test reads the developer's real credentials or writes into their home."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "QY_ACCESS_KEY_ID",
+        "QY_SECRET_ACCESS_KEY",
+        "BCE_ACCESS_KEY_ID",
+        "BCE_SECRET_ACCESS_KEY",
+        "NO_COLOR",
+    ):
+        monkeypatch.delenv(name, raising=False)
