@@ -1,0 +1,255 @@
+"""The plan document: what apply will do, as pure data (DESIGN §5).
+
+A `Plan` holds one `BucketChange` per bucket; each lists its managed `RuleChange`s, the foreign
+rules it keeps or removes, and the `layout` of the document apply will write. Field names are
+Terraform's where a counterpart exists, so reviewers and tooling recognise them.
+
+What `before` / `after` mean per action (the model asserts it, so planner bugs fail fast):
+
+    create   before None            after the rule to write
+    update   before the live rule   after the rule to write   (content or position differs)
+    delete   before the live rule   after None
+    no-op    before == after        (the live rule already matches)
+    forget   before the state's record, after None (owned, already gone live: state only)
+
+Rules appear normalised (`rule_document`); a secret appears as `{"digest", "ref"}` and is flagged
+in `before_sensitive` / `after_sensitive` (true-leaf maps). No foreign rule content and no clear
+secret is ever part of a plan: apply re-reads live and takes foreign rules from that fresh read.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, Field, ValidationError, field_serializer, model_validator
+
+from reconciler.errors import PlanFileError
+from reconciler.model.common import Frozen
+
+FORMAT_VERSION = "1.0"
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    NO_OP = "no-op"
+    FORGET = "forget"  # drop from state only: nothing live changes
+    READ = "read"  # bucket level, observe ownership: never written
+
+
+class Reason(StrEnum):
+    """Why a change is planned; for people only, apply never looks at it."""
+
+    NOT_IN_CONFIGURATION = "not_in_configuration"  # owned rule removed from its bucket entry
+    BUCKET_NOT_IN_CONFIGURATION = "bucket_not_in_configuration"  # the whole bucket entry removed
+    ALREADY_GONE = "already_gone"  # owned, undeclared, and deleted outside the tool
+    DELETED_OUTSIDE = "deleted_outside"  # owned and declared, but missing live: recreated
+    MOVED = "moved"  # ordered dialect: the rule changes position
+    UNPARSEABLE = "unparseable"  # the live entry does not fit the dialect's model
+    DUPLICATE_ID = "duplicate_id"  # the live document holds this id more than once
+    OBSERVE = "observe"  # observe ownership: reported, never applied
+
+
+# Bucket-level actions: update (PUT the layout), delete (clear the document), no-op, read (observe).
+BUCKET_ACTIONS = (Action.UPDATE, Action.DELETE, Action.NO_OP, Action.READ)
+
+
+class FieldChange(Frozen):
+    """One changed field of an update, for renderers: `path` like `filter.prefix`, `apps[0].id`."""
+
+    path: str
+    before: Any = None  # None: the field is absent before
+    after: Any = None  # None: the field is absent after
+    sensitive: bool = False
+
+
+class RuleChange(Frozen):
+    address: str  # <provider>/<bucket>/<rule-id>
+    rule_id: str
+    actions: tuple[Action, ...]
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    before_sensitive: dict[str, Any] = Field(default_factory=dict)
+    after_sensitive: dict[str, Any] = Field(default_factory=dict)
+    reason: str | None = None
+    # 0-based positions in the live document and in the written layout (ordered dialects only)
+    before_position: int | None = None
+    after_position: int | None = None
+    fields: tuple[FieldChange, ...] = ()  # field-level explanation of an update
+
+    @model_validator(mode="after")
+    def _contract(self) -> RuleChange:
+        if len(self.actions) != 1:
+            raise ValueError(f"{self.address}: a rule change has exactly one action, not {list(self.actions)}")
+        action = self.actions[0]
+        if action not in (Action.CREATE, Action.UPDATE, Action.DELETE, Action.NO_OP, Action.FORGET):
+            raise ValueError(f"{self.address}: {action.value!r} is not a rule action")
+        if action is Action.CREATE and (self.before is not None or self.after is None):
+            raise ValueError(f"{self.address}: create needs after and no before")
+        if action in (Action.DELETE, Action.FORGET) and (self.after is not None or self.before is None):
+            raise ValueError(f"{self.address}: {action.value} needs before and no after")
+        if action in (Action.UPDATE, Action.NO_OP) and (self.before is None or self.after is None):
+            raise ValueError(f"{self.address}: {action.value} needs both before and after")
+        if action is Action.NO_OP and (self.before != self.after or self.before_position != self.after_position):
+            raise ValueError(f"{self.address}: no-op with differing before and after")
+        if action is Action.UPDATE and self.before == self.after and self.before_position == self.after_position:
+            raise ValueError(f"{self.address}: update without any difference")
+        if not self.address.endswith("/" + self.rule_id):
+            raise ValueError(f"{self.address}: address does not end with the rule id {self.rule_id!r}")
+        return self
+
+    @property
+    def action(self) -> Action:
+        return self.actions[0]
+
+
+class ForeignRule(Frozen):
+    """A live rule this tool does not manage, identified by its slot in the live document."""
+
+    id: str | None  # None: the server holds it without an id
+    live_index: int
+    disposition: Literal["keep", "remove"]
+    summary: str = ""  # one line for people (destination and events), never a secret
+
+
+class ManagedSlot(Frozen):
+    managed: str  # rule id: the content is that RuleChange's `after`
+
+
+class LiveSlot(Frozen):
+    live_index: int  # an entry taken verbatim from the live document re-read at apply time
+
+
+LayoutSlot = ManagedSlot | LiveSlot
+
+
+class BucketChange(Frozen):
+    address: str  # <provider>/<bucket>
+    provider: str
+    type: Literal["qingstor", "bos", "s3"]
+    flavor: str | None = None
+    bucket: str
+    ownership: Literal["shared", "exclusive", "observe"] = "shared"
+    live_fingerprint: str | None  # of the live document this plan was computed from
+    action: Action
+    changes: tuple[RuleChange, ...] = ()
+    foreign: tuple[ForeignRule, ...] = ()
+    rule_count_before: int = 0
+    rule_count_after: int = 0
+    layout: tuple[LayoutSlot, ...] = ()
+    partial: bool = False  # rule targets: managed rules outside them stay as they are live
+    error: str | None = None  # why this bucket could not be planned (then it has no changes)
+
+    @model_validator(mode="after")
+    def _contract(self) -> BucketChange:
+        if self.action not in BUCKET_ACTIONS:
+            raise ValueError(f"{self.address}: {self.action.value!r} is not a bucket action")
+        if self.address != f"{self.provider}/{self.bucket}":
+            raise ValueError(f"{self.address}: address is not <provider>/<bucket>")
+        if self.error is not None:
+            if self.changes or self.layout or self.action is not Action.NO_OP:
+                raise ValueError(f"{self.address}: an errored bucket plans nothing")
+            return self
+        if self.live_fingerprint is None:
+            raise ValueError(f"{self.address}: live_fingerprint is required")
+        if (self.ownership == "observe") != (self.action is Action.READ):
+            raise ValueError(f"{self.address}: observe buckets, and only they, are read-only")
+        writes = {c.rule_id: c for c in self.changes if c.after is not None}
+        for slot in self.layout:
+            if isinstance(slot, ManagedSlot) and slot.managed not in writes:
+                raise ValueError(f"{self.address}: layout slot {slot.managed!r} has no change with an after")
+            if isinstance(slot, LiveSlot) and not 0 <= slot.live_index < self.rule_count_before:
+                raise ValueError(f"{self.address}: layout slot live_index {slot.live_index} is out of range")
+        if self.rule_count_after != len(self.layout):
+            raise ValueError(f"{self.address}: rule_count_after does not match the layout")
+        if self.action is Action.DELETE and self.layout:
+            raise ValueError(f"{self.address}: delete clears the document; the layout must be empty")
+        return self
+
+    @property
+    def writes_document(self) -> bool:
+        return self.action in (Action.UPDATE, Action.DELETE)
+
+    @property
+    def changes_state(self) -> bool:
+        """Does applying this bucket change the state file (a write, or a forget only)?"""
+        return self.writes_document or (
+            self.action is not Action.READ and any(c.action is Action.FORGET for c in self.changes)
+        )
+
+    def change(self, rule_id: str) -> RuleChange | None:
+        return next((c for c in self.changes if c.rule_id == rule_id), None)
+
+
+class PriorState(Frozen):
+    lineage: str
+    serial: int
+
+
+class Summary(Frozen):
+    add: int = 0
+    change: int = 0
+    delete: int = 0
+    forget: int = 0
+    foreign_kept: int = 0
+    foreign_removed: int = 0
+
+
+class Plan(Frozen):
+    format_version: str = FORMAT_VERSION
+    tool_version: str
+    timestamp: AwareDatetime
+    prior_state: PriorState
+    errored: bool = False
+    summary: Summary = Summary()
+    targets: tuple[str, ...] = ()
+    config_digest: str | None = None  # sha256 of the configuration the plan was computed from
+    buckets: tuple[BucketChange, ...] = ()
+
+    @model_validator(mode="after")
+    def _contract(self) -> Plan:
+        if self.errored != any(b.error is not None for b in self.buckets):
+            raise ValueError("errored must be true exactly when a bucket has an error")
+        return self
+
+    @field_serializer("timestamp")
+    def _rfc3339(self, value: datetime) -> str:
+        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+    @property
+    def has_changes(self) -> bool:
+        """Would apply change anything (a live document or the state)?"""
+        return any(b.changes_state for b in self.buckets)
+
+    @property
+    def errors(self) -> list[str]:
+        return [f"{b.address}: {b.error}" for b in self.buckets if b.error is not None]
+
+    def bucket(self, address: str) -> BucketChange | None:
+        return next((b for b in self.buckets if b.address == address), None)
+
+    def to_document(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    @classmethod
+    def from_document(cls, document: Any, *, source: str = "plan") -> Plan:
+        """Read a plan document; refuses an unknown major format version with PlanFileError."""
+        if not isinstance(document, dict):
+            raise PlanFileError(f"{source} is not a reconciler plan (expected a JSON object)")
+        version = document.get("format_version")
+        if not isinstance(version, str) or not version.split(".")[0].isdigit():
+            raise PlanFileError(f"{source} is not a reconciler plan (no format_version)")
+        if version.split(".")[0] != FORMAT_VERSION.split(".")[0]:
+            raise PlanFileError(
+                f"{source} has plan format {version}; this reconciler reads format {FORMAT_VERSION}: "
+                "plan again with this version"
+            )
+        try:
+            return cls.model_validate(document)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+            raise PlanFileError(f"{source} is not a valid plan: {where}: {first['msg']}") from None

@@ -1,0 +1,126 @@
+"""The state file's content (DESIGN §4): what this tool applied, bucket by bucket.
+
+`rules` holds each managed rule normalised exactly as the plan's `after` (secrets as
+`{"digest", "ref"}`, never in clear); `foreign` the ids of the foreign rules seen at the last apply.
+Values are immutable: `with_bucket_applied` and `without` return a new StateFile; the serial is
+bumped by `save_state`, and only when the content changed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, Field, field_serializer
+
+from reconciler.model.common import Frozen
+
+STATE_VERSION = 1
+
+
+def split_address(address: str) -> tuple[str, str | None]:
+    """`p/b` → (`p/b`, None); `p/b/rule` → (`p/b`, `rule`). Rule ids may themselves hold `/`."""
+    parts = address.split("/", 2)
+    if len(parts) < 2 or not parts[0] or not parts[1] or (len(parts) == 3 and not parts[2]):
+        raise ValueError(f"{address!r} is not an address: expected <provider>/<bucket> or <provider>/<bucket>/<rule-id>")
+    return f"{parts[0]}/{parts[1]}", (parts[2] if len(parts) == 3 else None)
+
+
+class BucketState(Frozen):
+    provider: str
+    type: Literal["qingstor", "bos", "s3"]
+    flavor: str | None = None
+    bucket: str
+    rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    foreign: tuple[str, ...] = ()
+    live_fingerprint: str
+    applied_at: AwareDatetime
+
+    @field_serializer("applied_at")
+    def _rfc3339(self, value: datetime) -> str:
+        return rfc3339(value)
+
+
+def rfc3339(value: datetime) -> str:
+    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+class StateFile(Frozen):
+    version: int = STATE_VERSION
+    tool_version: str
+    lineage: str
+    serial: int = 0
+    buckets: dict[str, BucketState] = Field(default_factory=dict)
+
+    @classmethod
+    def new(cls, tool_version: str) -> StateFile:
+        """A fresh, empty state with its own lineage (not written anywhere yet)."""
+        return cls(tool_version=tool_version, lineage=str(uuid.uuid4()))
+
+    def same_content(self, other: StateFile) -> bool:
+        """Equal in what the state records (serial and tool version aside)."""
+        return self.lineage == other.lineage and self.to_document()["buckets"] == other.to_document()["buckets"]
+
+    def owned(self, address: str) -> dict[str, dict[str, Any]]:
+        """Rules recorded for a bucket address (empty when the bucket is not in state)."""
+        entry = self.buckets.get(address)
+        return dict(entry.rules) if entry else {}
+
+    def addresses(self) -> list[str]:
+        """Every bucket and rule address, sorted, as `state list` prints them."""
+        found: list[str] = []
+        for address in sorted(self.buckets):
+            found.append(address)
+            found.extend(f"{address}/{rule_id}" for rule_id in sorted(self.buckets[address].rules))
+        return found
+
+    def with_bucket_applied(
+        self,
+        address: str,
+        *,
+        provider: str,
+        type: str,
+        flavor: str | None,
+        bucket: str,
+        rules: dict[str, dict[str, Any]],
+        foreign: list[str] | tuple[str, ...],
+        live_fingerprint: str,
+        applied_at: datetime,
+    ) -> StateFile:
+        """The state after a bucket was applied; a bucket left with no managed rule is dropped."""
+        buckets = dict(self.buckets)
+        if rules:
+            buckets[address] = BucketState(
+                provider=provider,
+                type=type,  # type: ignore[arg-type]
+                flavor=flavor,
+                bucket=bucket,
+                rules=dict(rules),
+                foreign=tuple(sorted({f for f in foreign if f is not None})),
+                live_fingerprint=live_fingerprint,
+                applied_at=applied_at,
+            )
+        else:
+            buckets.pop(address, None)
+        return self.model_copy(update={"buckets": buckets})
+
+    def without(self, address: str) -> StateFile:
+        """Forget a bucket (`p/b`) or one rule (`p/b/id`); nothing live changes. Unknown: ValueError."""
+        bucket_address, rule_id = split_address(address)
+        entry = self.buckets.get(bucket_address)
+        if entry is None or (rule_id is not None and rule_id not in entry.rules):
+            raise ValueError(f"{address} is not in the state")
+        buckets = dict(self.buckets)
+        if rule_id is None:
+            del buckets[bucket_address]
+        else:
+            rules = {k: v for k, v in entry.rules.items() if k != rule_id}
+            if rules:
+                buckets[bucket_address] = entry.model_copy(update={"rules": rules})
+            else:
+                del buckets[bucket_address]
+        return self.model_copy(update={"buckets": buckets})
+
+    def to_document(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
