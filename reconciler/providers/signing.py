@@ -1,0 +1,33 @@
+"""Primitives shared by the three signature schemes: HMAC-SHA256 and an injectable clock."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Naive datetimes are taken as UTC, so test vectors can be written either way."""
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def hmac_sha256(key: bytes | str, message: str) -> bytes:
+    raw_key = key.encode("utf-8") if isinstance(key, str) else key
+    return hmac.new(raw_key, message.encode("utf-8"), hashlib.sha256).digest()
+
+
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    """Case-insensitive header lookup over any mapping (httpx.Headers or a plain dict)."""
+    lowered = name.lower()
+    for key, value in headers.items():
+        if key.lower() == lowered:
+            return value
+    return None
