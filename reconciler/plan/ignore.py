@@ -1,0 +1,189 @@
+"""The drift ignore file: known, accepted differences, each with a reason and an expiry date.
+
+    # .driftignore.yaml (next to the configuration, or --ignore-file)
+    version: 1
+    ignore:
+      - address: qs/photos/porn-check                # a whole rule
+        reason: the security team tunes it by hand until TICKET-42 lands
+        expires: 2026-12-31
+      - address: jd/uploads/jpg-callback:filter.prefix   # one field (and everything under it)
+        reason: prefix migration in progress
+        expires: 2026-09-30
+
+An entry applies up to and including its `expires` day (UTC) and not after: expired entries are
+reported as such, so accepted noise never becomes permanent blindness. Matching is by exact
+address, never by pattern, for the same reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, field_validator
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from reconciler.errors import ReconcilerError
+from reconciler.model.common import Frozen
+
+DEFAULT_IGNORE_FILE = ".driftignore.yaml"
+
+
+class IgnoreEntry(Frozen):
+    address: str = Field(description="<provider>/<bucket>/<rule-id>[:field.path]")
+    reason: str
+    expires: dt.date
+
+    @field_validator("address")
+    @classmethod
+    def _is_rule_or_field_address(cls, value: str) -> str:
+        parts = value.split("/", 2)
+        if len(parts) != 3 or not all(part.strip() for part in parts):
+            raise ValueError(
+                f"{value!r} is not a rule address <provider>/<bucket>/<rule-id> (optionally :field.path)"
+            )
+        return value
+
+    @property
+    def bucket_address(self) -> str:
+        return "/".join(self.address.split("/", 2)[:2])
+
+    @field_validator("reason")
+    @classmethod
+    def _reason_given(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("a reason is required: say why this difference is accepted")
+        return value.strip()
+
+    def active_on(self, today: dt.date) -> bool:
+        return today <= self.expires
+
+
+class _IgnoreFile(Frozen):
+    version: Literal[1] = 1
+    ignore: tuple[IgnoreEntry, ...] = ()
+
+
+def field_ancestors(path: str) -> list[str]:
+    """`apps[0].xVars` → [`apps[0].xVars`, `apps[0]`, `apps`]: an ignored field covers what is under it."""
+    cuts = [m.start() for m in re.finditer(r"[.\[]", path)]
+    return [path] + [path[:cut] for cut in reversed(cuts)]
+
+
+class IgnoreList:
+    """The entries of one ignore file, split by expiry on one day."""
+
+    def __init__(self, entries: Iterable[IgnoreEntry] = (), *, today: dt.date | None = None) -> None:
+        self.today = today or dt.datetime.now(dt.UTC).date()
+        entries = tuple(entries)
+        self.active = tuple(e for e in entries if e.active_on(self.today))
+        self.expired = tuple(e for e in entries if not e.active_on(self.today))
+        self._by_address = {e.address: e for e in self.active}
+
+    def for_rule(self, rule_address: str) -> IgnoreEntry | None:
+        return self._by_address.get(rule_address)
+
+    def for_field(self, rule_address: str, path: str) -> IgnoreEntry | None:
+        """The entry covering this field or the whole rule, if any."""
+        for candidate in field_ancestors(path):
+            entry = self._by_address.get(f"{rule_address}:{candidate}")
+            if entry is not None:
+                return entry
+        return self.for_rule(rule_address)
+
+
+def load_ignore_file(path: str | Path, *, today: dt.date | None = None) -> IgnoreList:
+    """Read and check an ignore file; every problem is reported at once, with line and column."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ReconcilerError(f"cannot read ignore file {path}: {exc.strerror or exc}") from None
+    try:
+        data = YAML(typ="rt").load(text)
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ReconcilerError(f"ignore file {where}: not valid YAML: {problem}") from None
+    if data is None:
+        return IgnoreList(today=today)
+    problems: list[str] = []
+    try:
+        parsed = _IgnoreFile.model_validate(_plain(data))
+    except ValidationError as exc:
+        for error in exc.errors():
+            line, column = _position(data, error["loc"])
+            problems.append(f"{path}:{line}:{column}: {_json_path(error['loc'])}: {_message(error)}")
+        raise _invalid(path, problems) from None
+    first_line: dict[str, int] = {}
+    for index, entry in enumerate(parsed.ignore):
+        line, column = _position(data, ("ignore", index))
+        if entry.address in first_line:
+            problems.append(
+                f"{path}:{line}:{column}: {entry.address} is listed twice (first at line {first_line[entry.address]})"
+            )
+        first_line.setdefault(entry.address, line)
+    if problems:
+        raise _invalid(path, problems)
+    return IgnoreList(parsed.ignore, today=today)
+
+
+def _invalid(path: Path, problems: list[str]) -> ReconcilerError:
+    count = len(problems)
+    listing = "\n".join(f"  {p}" for p in problems)
+    return ReconcilerError(f"ignore file {path} is invalid ({count} problem{'s' if count != 1 else ''}):\n{listing}")
+
+
+def _plain(node: Any) -> Any:
+    """ruamel's commented containers → plain dicts and lists (keys kept as they are)."""
+    if isinstance(node, dict):
+        return {key: _plain(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_plain(value) for value in node]
+    return node
+
+
+def _position(data: Any, loc: tuple[Any, ...]) -> tuple[int, int]:
+    """1-based line and column of the deepest node of `loc` that exists in the YAML tree."""
+    node = data
+    line, column = getattr(getattr(node, "lc", None), "line", 0), getattr(getattr(node, "lc", None), "col", 0)
+    for key in loc:
+        lc = getattr(node, "lc", None)
+        if lc is None:
+            break
+        if isinstance(node, dict) and key in node:
+            line, column = lc.key(key) if isinstance(node[key], (dict, list)) else lc.value(key)
+            node = node[key]
+        elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+            line, column = lc.item(key)
+            node = node[key]
+        else:
+            break
+    return line + 1, column + 1
+
+
+def _json_path(loc: tuple[Any, ...]) -> str:
+    text = ""
+    for key in loc:
+        text += f"[{key}]" if isinstance(key, int) else (f".{key}" if text else str(key))
+    return text or "(top level)"
+
+
+def _message(error: Any) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        expected = "address, reason, expires" if len(error["loc"]) > 1 else "version, ignore"
+        return f"unknown field (expected {expected})"
+    if kind.startswith("date"):
+        return f"{error.get('input')!r} is not a date (YYYY-MM-DD)"
+    if kind == "literal_error":
+        return f"{error.get('input')!r} is not a supported version (expected 1)"
+    message = str(error["msg"])
+    return message.removeprefix("Value error, ")
