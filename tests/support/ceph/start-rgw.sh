@@ -15,7 +15,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 T0=$(date +%s%N)
 ms() { echo $(( ($(date +%s%N) - T0) / 1000000 )); }
-BASE=${RGW_BASE:?set RGW_BASE to an empty scratch directory}
+BASE=${RGW_BASE:?set RGW_BASE to an empty or new scratch directory}
 MON_PORT=${MON_PORT:-13300}
 RGW_PORT=${RGW_PORT:-18000}
 ACCESS_KEY=${RGW_ACCESS_KEY:-TESTACCESSKEY}
@@ -43,13 +43,18 @@ wait_for() {
 osd_up() { ceph osd stat | grep -q ' 1 up'; }
 rgw_listening() { (exec 3<>"/dev/tcp/127.0.0.1/$RGW_PORT"); }
 
-rm -rf "$BASE"
+# never wipe a directory we did not make: the stop script deletes what is under $BASE
+if [ -n "$(ls -A "$BASE" 2>/dev/null)" ]; then echo "FAILED: $BASE is not empty" >&2; exit 1; fi
 mkdir -p "$BASE"/{mon.a,osd.0,run,log,rgw}
 
 if [ -n "${RGW_OWNER_PID:-}" ]; then
-  # kills this script too, so a start interrupted half-way cannot add daemons after the cleanup
-  setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 0.5; done
-                  kill -9 "$2" 2>/dev/null; RGW_BASE=$3 "$4/stop-rgw.sh"' \
+  # waits with `read -t` on a fifo nobody writes, not `sleep`: killing it orphans no child;
+  # kills this script too if it still runs, so a start cut short adds no daemon after the cleanup
+  mkfifo "$BASE/run/watchdog.fifo"
+  setsid bash -c 'exec 3<>"$3/run/watchdog.fifo"
+                  while kill -0 "$1" 2>/dev/null; do read -r -t 0.5 -u 3 _ || true; done
+                  tr "\0" "\n" <"/proc/$2/environ" 2>/dev/null | grep -qxF "RGW_BASE=$3" && kill -9 "$2"
+                  RGW_BASE=$3 "$4/stop-rgw.sh"' \
     watchdog "$RGW_OWNER_PID" "$$" "$BASE" "$HERE" >/dev/null 2>&1 </dev/null &
   echo $! >"$BASE/run/watchdog.wpid"
 fi

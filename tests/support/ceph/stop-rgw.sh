@@ -8,15 +8,15 @@ BASE=${RGW_BASE:?set RGW_BASE to the directory given to start-rgw.sh}
 ours() { tr '\0' '\n' <"/proc/$1/environ" 2>/dev/null | grep -qxF "CEPH_CONF=$BASE/ceph.conf"; }
 # running: not yet reaped is fine, a zombie counts as gone
 running() { [ -r "/proc/$1/stat" ] && ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat" 2>/dev/null; }
-# the watchdog first, unless it is the one running this script
+pids=()
+# the watchdog too, unless it is the one running this script
 if [ -f "$BASE/run/watchdog.wpid" ]; then
   watchdog=$(cat "$BASE/run/watchdog.wpid")
   if [ "$watchdog" != "$$" ] && [ "$watchdog" != "$PPID" ] \
      && tr '\0' '\n' <"/proc/$watchdog/cmdline" 2>/dev/null | grep -qxF "$BASE"; then
-    kill -9 "$watchdog" 2>/dev/null
+    pids+=("$watchdog")
   fi
 fi
-pids=()
 for f in "$BASE"/run/*.fpid; do
   [ -f "$f" ] && p=$(cat "$f") && ours "$p" && pids+=("$p")
 done
