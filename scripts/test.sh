@@ -3,6 +3,28 @@
 # Idempotent: a second run reuses .venv and the installed Debian packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# The ceph flavor's tests run against a real Ceph RADOS Gateway (tests/support/ceph): Debian 12's
+# packages, installed once; a missing package makes those tests fail, so failing here is clearer.
+CEPH_PACKAGES=(radosgw ceph-mon ceph-osd)
+missing=()
+for package in "${CEPH_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -qx 'install ok installed' || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  as_root=()
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null || { echo "scripts/test.sh: installing ${missing[*]} needs root (or sudo)" >&2; exit 1; }
+    as_root=(sudo)
+  fi
+  command -v apt-get >/dev/null || { echo "scripts/test.sh: ${missing[*]} must be installed, and apt-get (Debian 12) is not available" >&2; exit 1; }
+  echo "scripts/test.sh: installing ${missing[*]} (Ceph RADOS Gateway for the ceph tests)" >&2
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+    && "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+      apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+    || { echo "scripts/test.sh: could not install ${missing[*]} with apt-get (see the messages above)" >&2; exit 1; }
+fi
+
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
