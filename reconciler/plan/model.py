@@ -50,7 +50,6 @@ class Reason(StrEnum):
     MOVED = "moved"  # ordered dialect: the rule changes position
     UNPARSEABLE = "unparseable"  # the live entry does not fit the dialect's model
     DUPLICATE_ID = "duplicate_id"  # the live document holds this id more than once
-    OBSERVE = "observe"  # observe ownership: reported, never applied
 
 
 # Bucket-level actions: update (PUT the layout), delete (clear the document), no-op, read (observe).
@@ -75,7 +74,8 @@ class RuleChange(Frozen):
     before_sensitive: dict[str, Any] = Field(default_factory=dict)
     after_sensitive: dict[str, Any] = Field(default_factory=dict)
     reason: str | None = None
-    # 0-based positions in the live document and in the written layout (ordered dialects only)
+    # 0-based positions in the live document and in the written layout (ordered dialects only);
+    # a no-op may shift when rules before it come or go, a move changes its order among the others
     before_position: int | None = None
     after_position: int | None = None
     fields: tuple[FieldChange, ...] = ()  # field-level explanation of an update
@@ -93,10 +93,10 @@ class RuleChange(Frozen):
             raise ValueError(f"{self.address}: {action.value} needs before and no after")
         if action in (Action.UPDATE, Action.NO_OP) and (self.before is None or self.after is None):
             raise ValueError(f"{self.address}: {action.value} needs both before and after")
-        if action is Action.NO_OP and (self.before != self.after or self.before_position != self.after_position):
+        if action is Action.NO_OP and self.before != self.after:
             raise ValueError(f"{self.address}: no-op with differing before and after")
-        if action is Action.UPDATE and self.before == self.after and self.before_position == self.after_position:
-            raise ValueError(f"{self.address}: update without any difference")
+        if action is Action.UPDATE and self.before == self.after and self.reason != Reason.MOVED:
+            raise ValueError(f"{self.address}: an update without a content difference must be a move")
         if not self.address.endswith("/" + self.rule_id):
             raise ValueError(f"{self.address}: address does not end with the rule id {self.rule_id!r}")
         return self

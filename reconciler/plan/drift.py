@@ -1,0 +1,559 @@
+"""Drift: what changed behind Git's back, and what Git holds that was never applied (DESIGN §6).
+
+Pure, like planning: `detect_drift` takes the configuration, the state, the live documents read
+and the ignore list, and returns a `DriftReport`. Per bucket, three separate sections:
+
+    managed   rules the state says we applied, compared with live (live ≠ state):
+              IN_SYNC, MODIFIED (with field differences) or DELETED. For `observe` buckets,
+              which are never applied, the declared rules are compared with live instead.
+    foreign   live rules we do not manage. NEW when absent at the last apply; drift only on
+              `exclusive` buckets (apply would have removed them), information otherwise.
+    pending   configuration not yet applied (configuration ≠ state): create, update, delete.
+
+Differences follow CloudFormation's PropertyDifference: `expected` is the reference side (state
+for managed, configuration for pending), `actual` the other. Secrets are compared by digest and
+never shown. Only rule-level differences count as drift; fingerprints and timestamps never do.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timezone
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, ValidationError, field_serializer
+
+from reconciler.model.common import REDACTED, Frozen
+from reconciler.model.config import BucketConfig, Configuration, Ownership
+from reconciler.model.dialect import Dialect, dialect_for
+from reconciler.model.document import LiveDocument, LiveRule, Rule
+from reconciler.plan.diff import field_changes
+from reconciler.plan.ignore import IgnoreEntry, IgnoreList
+from reconciler.plan.model import Action
+from reconciler.plan.rules import describe_rule, reached, rule_document, unparsed_document
+from reconciler.state.model import BucketState, StateFile, split_address
+
+FORMAT_VERSION = "1.0"
+POSITION = "(position)"  # pseudo-field: where a rule sits, on providers where order matters
+COPIES = "(copies)"  # pseudo-field: how many live entries carry a managed rule's id
+WHOLE_RULE = "(rule)"  # pseudo-field: a live entry that fits no model of the dialect
+
+
+class DriftStatus(StrEnum):
+    IN_SYNC = "IN_SYNC"
+    MODIFIED = "MODIFIED"
+    DELETED = "DELETED"
+
+
+class DifferenceType(StrEnum):
+    ADD = "ADD"
+    REMOVE = "REMOVE"
+    NOT_EQUAL = "NOT_EQUAL"
+
+
+class ForeignStatus(StrEnum):
+    NEW = "NEW"  # not seen at the last apply
+    KNOWN = "KNOWN"  # already there at the last apply
+
+
+class BucketStatus(StrEnum):
+    IN_SYNC = "IN_SYNC"
+    DRIFTED = "DRIFTED"
+    ERROR = "ERROR"
+
+
+class PropertyDifference(Frozen):
+    path: str
+    expected: Any = None  # None: absent on the expected side
+    actual: Any = None  # None: absent on the actual side
+    type: DifferenceType
+    sensitive: bool = False  # then expected/actual are redacted
+    ignored: IgnoreEntry | None = None
+
+
+class ManagedRuleDrift(Frozen):
+    address: str
+    id: str
+    status: DriftStatus
+    differences: tuple[PropertyDifference, ...] = ()
+    ignored: IgnoreEntry | None = None  # the whole rule is covered by an ignore entry
+
+    @property
+    def drifted(self) -> bool:
+        if self.status is DriftStatus.IN_SYNC or self.ignored is not None:
+            return False
+        return self.status is DriftStatus.DELETED or any(d.ignored is None for d in self.differences)
+
+
+class ForeignRuleDrift(Frozen):
+    address: str | None  # None: the server holds the rule without an id
+    id: str | None
+    live_index: int
+    status: ForeignStatus
+    summary: str
+    counts_as_drift: bool = False  # NEW on an exclusive bucket
+    ignored: IgnoreEntry | None = None
+
+    @property
+    def drifted(self) -> bool:
+        return self.counts_as_drift and self.ignored is None
+
+
+class PendingChange(Frozen):
+    address: str
+    id: str
+    action: Literal[Action.CREATE, Action.UPDATE, Action.DELETE]
+    differences: tuple[PropertyDifference, ...] = ()
+    ignored: IgnoreEntry | None = None
+
+    @property
+    def drifted(self) -> bool:
+        if self.ignored is not None:
+            return False
+        return self.action is not Action.UPDATE or any(d.ignored is None for d in self.differences)
+
+
+class BucketDrift(Frozen):
+    address: str
+    provider: str
+    bucket: str
+    type: Literal["qingstor", "bos", "s3"] | None = None  # None: provider no longer configured
+    flavor: str | None = None
+    ownership: Ownership = "shared"
+    in_configuration: bool = True
+    in_state: bool = False
+    live_fingerprint: str | None = None
+    state_fingerprint: str | None = None  # live fingerprint recorded at the last apply
+    applied_at: AwareDatetime | None = None
+    managed: tuple[ManagedRuleDrift, ...] = ()
+    foreign: tuple[ForeignRuleDrift, ...] = ()
+    pending: tuple[PendingChange, ...] = ()
+    error: str | None = None  # the live document could not be read
+
+    @field_serializer("applied_at")
+    def _rfc3339(self, value: datetime | None) -> str | None:
+        return None if value is None else _rfc3339(value)
+
+    @property
+    def status(self) -> BucketStatus:
+        if self.error is not None:
+            return BucketStatus.ERROR
+        return BucketStatus.DRIFTED if self.drifted else BucketStatus.IN_SYNC
+
+    @property
+    def drifted(self) -> bool:
+        return any(item.drifted for item in (*self.managed, *self.foreign, *self.pending))
+
+
+class DriftSummary(Frozen):
+    """driftctl's counters, plus the sections it lacks (pending, ignored)."""
+
+    total_buckets: int = 0
+    buckets_in_sync: int = 0
+    buckets_drifted: int = 0
+    buckets_errored: int = 0
+    total_managed: int = 0  # managed rules checked against live
+    total_changed: int = 0  # MODIFIED, not ignored
+    total_missing: int = 0  # DELETED, not ignored
+    total_unmanaged: int = 0  # foreign rules live
+    total_unmanaged_new: int = 0  # foreign rules that appeared since the last apply
+    total_unmanaged_drift: int = 0  # of those, the ones that count as drift (exclusive buckets)
+    total_pending: int = 0  # configuration changes not yet applied, not ignored
+    total_ignored: int = 0  # items or differences hidden by an active ignore entry
+
+
+class PriorState(Frozen):
+    lineage: str
+    serial: int
+
+
+class DriftReport(Frozen):
+    format_version: str = FORMAT_VERSION
+    tool_version: str
+    timestamp: AwareDatetime
+    prior_state: PriorState
+    buckets: tuple[BucketDrift, ...] = ()
+    expired_ignores: tuple[IgnoreEntry, ...] = ()
+    unused_ignores: tuple[IgnoreEntry, ...] = ()  # active, for a bucket checked, matching nothing
+
+    @field_serializer("timestamp")
+    def _rfc3339(self, value: datetime) -> str:
+        return _rfc3339(value)
+
+    @property
+    def drifted(self) -> bool:
+        return any(bucket.drifted for bucket in self.buckets)
+
+    @property
+    def errored(self) -> bool:
+        return any(bucket.error is not None for bucket in self.buckets)
+
+    @property
+    def summary(self) -> DriftSummary:
+        counts: dict[str, int] = dict.fromkeys(DriftSummary.model_fields, 0)
+        for bucket in self.buckets:
+            counts["total_buckets"] += 1
+            status_key = {"IN_SYNC": "buckets_in_sync", "DRIFTED": "buckets_drifted", "ERROR": "buckets_errored"}
+            counts[status_key[bucket.status.value]] += 1
+            for rule in bucket.managed:
+                counts["total_managed"] += 1
+                if rule.drifted:
+                    counts["total_changed" if rule.status is DriftStatus.MODIFIED else "total_missing"] += 1
+            for foreign in bucket.foreign:
+                counts["total_unmanaged"] += 1
+                counts["total_unmanaged_new"] += foreign.status is ForeignStatus.NEW
+                counts["total_unmanaged_drift"] += foreign.drifted
+            counts["total_pending"] += sum(change.drifted for change in bucket.pending)
+            counts["total_ignored"] += _ignored_count(bucket)
+        return DriftSummary(**counts)
+
+
+def _rfc3339(value: datetime) -> str:
+    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _ignored_count(bucket: BucketDrift) -> int:
+    count = 0
+    for item in (*bucket.managed, *bucket.foreign, *bucket.pending):
+        if item.ignored is not None:
+            count += 1
+        elif not isinstance(item, ForeignRuleDrift):
+            count += sum(d.ignored is not None for d in item.differences)
+    return count
+
+
+# --- computation ------------------------------------------------------------------------------
+
+
+def detect_drift(
+    configuration: Configuration,
+    state: StateFile,
+    live: Mapping[str, LiveDocument],
+    *,
+    errors: Mapping[str, str] | None = None,
+    targets: Iterable[str] = (),
+    ignores: IgnoreList | None = None,
+    tool_version: str,
+    now: datetime | None = None,
+) -> DriftReport:
+    """Compare live documents, state and configuration for every bucket in either (or in targets).
+
+    `live` holds the documents read, by bucket address; `errors` why the others could not be.
+    Declared rules must hold resolved secrets (`SecretValue`), so digests can be compared.
+    """
+    errors = errors or {}
+    ignores = ignores or IgnoreList()
+    wanted = _targets(targets)
+    buckets = []
+    for address in bucket_addresses(configuration, state, targets):
+        rule_filter = wanted.get(address) if wanted else None
+        buckets.append(
+            _bucket_drift(
+                address,
+                configuration,
+                state.buckets.get(address),
+                live.get(address),
+                errors.get(address),
+                ignores,
+                rule_filter,
+            )
+        )
+    # an entry is unused only if its whole bucket was checked and nothing in it matched
+    checked = {b.address for b in buckets if b.error is None and (not wanted or wanted[b.address] is None)}
+    used = {entry for bucket in buckets for entry in _entries_used(bucket)}
+    return DriftReport(
+        tool_version=tool_version,
+        timestamp=now or datetime.now(timezone.utc),
+        prior_state=PriorState(lineage=state.lineage, serial=state.serial),
+        buckets=tuple(buckets),
+        expired_ignores=ignores.expired,
+        unused_ignores=tuple(e for e in ignores.active if e.bucket_address in checked and e not in used),
+    )
+
+
+def bucket_addresses(configuration: Configuration, state: StateFile, targets: Iterable[str] = ()) -> list[str]:
+    """Every bucket drift looks at: configured or recorded, narrowed to the targets, sorted."""
+    every = {bucket.address for bucket in configuration.buckets} | set(state.buckets)
+    wanted = _targets(targets)
+    if wanted:
+        every = {address for address in every if address in wanted}
+    return sorted(every)
+
+
+def _targets(targets: Iterable[str]) -> dict[str, set[str] | None]:
+    """bucket address → rule ids wanted (None: the whole bucket)."""
+    wanted: dict[str, set[str] | None] = {}
+    for target in targets:
+        address, rule_id = split_address(target)
+        if rule_id is None:
+            wanted[address] = None
+        elif address not in wanted or wanted[address] is not None:
+            wanted.setdefault(address, set()).add(rule_id)  # type: ignore[union-attr]
+    return wanted
+
+
+def _entries_used(bucket: BucketDrift) -> list[IgnoreEntry]:
+    used = []
+    for item in (*bucket.managed, *bucket.foreign, *bucket.pending):
+        if item.ignored is not None:
+            used.append(item.ignored)
+        if not isinstance(item, ForeignRuleDrift):
+            used.extend(d.ignored for d in item.differences if d.ignored is not None)
+    return used
+
+
+def _bucket_drift(
+    address: str,
+    configuration: Configuration,
+    recorded: BucketState | None,
+    document: LiveDocument | None,
+    error: str | None,
+    ignores: IgnoreList,
+    rule_filter: set[str] | None,
+) -> BucketDrift:
+    declared = configuration.bucket(address)
+    provider_name, bucket_name = address.split("/", 1)
+    provider = configuration.providers.get(provider_name)
+    base = BucketDrift(
+        address=address,
+        provider=provider_name,
+        bucket=bucket_name,
+        type=provider.type if provider else (recorded.type if recorded else None),
+        flavor=getattr(provider, "flavor", None) if provider else (recorded.flavor if recorded else None),
+        ownership=declared.ownership if declared else "shared",
+        in_configuration=declared is not None,
+        in_state=recorded is not None,
+        live_fingerprint=document.fingerprint if document is not None else None,
+        state_fingerprint=recorded.live_fingerprint if recorded else None,
+        applied_at=recorded.applied_at if recorded else None,
+        error=error if document is None else None,
+    )
+    if provider is None:
+        # its buckets cannot be read without the provider, and nothing here may guess its dialect
+        return base.model_copy(
+            update={
+                "live_fingerprint": None,
+                "error": f"provider {provider_name!r} is not in the configuration, but the state still records "
+                f"{address}: restore the provider, or forget the bucket with `reconciler state rm {address}`",
+            }
+        )
+    dialect = dialect_for(provider)
+
+    def selected(rule_id: str) -> bool:
+        return rule_filter is None or rule_id in rule_filter
+
+    declared_rules = {rule.id: rule for rule in declared.notifications} if declared else {}
+    if base.ownership == "observe":
+        expected = {rid: rule_document(rule, dialect) for rid, rule in declared_rules.items()}
+    else:
+        expected = dict(recorded.rules) if recorded else {}
+    pending = () if base.ownership == "observe" else _pending(address, declared, recorded, dialect, selected, ignores)
+    if document is None:
+        return base.model_copy(update={"pending": pending, "error": error or "the live document was not read"})
+    managed = _managed(address, expected, document, dialect, selected, ignores)
+    foreign = _foreign(
+        address, set(expected), recorded, document, base.ownership, selected, ignores
+    )
+    return base.model_copy(update={"managed": managed, "foreign": foreign, "pending": pending})
+
+
+def _managed(
+    address: str,
+    expected: Mapping[str, dict[str, Any]],
+    document: LiveDocument,
+    dialect: Dialect,
+    selected: Callable[[str], bool],
+    ignores: IgnoreList,
+) -> tuple[ManagedRuleDrift, ...]:
+    live_by_id = document.by_id()
+    copies = {rule_id: document.ids.count(rule_id) for rule_id in expected}
+    positions = _relative_positions(list(expected), document.ids) if dialect.ordered else {}
+    results = []
+    for rule_id, recorded in expected.items():
+        if not selected(rule_id):
+            continue
+        rule_address = f"{address}/{rule_id}"
+        entry = live_by_id.get(rule_id)
+        if entry is None:
+            results.append(
+                ManagedRuleDrift(
+                    address=rule_address,
+                    id=rule_id,
+                    status=DriftStatus.DELETED,
+                    ignored=ignores.for_rule(rule_address),
+                )
+            )
+            continue
+        differences = list(_rule_differences(recorded, entry, dialect))
+        if copies[rule_id] > 1:
+            differences.append(_pseudo(COPIES, 1, copies[rule_id]))
+        if rule_id in positions:
+            differences.append(_pseudo(POSITION, *positions[rule_id]))
+        status = DriftStatus.MODIFIED if differences else DriftStatus.IN_SYNC
+        results.append(
+            ManagedRuleDrift(
+                address=rule_address,
+                id=rule_id,
+                status=status,
+                differences=_with_ignores(rule_address, differences, ignores),
+                ignored=ignores.for_rule(rule_address) if differences else None,
+            )
+        )
+    return tuple(results)
+
+
+def _foreign(
+    address: str,
+    managed_ids: set[str],
+    recorded: BucketState | None,
+    document: LiveDocument,
+    ownership: Ownership,
+    selected: Callable[[str], bool],
+    ignores: IgnoreList,
+) -> tuple[ForeignRuleDrift, ...]:
+    known = set(recorded.foreign) if recorded else set()
+    results = []
+    for index, entry in enumerate(document.rules):
+        if entry.id in managed_ids or (entry.id is not None and not selected(entry.id)):
+            continue
+        rule_address = f"{address}/{entry.id}" if entry.id is not None else None
+        status = ForeignStatus.KNOWN if entry.id in known else ForeignStatus.NEW
+        results.append(
+            ForeignRuleDrift(
+                address=rule_address,
+                id=entry.id,
+                live_index=index,
+                status=status,
+                summary=describe_rule(entry.rule),
+                counts_as_drift=status is ForeignStatus.NEW and ownership == "exclusive",
+                ignored=ignores.for_rule(rule_address) if rule_address else None,
+            )
+        )
+    return tuple(results)
+
+
+def _pending(
+    address: str,
+    declared: BucketConfig | None,
+    recorded: BucketState | None,
+    dialect: Dialect,
+    selected: Callable[[str], bool],
+    ignores: IgnoreList,
+) -> tuple[PendingChange, ...]:
+    wanted = {rule.id: rule_document(rule, dialect) for rule in declared.notifications} if declared else {}
+    applied = dict(recorded.rules) if recorded else {}
+    positions = _relative_positions(list(wanted), list(applied)) if dialect.ordered else {}
+    changes = []
+    for rule_id in [*wanted, *(r for r in applied if r not in wanted)]:
+        if not selected(rule_id):
+            continue
+        rule_address = f"{address}/{rule_id}"
+        ignored = ignores.for_rule(rule_address)
+        if rule_id not in applied:
+            changes.append(PendingChange(address=rule_address, id=rule_id, action=Action.CREATE, ignored=ignored))
+        elif rule_id not in wanted:
+            changes.append(PendingChange(address=rule_address, id=rule_id, action=Action.DELETE, ignored=ignored))
+        else:
+            differences = list(_document_differences(wanted[rule_id], applied[rule_id], dialect))
+            if rule_id in positions:
+                differences.append(_pseudo(POSITION, *positions[rule_id]))
+            if differences:
+                changes.append(
+                    PendingChange(
+                        address=rule_address,
+                        id=rule_id,
+                        action=Action.UPDATE,
+                        differences=_with_ignores(rule_address, differences, ignores),
+                        ignored=ignored,
+                    )
+                )
+    return tuple(changes)
+
+
+def _relative_positions(reference: list[str], other: list[str | None]) -> dict[str, tuple[int, int]]:
+    """Rules whose place among the rules both sides share differs: id → (expected, actual)."""
+    shared = [rule_id for rule_id in reference if rule_id in other]
+    seen: list[str] = []
+    for rule_id in other:
+        if rule_id in shared and rule_id not in seen:
+            seen.append(rule_id)
+    return {
+        rule_id: (shared.index(rule_id), seen.index(rule_id))
+        for rule_id in shared
+        if shared.index(rule_id) != seen.index(rule_id)
+    }
+
+
+def _rule_differences(recorded: dict[str, Any], entry: LiveRule, dialect: Dialect) -> list[PropertyDifference]:
+    if entry.rule is None:
+        actual = unparsed_document(entry.raw, dialect)
+        expected = _redacted_secrets(_comparable(recorded, dialect), dialect)
+        return [_pseudo(WHOLE_RULE, expected, _redacted_secrets(actual, dialect))]
+    return _document_differences(recorded, rule_document(entry.rule, dialect), dialect)
+
+
+def _document_differences(
+    expected: dict[str, Any], actual: dict[str, Any], dialect: Dialect
+) -> list[PropertyDifference]:
+    """Field differences after the dialect's canonical form; secrets by digest only."""
+    expected_doc, actual_doc = _comparable(expected, dialect), _comparable(actual, dialect)
+    differences = []
+    for change in field_changes(expected_doc, actual_doc, dialect.sensitive_paths):
+        if change.before is None:
+            kind = DifferenceType.ADD
+        elif change.after is None:
+            kind = DifferenceType.REMOVE
+        else:
+            kind = DifferenceType.NOT_EQUAL
+        differences.append(
+            PropertyDifference(
+                path=change.path,
+                expected=REDACTED if change.sensitive and change.before is not None else change.before,
+                actual=REDACTED if change.sensitive and change.after is not None else change.after,
+                type=kind,
+                sensitive=change.sensitive,
+            )
+        )
+    return differences
+
+
+def _comparable(document: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
+    """A rule document in the dialect's canonical form, each secret reduced to its digest."""
+    try:
+        rule: Rule = dialect.rule_model.model_validate(_without_refs(document, dialect))
+    except ValidationError:
+        return _without_refs(document, dialect)  # a record of an older shape: compare as it is
+    return _without_refs(rule_document(dialect.canonical(rule), dialect), dialect)
+
+
+def _without_refs(document: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
+    """Where a secret came from is configuration, not content: keep only its digest."""
+    document = copy.deepcopy(document)
+    for path in dialect.sensitive_paths:
+        for container, key in reached(document, path):
+            value = container[key]
+            if isinstance(value, dict) and "digest" in value:
+                container[key] = {"digest": value["digest"], "ref": None}
+    return document
+
+
+def _redacted_secrets(document: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
+    document = copy.deepcopy(document)
+    for path in dialect.sensitive_paths:
+        for container, key in reached(document, path):
+            container[key] = REDACTED
+    return document
+
+
+def _pseudo(path: str, expected: Any, actual: Any) -> PropertyDifference:
+    return PropertyDifference(path=path, expected=expected, actual=actual, type=DifferenceType.NOT_EQUAL)
+
+
+def _with_ignores(
+    rule_address: str, differences: list[PropertyDifference], ignores: IgnoreList
+) -> tuple[PropertyDifference, ...]:
+    return tuple(
+        d.model_copy(update={"ignored": ignores.for_field(rule_address, d.path)}) for d in differences
+    )

@@ -1,0 +1,150 @@
+"""Rules as plan documents: normalised JSON-able dicts with secrets as digests, and back.
+
+A sensitive path (`Dialect.sensitive_paths`, e.g. BOS `encryption.key`) holds a `SecretValue`,
+which dumps as `{"digest": "sha256:…", "ref": {"env": …} | null}`: never the clear value.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from collections.abc import Iterator, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from reconciler.errors import CredentialError, StalePlanError
+from reconciler.model.bos import BosRule
+from reconciler.model.common import EnvRef, FileRef, SecretValue, digest_of
+from reconciler.model.dialect import Dialect
+from reconciler.model.document import Rule
+from reconciler.model.qingstor import QingStorRule
+
+
+def _slots(node: Any, parts: list[str]) -> Iterator[tuple[Any, str | int]]:
+    """Every (container, key) a dotted path with `[]` list steps reaches in a JSON-able tree."""
+    if not parts:
+        return
+    name, rest = parts[0], parts[1:]
+    each = name.endswith("[]")
+    key = name[:-2] if each else name
+    if not isinstance(node, dict) or node.get(key) is None:
+        return
+    if each:
+        items = node[key]
+        if not isinstance(items, list):
+            return
+        for index, item in enumerate(items):
+            if rest:
+                yield from _slots(item, rest)
+            else:
+                yield items, index
+    elif rest:
+        yield from _slots(node[key], rest)
+    else:
+        yield node, key
+
+
+def reached(document: Any, path: str) -> list[tuple[Any, str | int]]:
+    return list(_slots(document, path.split(".")))
+
+
+def rule_document(rule: Rule, dialect: Dialect) -> dict[str, Any]:
+    """The normalised rule as a plan/state dict. Refuses a secret that was never resolved."""
+    document = rule.model_dump(mode="json")
+    for path in dialect.sensitive_paths:
+        for container, key in reached(document, path):
+            value = container[key]
+            if not (isinstance(value, dict) and "digest" in value):
+                raise TypeError(f"rule {rule.id!r}: secret {path} must be resolved before planning")
+    return document
+
+
+def sensitive_map(document: dict[str, Any] | None, dialect: Dialect) -> dict[str, Any]:
+    """Terraform's true-leaf map: `{"encryption": {"key": true}}` where a secret is present."""
+    if document is None:
+        return {}
+    marks: dict[str, Any] = {}
+    for path in dialect.sensitive_paths:
+        if reached(document, path):
+            node = marks
+            parts = [p.removesuffix("[]") for p in path.split(".")]
+            for part in parts[:-1]:
+                node = node.setdefault(part, {})
+            node[parts[-1]] = True
+    return marks
+
+
+def unparsed_document(raw: Any, dialect: Dialect) -> dict[str, Any]:
+    """A live entry that fits no model, shown as it is with any secret replaced by its digest."""
+    if not isinstance(raw, dict):
+        return {"raw": raw if isinstance(raw, str) else json.dumps(raw, sort_keys=True)}
+    document = copy.deepcopy(raw)
+    for path in dialect.sensitive_paths:
+        for container, key in reached(document, path):
+            value = container[key]
+            clear = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+            container[key] = {"digest": digest_of(clear), "ref": None}
+    return document
+
+
+def resolve_secret(ref: EnvRef | FileRef, environ: Mapping[str, str] = os.environ) -> str:
+    """The clear value a reference points at (a file's single trailing newline is stripped)."""
+    if isinstance(ref, EnvRef):
+        if ref.env not in environ:
+            raise CredentialError(f"environment variable {ref.env} is not set")
+        return environ[ref.env]
+    try:
+        with open(ref.file, encoding="utf-8") as handle:
+            content = handle.read()
+    except OSError as exc:
+        raise CredentialError(f"cannot read secret file {ref.file}: {exc.strerror or exc}") from None
+    return content.removesuffix("\n").removesuffix("\r")
+
+
+def rule_from_after(dialect: Dialect, after: dict[str, Any], environ: Mapping[str, str] = os.environ) -> Rule:
+    """Rebuild the rule to write from a saved plan's `after`, secrets re-resolved from their `ref`.
+
+    Raises CredentialError when a reference cannot be resolved, StalePlanError when it now
+    resolves to a value whose digest differs from the one planned.
+    """
+    document = copy.deepcopy(after)
+    rule_id = document.get("id")
+    for path in dialect.sensitive_paths:
+        for container, key in reached(document, path):
+            planned = SecretValue.model_validate(container[key])
+            if planned.ref is None:
+                raise CredentialError(f"rule {rule_id!r}: secret {path} has no reference to resolve it from")
+            try:
+                resolved = SecretValue.of(resolve_secret(planned.ref, environ), planned.ref)
+            except CredentialError as exc:
+                raise CredentialError(f"rule {rule_id!r}: secret {path}: {exc}") from None
+            if resolved.digest != planned.digest:
+                raise StalePlanError(f"rule {rule_id!r}: secret {path} changed since the plan was made; plan again")
+            container[key] = resolved  # a model instance passes validation as is, clear value included
+    return dialect.rule_model.model_validate(document)
+
+
+def _safe_url(text: str) -> str:
+    """A destination without credentials or query strings, for display."""
+    parts = urlsplit(text)
+    if parts.scheme in ("http", "https") and parts.hostname:
+        port = f":{parts.port}" if parts.port else ""
+        return f"{parts.scheme}://{parts.hostname}{port}{parts.path}"
+    return text
+
+
+def describe_rule(rule: Rule | None) -> str:
+    """One line for people: what a rule sends where, on which events; never a secret."""
+    if rule is None:
+        return "(does not fit the provider's rule format)"
+    if isinstance(rule, QingStorRule):
+        target = f" → {_safe_url(rule.notify_url)}" if rule.notify_url else ""
+        return f"cloudfunc {rule.cloudfunc}{target} on {', '.join(rule.event_types)}"
+    if isinstance(rule, BosRule):
+        urls = ", ".join(_safe_url(app.eventUrl) for app in rule.apps)
+        return f"{rule.status} app {rule.appId} → {urls} on {', '.join(rule.events)}"
+    target = rule.target
+    if target.startswith("NS:"):
+        target = "NS:" + ",".join(_safe_url(url) for url in target[3:].split(","))
+    return f"{rule.type} {target} on {', '.join(rule.events)}"
