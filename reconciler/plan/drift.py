@@ -32,8 +32,9 @@ from reconciler.model.document import LiveDocument, LiveRule, Rule
 from reconciler.plan.diff import field_changes
 from reconciler.plan.ignore import IgnoreEntry, IgnoreList
 from reconciler.plan.model import Action
+from reconciler.plan.planner import _provider_problem, select_buckets
 from reconciler.plan.rules import describe_rule, reached, rule_document, unparsed_document
-from reconciler.state.model import BucketState, StateFile, split_address
+from reconciler.state.model import BucketState, StateFile
 
 FORMAT_VERSION = "1.0"
 POSITION = "(position)"  # pseudo-field: where a rule sits, on providers where order matters
@@ -245,10 +246,9 @@ def detect_drift(
     """
     errors = errors or {}
     ignores = ignores or IgnoreList()
-    wanted = _targets(targets)
+    selection = select_buckets(configuration, state, tuple(targets))
     buckets = []
-    for address in bucket_addresses(configuration, state, targets):
-        rule_filter = wanted.get(address) if wanted else None
+    for address, rule_filter in selection.items():
         buckets.append(
             _bucket_drift(
                 address,
@@ -261,7 +261,7 @@ def detect_drift(
             )
         )
     # an entry is unused only if its whole bucket was checked and nothing in it matched
-    checked = {b.address for b in buckets if b.error is None and (not wanted or wanted[b.address] is None)}
+    checked = {b.address for b in buckets if b.error is None and selection[b.address] is None}
     used = {entry for bucket in buckets for entry in _entries_used(bucket)}
     return DriftReport(
         tool_version=tool_version,
@@ -271,27 +271,6 @@ def detect_drift(
         expired_ignores=ignores.expired,
         unused_ignores=tuple(e for e in ignores.active if e.bucket_address in checked and e not in used),
     )
-
-
-def bucket_addresses(configuration: Configuration, state: StateFile, targets: Iterable[str] = ()) -> list[str]:
-    """Every bucket drift looks at: configured or recorded, narrowed to the targets, sorted."""
-    every = {bucket.address for bucket in configuration.buckets} | set(state.buckets)
-    wanted = _targets(targets)
-    if wanted:
-        every = {address for address in every if address in wanted}
-    return sorted(every)
-
-
-def _targets(targets: Iterable[str]) -> dict[str, set[str] | None]:
-    """bucket address → rule ids wanted (None: the whole bucket)."""
-    wanted: dict[str, set[str] | None] = {}
-    for target in targets:
-        address, rule_id = split_address(target)
-        if rule_id is None:
-            wanted[address] = None
-        elif address not in wanted or wanted[address] is not None:
-            wanted.setdefault(address, set()).add(rule_id)  # type: ignore[union-attr]
-    return wanted
 
 
 def _entries_used(bucket: BucketDrift) -> list[IgnoreEntry]:
@@ -311,7 +290,7 @@ def _bucket_drift(
     document: LiveDocument | None,
     error: str | None,
     ignores: IgnoreList,
-    rule_filter: set[str] | None,
+    rule_filter: frozenset[str] | None,
 ) -> BucketDrift:
     declared = configuration.bucket(address)
     provider_name, bucket_name = address.split("/", 1)
@@ -330,15 +309,10 @@ def _bucket_drift(
         applied_at=recorded.applied_at if recorded else None,
         error=error if document is None else None,
     )
-    if provider is None:
-        # its buckets cannot be read without the provider, and nothing here may guess its dialect
-        return base.model_copy(
-            update={
-                "live_fingerprint": None,
-                "error": f"provider {provider_name!r} is not in the configuration, but the state still records "
-                f"{address}: restore the provider, or forget the bucket with `reconciler state rm {address}`",
-            }
-        )
+    problem = _provider_problem(provider, recorded)
+    if problem is not None:
+        return base.model_copy(update={"live_fingerprint": None, "error": problem})
+    assert provider is not None
     dialect = dialect_for(provider)
 
     def selected(rule_id: str) -> bool:

@@ -386,7 +386,7 @@ def test_a_bucket_that_could_not_be_read_is_an_error_and_others_still_report():
 def test_bucket_of_a_provider_no_longer_configured_is_an_error_naming_the_way_out():
     applied = (qs_rule("a"),)
     report = run(config(providers=()), state_with((QS, "p", applied, [])), {})
-    assert "reconciler state rm qs/p" in report.buckets[0].error
+    assert "`reconciler state rm qs/p`" in report.buckets[0].error
 
 
 def test_report_serialises_with_stable_words():
@@ -397,3 +397,18 @@ def test_report_serialises_with_stable_words():
     assert document["buckets"][0]["managed"][0]["status"] == "DELETED"
     assert document["buckets"][0]["pending"][0]["action"] == "delete"
     assert document["prior_state"] == {"lineage": "lin", "serial": 3}
+
+
+def test_a_target_matching_nothing_is_an_error():
+    from reconciler.errors import ReconcilerError
+
+    with pytest.raises(ReconcilerError, match="target qs/nope matches no bucket"):
+        run(config(), state_with((QS, "p", (qs_rule("a"),), [])), {}, targets=["qs/nope"])
+
+
+def test_provider_whose_type_changed_since_the_last_apply_is_an_error():
+    applied = (qs_rule("a"),)
+    moved = QingStorProvider(name="jd", zone="pek3b")
+    state = state_with((JD, "u", (jd_rule("a"),), []))
+    report = run(config(providers=(moved,)), state, {"jd/u": live(*applied)})
+    assert report.buckets[0].status is BucketStatus.ERROR and "was s3 (jdcloud)" in report.buckets[0].error
