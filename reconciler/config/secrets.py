@@ -1,0 +1,35 @@
+"""Secret references (`{env: NAME}`, `{file: PATH}`) resolved to their clear value."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from reconciler.errors import CredentialError
+from reconciler.model.common import EnvRef, FileRef
+
+
+def resolve_secret(ref: EnvRef | FileRef, *, what: str, environ: Mapping[str, str]) -> str:
+    """The clear value of `ref`; `what` names the secret in the error (never the value)."""
+    if isinstance(ref, EnvRef):
+        value = environ.get(ref.env)
+        if not value:
+            raise CredentialError(f"the {what} comes from environment variable {ref.env}, which is not set or empty")
+        return value
+    path = os.path.expanduser(ref.file)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            value = handle.read().rstrip("\r\n")
+    except FileNotFoundError:
+        raise CredentialError(f"the {what} comes from file {ref.file}, which does not exist") from None
+    except IsADirectoryError:
+        raise CredentialError(f"the {what} comes from {ref.file}, which is a directory, not a file") from None
+    except PermissionError:
+        raise CredentialError(f"the {what} comes from file {ref.file}, which cannot be read (permission denied)") from None
+    except UnicodeDecodeError:
+        raise CredentialError(f"the {what} comes from file {ref.file}, which is not UTF-8 text") from None
+    except OSError as exc:
+        raise CredentialError(f"the {what} comes from file {ref.file}, which cannot be read ({exc.strerror})") from None
+    if not value:
+        raise CredentialError(f"the {what} comes from file {ref.file}, which is empty")
+    return value
