@@ -1,1 +1,44 @@
-"""plan"""
+"""Pure planning: Plan, BucketChange, RuleChange, Action; no I/O (DESIGN §5)."""
+
+from reconciler.plan.model import (
+    FORMAT_VERSION,
+    Action,
+    BucketChange,
+    FieldChange,
+    ForeignRule,
+    LayoutSlot,
+    LiveSlot,
+    ManagedSlot,
+    Plan,
+    PriorState,
+    Reason,
+    RuleChange,
+    Summary,
+)
+from reconciler.plan.outcome import state_after
+from reconciler.plan.planner import BucketRead, build_plan, buckets_to_read, config_digest, select_buckets
+from reconciler.plan.rules import rule_document, rule_from_after
+
+__all__ = [
+    "FORMAT_VERSION",
+    "Action",
+    "BucketChange",
+    "BucketRead",
+    "FieldChange",
+    "ForeignRule",
+    "LayoutSlot",
+    "LiveSlot",
+    "ManagedSlot",
+    "Plan",
+    "PriorState",
+    "Reason",
+    "RuleChange",
+    "Summary",
+    "build_plan",
+    "buckets_to_read",
+    "config_digest",
+    "rule_document",
+    "rule_from_after",
+    "select_buckets",
+    "state_after",
+]

@@ -1,0 +1,97 @@
+"""The plan as a pull-request comment: summary first, a per-bucket table, details collapsed.
+
+A marker comment lets CI find and update its previous comment. The whole comment stays under
+`limit` characters (GitHub allows 65,536): per-bucket details are cut first, then table rows;
+the summary line never is.
+"""
+
+from __future__ import annotations
+
+import re
+
+from reconciler.plan.model import Action, BucketChange, Plan
+from reconciler.render.text import bucket_lines, closing_line, count, render_lines, shown
+
+MARKER = "<!-- reconciler-plan -->"
+LIMIT = 60_000
+TABLE_HEAD = (
+    "| Bucket | Ownership | Action | Add | Change | Delete | Foreign kept | Foreign removed | Rules |\n"
+    "|---|---|---|--:|--:|--:|--:|--:|---|\n"
+)
+
+
+def labels(plan: Plan) -> list[str]:
+    """For CI to label the pull request."""
+    found = ["changes" if plan.has_changes else "no-changes"]
+    if plan.summary.delete:
+        found.append("deletes-managed")
+    if plan.summary.foreign_removed:
+        found.append("removes-foreign")
+    if plan.errored:
+        found.append("errored")
+    return found
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _row(bucket: BucketChange) -> str:
+    tally = {a: sum(1 for c in bucket.changes if c.action is a) for a in (Action.CREATE, Action.UPDATE, Action.DELETE)}
+    kept = sum(1 for f in bucket.foreign if f.disposition == "keep")
+    removed = len(bucket.foreign) - kept
+    action = "error" if bucket.error is not None else bucket.action.value
+    rules = "" if bucket.error is not None else f"{bucket.rule_count_before} → {bucket.rule_count_after}"
+    cells = [f"`{bucket.address}`", bucket.ownership, action]
+    cells += [str(tally[Action.CREATE]), str(tally[Action.UPDATE]), str(tally[Action.DELETE])]
+    cells += [str(kept), str(removed), rules]
+    return "| " + " | ".join(_cell(c) for c in cells) + " |\n"
+
+
+def _fence(body: str) -> str:
+    longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def _details(bucket: BucketChange) -> str:
+    body = render_lines(bucket_lines(bucket), color=False).rstrip("\n")
+    fence = _fence(body)
+    title = f"<code>{bucket.address}</code>" + (": cannot be planned" if bucket.error else "")
+    return f"<details><summary>{title}</summary>\n\n{fence}diff\n{body}\n{fence}\n\n</details>\n"
+
+
+def _take(parts: list[str], budget: int) -> tuple[list[str], int]:
+    """The leading parts that fit in `budget` characters, and the budget left."""
+    taken = []
+    for part in parts:
+        if len(part) > budget:
+            break
+        taken.append(part)
+        budget -= len(part)
+    return taken, budget
+
+
+def render_plan_markdown(plan: Plan, *, limit: int = LIMIT) -> str:
+    sections = [b for b in plan.buckets if shown(b)]
+    quiet = len(plan.buckets) - len(sections)
+    head = f"{MARKER}\n<!-- labels: {', '.join(labels(plan))} -->\n**{closing_line(plan)}**\n\n"
+    if not sections:
+        return head + f"{count(len(plan.buckets), 'bucket')} checked.\n"
+    tail_note = f"\n{count(quiet, 'other bucket')} unchanged.\n" if quiet else ""
+    cut_note = (
+        "\n_Some details were left out to keep this comment under {limit:,} characters; "
+        "`reconciler show` on the saved plan prints everything._\n"
+    ).format(limit=limit)
+    budget = limit - len(head) - len(TABLE_HEAD) - len(tail_note) - len(cut_note) - len(_omitted_row(len(sections)))
+    rows, budget = _take([_row(b) for b in sections], budget)
+    details: list[str] = []
+    if len(rows) == len(sections):
+        details, budget = _take([_details(b) for b in sections], budget - 1)
+    complete = len(details) == len(sections)
+    omitted = _omitted_row(len(sections) - len(rows)) if len(rows) < len(sections) else ""
+    body = "".join(rows) + omitted + tail_note + ("\n" + "".join(details) if details else "")
+    return head + TABLE_HEAD + body + ("" if complete else cut_note)
+
+
+def _omitted_row(number: int) -> str:
+    return f"| … {count(number, 'more bucket')} with changes |  |  |  |  |  |  |  |  |\n"

@@ -1,0 +1,179 @@
+"""The Terraform-like text plan: `+` create, `~` update, `-` delete, `.` forget, `=` foreign rule
+kept, `!` foreign rule removed; per bucket the whole live document and its rule counts.
+
+Built from the Plan alone. Colour only when the caller asks (it decides TTY / --no-color /
+NO_COLOR); styling goes through rich so the same lines serve a terminal and plain text.
+"""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.text import Text
+
+from reconciler.plan.model import Action, BucketChange, ForeignRule, Plan, Reason, RuleChange, Summary
+from reconciler.render.values import leaves, literal
+
+SYMBOLS = {
+    Action.CREATE: ("+", "green"),
+    Action.UPDATE: ("~", "yellow"),
+    Action.DELETE: ("-", "red"),
+    Action.FORGET: (".", "magenta"),
+}
+KEPT, REMOVED = ("=", "dim"), ("!", "bold red")
+NO_CHANGES = "No changes. Live buckets match the configuration."
+
+_REASONS = {
+    Reason.NOT_IN_CONFIGURATION: "no longer in the configuration",
+    Reason.BUCKET_NOT_IN_CONFIGURATION: "its bucket is no longer in the configuration",
+    Reason.ALREADY_GONE: "already deleted outside reconciler",
+    Reason.DELETED_OUTSIDE: "deleted outside reconciler",
+    Reason.UNPARSEABLE: "the live rule does not fit the provider's format",
+    Reason.DUPLICATE_ID: "a second live rule with the same id",
+}
+_VERBS = {
+    Action.CREATE: "will be created",
+    Action.UPDATE: "will be updated in place",
+    Action.DELETE: "will be deleted",
+    Action.FORGET: "will be forgotten (state only, nothing live changes)",
+}
+
+
+def summary_line(summary: Summary) -> str:
+    line = (
+        f"Plan: {summary.add} to add, {summary.change} to change, {summary.delete} to delete. "
+        f"{summary.foreign_kept} foreign rules kept."
+    )
+    if summary.foreign_removed:
+        line += f" {summary.foreign_removed} foreign rules removed."
+    if summary.forget:
+        line += f" {summary.forget} to forget from state."
+    return line
+
+
+def closing_line(plan: Plan) -> str:
+    """The last line of every plan: the counts, or that there is nothing to do."""
+    if plan.has_changes:
+        return summary_line(plan.summary)
+    if plan.errored:
+        return f"No changes planned, but {count(len(plan.errors), 'bucket')} could not be planned (see above)."
+    observed = sum(1 for b in plan.buckets if b.action is Action.READ and shown(b))
+    if observed:
+        return f"No changes. {count(observed, 'observed bucket')} differ from the configuration (never written)."
+    return NO_CHANGES
+
+
+def shown(bucket: BucketChange) -> bool:
+    """Worth showing: something changes, cannot be planned, or (observe) differs."""
+    return (
+        bucket.error is not None
+        or bucket.writes_document
+        or any(c.action is not Action.NO_OP for c in bucket.changes)
+        or any(f.disposition == "remove" for f in bucket.foreign)
+    )
+
+
+def count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _heading(bucket: BucketChange) -> Text:
+    kind = bucket.type + (f"/{bucket.flavor}" if bucket.flavor else "")
+    text = Text("  # ", style="bold")
+    text.append(bucket.address, style="bold")
+    if bucket.error is not None:
+        return text.append(f" ({kind}) cannot be planned: {bucket.error}", style="bold red")
+    text.append(f" ({kind}, {bucket.ownership})")
+    if bucket.action is Action.READ:
+        return text.append(f": observe only, nothing will be written; {count(bucket.rule_count_before, 'live rule')}")
+    return text.append(f": {count(bucket.rule_count_before, 'live rule')}, {bucket.rule_count_after} after apply")
+
+
+def _field(symbol: str, style: str, path: str, value: str) -> Text:
+    return Text("      ").append(f"{symbol} {path}", style=style).append(f" = {value}")
+
+
+def rule_lines(change: RuleChange) -> list[Text]:
+    symbol, style = SYMBOLS[change.action]
+    verb = _VERBS[change.action]
+    moved = change.reason == Reason.MOVED
+    if moved:
+        verb = f"will move from position {change.before_position + 1} to {change.after_position + 1}"  # type: ignore[operator]
+    heading = Text("  ").append(f"{symbol} rule ", style=style).append(f'"{change.rule_id}"', style="bold")
+    heading.append(f" {verb}")
+    if change.reason in _REASONS:
+        heading.append(f" ({_REASONS[Reason(change.reason)]})", style="dim")
+    lines = [heading]
+    if change.action is Action.CREATE:
+        lines += [_field("+", "green", p, literal(v)) for p, v in leaves(change.after) if p != "id"]
+    elif change.action is Action.DELETE:
+        lines += [_field("-", "red", p, literal(v)) for p, v in leaves(change.before) if p != "id"]
+    elif change.action is Action.UPDATE:
+        for field in change.fields:
+            if field.before is None:
+                lines.append(_field("+", "green", field.path, literal(field.after, field.sensitive)))
+            elif field.after is None:
+                lines.append(_field("-", "red", field.path, literal(field.before, field.sensitive)))
+            else:
+                old, new = literal(field.before, field.sensitive), literal(field.after, field.sensitive)
+                lines.append(_field("~", "yellow", field.path, f"{old} -> {new}"))
+    return lines
+
+
+def _foreign_line(rule: ForeignRule) -> Text:
+    symbol, style = KEPT if rule.disposition == "keep" else REMOVED
+    name = f'"{rule.id}"' if rule.id is not None else f"without id at position {rule.live_index + 1}"
+    verb = "kept as it is" if rule.disposition == "keep" else "will be removed (exclusive ownership)"
+    line = Text("  ").append(f"{symbol} foreign rule ", style=style).append(name, style="bold")
+    return line.append(f" {verb}: {rule.summary}")
+
+
+def bucket_lines(bucket: BucketChange) -> list[Text]:
+    """One bucket's section: its heading, every managed change, every foreign rule."""
+    lines = [_heading(bucket)]
+    if bucket.error is not None:
+        return lines
+    unchanged = 0
+    for change in bucket.changes:
+        if change.action is Action.NO_OP:
+            unchanged += 1
+        else:
+            lines.extend(rule_lines(change))
+    lines.extend(_foreign_line(rule) for rule in bucket.foreign)
+    if unchanged:
+        lines.append(Text(f"    {count(unchanged, 'managed rule')} unchanged", style="dim"))
+    return lines
+
+
+def render_lines(lines: list[Text], *, color: bool) -> str:
+    """Lines as a string: ANSI styles when `color`, plain text otherwise."""
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        force_terminal=color,
+        no_color=not color,
+        color_system="standard" if color else None,
+        highlight=False,
+        emoji=False,
+        soft_wrap=True,
+        width=10_000,
+    )
+    for line in lines:
+        console.print(line)
+    return buffer.getvalue()
+
+
+def plan_lines(plan: Plan) -> list[Text]:
+    sections = [b for b in plan.buckets if shown(b)]
+    lines: list[Text] = []
+    if sections:
+        lines += [Text("reconciler will perform the following actions:"), Text()]
+    for bucket in sections:
+        lines += bucket_lines(bucket) + [Text()]
+    lines.append(Text(closing_line(plan), style="bold"))
+    return lines
+
+
+def render_plan_text(plan: Plan, *, color: bool = False) -> str:
+    return render_lines(plan_lines(plan), color=color)

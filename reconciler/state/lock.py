@@ -1,0 +1,160 @@
+"""The state lock (DESIGN §4): an OS lock on `<state>.lock`, plus who holds it, in that file.
+
+`fcntl.flock` is released by the kernel when the holder exits in any way, SIGKILL included, so a
+killed run never locks the next one out; the JSON record only tells a waiting user who holds it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import getpass
+import json
+import os
+import socket
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from types import TracebackType
+
+from pydantic import ValidationError
+
+from reconciler import __version__
+from reconciler.errors import LockError
+from reconciler.model.common import Frozen
+from reconciler.state.model import rfc3339
+
+POLL_SECONDS = 0.1
+
+
+class LockInfo(Frozen):
+    """Terraform's LockInfo fields, spelt as Terraform writes them."""
+
+    ID: str
+    Operation: str
+    Who: str
+    Version: str
+    Created: str
+    Path: str
+
+    def describe(self) -> str:
+        return f"{self.Who} ({self.Operation}, since {self.Created}, lock ID {self.ID})"
+
+
+def lock_path(state_path: str | os.PathLike[str]) -> Path:
+    state_path = Path(state_path)
+    return state_path.with_name(state_path.name + ".lock")
+
+
+def _who() -> str:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = str(os.getuid())
+    return f"{user}@{socket.gethostname()}"
+
+
+def read_lock_info(state_path: str | os.PathLike[str]) -> LockInfo | None:
+    """The holder recorded next to the state (None when nothing is recorded or it is unreadable)."""
+    try:
+        text = lock_path(state_path).read_text(encoding="utf-8")
+        return LockInfo.model_validate(json.loads(text)) if text.strip() else None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValidationError):
+        return None
+
+
+def _try_flock(descriptor: int) -> bool:
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+class StateLock:
+    """`with StateLock(path, "apply", timeout=30): ...` holds the state's write lock.
+
+    Fails at once with LockError naming the holder, or polls for up to `timeout` seconds.
+    Released on exit, whatever the exit (exceptions and KeyboardInterrupt included).
+    """
+
+    def __init__(self, state_path: str | os.PathLike[str], operation: str, timeout: float = 0) -> None:
+        self.state_path = Path(state_path)
+        self.operation = operation
+        self.timeout = timeout
+        self.info: LockInfo | None = None
+        self._descriptor: int | None = None
+
+    def __enter__(self) -> StateLock:
+        path = lock_path(self.state_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            deadline = time.monotonic() + self.timeout
+            while not _try_flock(descriptor):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise self._held_error()
+                time.sleep(min(POLL_SECONDS, remaining))
+            self.info = LockInfo(
+                ID=str(uuid.uuid4()),
+                Operation=self.operation,
+                Who=_who(),
+                Version=__version__,
+                Created=rfc3339(datetime.now(timezone.utc).replace(microsecond=0)),
+                Path=str(self.state_path),
+            )
+            record = (json.dumps(self.info.model_dump(), indent=2) + "\n").encode("utf-8")
+            os.ftruncate(descriptor, 0)
+            os.pwrite(descriptor, record, 0)
+            os.fsync(descriptor)
+        except BaseException:
+            os.close(descriptor)  # closing also drops the flock if it was taken
+            raise
+        self._descriptor = descriptor
+        return self
+
+    def _held_error(self) -> LockError:
+        holder = read_lock_info(self.state_path)
+        waited = f" after waiting {self.timeout:g}s" if self.timeout > 0 else ""
+        if holder is None:
+            return LockError(f"state {self.state_path} is locked by another process{waited}; try again shortly")
+        return LockError(
+            f"state {self.state_path} is locked by {holder.describe()}{waited}; wait for it to finish or use "
+            f"--lock-timeout; if that process is stuck, stop it, or run `reconciler force-unlock {holder.ID}`"
+        )
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        descriptor, self._descriptor = self._descriptor, None
+        if descriptor is None:
+            return
+        try:
+            os.ftruncate(descriptor, 0)  # the record goes first, so nobody reads a released holder
+        finally:
+            os.close(descriptor)
+
+
+def force_unlock(state_path: str | os.PathLike[str], lock_id: str) -> LockInfo:
+    """Remove a stale lock record whose ID is `lock_id`; refuses a wrong ID or a live holder."""
+    path = lock_path(state_path)
+    holder = read_lock_info(state_path)
+    if holder is None:
+        raise LockError(f"state {state_path} is not locked (no lock record in {path}); nothing to unlock")
+    if holder.ID != lock_id:
+        raise LockError(
+            f"lock ID {lock_id} does not match the lock on state {state_path}, held by {holder.describe()}; "
+            "nothing was unlocked"
+        )
+    descriptor = os.open(path, os.O_RDWR)
+    try:
+        if not _try_flock(descriptor):
+            raise LockError(
+                f"lock {lock_id} on state {state_path} is held by a running process, {holder.describe()}; "
+                "it is released as soon as that process ends: stop it rather than unlocking under it"
+            )
+        os.ftruncate(descriptor, 0)
+    finally:
+        os.close(descriptor)
+    return holder
