@@ -13,9 +13,10 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from reconciler.config.secrets import resolve_secret
 from reconciler.errors import CredentialError, StalePlanError
 from reconciler.model.bos import BosRule
-from reconciler.model.common import EnvRef, FileRef, SecretValue, digest_of
+from reconciler.model.common import SecretValue, digest_of
 from reconciler.model.dialect import Dialect
 from reconciler.model.document import Rule
 from reconciler.model.qingstor import QingStorRule
@@ -88,20 +89,6 @@ def unparsed_document(raw: Any, dialect: Dialect) -> dict[str, Any]:
     return document
 
 
-def resolve_secret(ref: EnvRef | FileRef, environ: Mapping[str, str] = os.environ) -> str:
-    """The clear value a reference points at (a file's single trailing newline is stripped)."""
-    if isinstance(ref, EnvRef):
-        if ref.env not in environ:
-            raise CredentialError(f"environment variable {ref.env} is not set")
-        return environ[ref.env]
-    try:
-        with open(ref.file, encoding="utf-8") as handle:
-            content = handle.read()
-    except OSError as exc:
-        raise CredentialError(f"cannot read secret file {ref.file}: {exc.strerror or exc}") from None
-    return content.removesuffix("\n").removesuffix("\r")
-
-
 def rule_from_after(dialect: Dialect, after: dict[str, Any], environ: Mapping[str, str] = os.environ) -> Rule:
     """Rebuild the rule to write from a saved plan's `after`, secrets re-resolved from their `ref`.
 
@@ -115,10 +102,8 @@ def rule_from_after(dialect: Dialect, after: dict[str, Any], environ: Mapping[st
             planned = SecretValue.model_validate(container[key])
             if planned.ref is None:
                 raise CredentialError(f"rule {rule_id!r}: secret {path} has no reference to resolve it from")
-            try:
-                resolved = SecretValue.of(resolve_secret(planned.ref, environ), planned.ref)
-            except CredentialError as exc:
-                raise CredentialError(f"rule {rule_id!r}: secret {path}: {exc}") from None
+            clear = resolve_secret(planned.ref, what=f"secret {path} of rule {rule_id!r}", environ=environ)
+            resolved = SecretValue.of(clear, planned.ref)
             if resolved.digest != planned.digest:
                 raise StalePlanError(f"rule {rule_id!r}: secret {path} changed since the plan was made; plan again")
             container[key] = resolved  # a model instance passes validation as is, clear value included
