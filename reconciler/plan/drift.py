@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, ValidationError, field_serializer
+from pydantic import AwareDatetime, ValidationError, computed_field, field_serializer
 
 from reconciler.model.common import REDACTED, Frozen
 from reconciler.model.config import BucketConfig, Configuration, Ownership
@@ -81,6 +81,7 @@ class ManagedRuleDrift(Frozen):
     differences: tuple[PropertyDifference, ...] = ()
     ignored: IgnoreEntry | None = None  # the whole rule is covered by an ignore entry
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def drifted(self) -> bool:
         if self.status is DriftStatus.IN_SYNC or self.ignored is not None:
@@ -97,6 +98,7 @@ class ForeignRuleDrift(Frozen):
     counts_as_drift: bool = False  # NEW on an exclusive bucket
     ignored: IgnoreEntry | None = None
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def drifted(self) -> bool:
         return self.counts_as_drift and self.ignored is None
@@ -109,6 +111,7 @@ class PendingChange(Frozen):
     differences: tuple[PropertyDifference, ...] = ()
     ignored: IgnoreEntry | None = None
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def drifted(self) -> bool:
         if self.ignored is not None:
@@ -137,15 +140,36 @@ class BucketDrift(Frozen):
     def _rfc3339(self, value: datetime | None) -> str | None:
         return None if value is None else _rfc3339(value)
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def status(self) -> BucketStatus:
         if self.error is not None:
             return BucketStatus.ERROR
         return BucketStatus.DRIFTED if self.drifted else BucketStatus.IN_SYNC
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def drifted(self) -> bool:
         return any(item.drifted for item in (*self.managed, *self.foreign, *self.pending))
+
+    def counts(self) -> dict[str, int]:
+        """This bucket's share of the rule counters of `DriftSummary`."""
+        ignored = 0
+        for item in (*self.managed, *self.foreign, *self.pending):
+            if item.ignored is not None:
+                ignored += 1
+            elif not isinstance(item, ForeignRuleDrift):
+                ignored += sum(d.ignored is not None for d in item.differences)
+        return {
+            "total_managed": len(self.managed),
+            "total_changed": sum(r.drifted and r.status is DriftStatus.MODIFIED for r in self.managed),
+            "total_missing": sum(r.drifted and r.status is DriftStatus.DELETED for r in self.managed),
+            "total_unmanaged": len(self.foreign),
+            "total_unmanaged_new": sum(f.status is ForeignStatus.NEW for f in self.foreign),
+            "total_unmanaged_drift": sum(f.drifted for f in self.foreign),
+            "total_pending": sum(c.drifted for c in self.pending),
+            "total_ignored": ignored,
+        }
 
 
 class DriftSummary(Frozen):
@@ -183,46 +207,31 @@ class DriftReport(Frozen):
     def _rfc3339(self, value: datetime) -> str:
         return _rfc3339(value)
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def drifted(self) -> bool:
         return any(bucket.drifted for bucket in self.buckets)
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def errored(self) -> bool:
         return any(bucket.error is not None for bucket in self.buckets)
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def summary(self) -> DriftSummary:
         counts: dict[str, int] = dict.fromkeys(DriftSummary.model_fields, 0)
+        status_key = {"IN_SYNC": "buckets_in_sync", "DRIFTED": "buckets_drifted", "ERROR": "buckets_errored"}
         for bucket in self.buckets:
             counts["total_buckets"] += 1
-            status_key = {"IN_SYNC": "buckets_in_sync", "DRIFTED": "buckets_drifted", "ERROR": "buckets_errored"}
             counts[status_key[bucket.status.value]] += 1
-            for rule in bucket.managed:
-                counts["total_managed"] += 1
-                if rule.drifted:
-                    counts["total_changed" if rule.status is DriftStatus.MODIFIED else "total_missing"] += 1
-            for foreign in bucket.foreign:
-                counts["total_unmanaged"] += 1
-                counts["total_unmanaged_new"] += foreign.status is ForeignStatus.NEW
-                counts["total_unmanaged_drift"] += foreign.drifted
-            counts["total_pending"] += sum(change.drifted for change in bucket.pending)
-            counts["total_ignored"] += _ignored_count(bucket)
+            for key, value in bucket.counts().items():
+                counts[key] += value
         return DriftSummary(**counts)
 
 
 def _rfc3339(value: datetime) -> str:
     return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
-
-
-def _ignored_count(bucket: BucketDrift) -> int:
-    count = 0
-    for item in (*bucket.managed, *bucket.foreign, *bucket.pending):
-        if item.ignored is not None:
-            count += 1
-        elif not isinstance(item, ForeignRuleDrift):
-            count += sum(d.ignored is not None for d in item.differences)
-    return count
 
 
 # --- computation ------------------------------------------------------------------------------

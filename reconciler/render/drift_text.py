@@ -1,0 +1,133 @@
+"""The drift report for people: one block per bucket, its three sections kept apart."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from reconciler.plan.drift import (
+    BucketDrift,
+    BucketStatus,
+    DriftReport,
+    DriftStatus,
+    ForeignStatus,
+    PropertyDifference,
+)
+from reconciler.plan.ignore import IgnoreEntry
+from reconciler.plan.model import Action
+
+_COLORS = {"+": "32", "~": "33", "-": "31", "!": "31", "=": "2"}
+SECTION_TITLES = {
+    "managed": "Changed outside reconciler (live differs from the state)",
+    "observed": "Differences from the configuration (observe: never applied)",
+    "foreign": "Foreign rules (not managed by reconciler)",
+    "pending": "Configuration not yet applied (configuration differs from the state)",
+}
+
+
+def render_drift_text(report: DriftReport, *, color: bool = False) -> str:
+    lines = [f"Drift check at {report.model_dump(mode='json')['timestamp']}, state serial {report.prior_state.serial}."]
+    for bucket in report.buckets:
+        lines.append("")
+        lines.extend(_bucket_lines(bucket, color))
+    lines.extend(_ignore_lines(report))
+    lines.append("")
+    lines.extend(verdict_lines(report))
+    return "\n".join(lines) + "\n"
+
+
+def verdict_lines(report: DriftReport) -> list[str]:
+    """The closing counts: what caused the exit code, in one or two sentences."""
+    s = report.summary
+    buckets = (
+        f"Buckets: {s.total_buckets} checked, {s.buckets_in_sync} in sync, {s.buckets_drifted} drifted, "
+        f"{s.buckets_errored} could not be checked."
+    )
+    if not report.drifted:
+        verdict = "No drift: live rules match the state and the configuration is fully applied."
+    else:
+        verdict = (
+            f"Drift: {s.total_changed} changed and {s.total_missing} deleted outside reconciler, "
+            f"{s.total_unmanaged_drift} new foreign on exclusive buckets, {s.total_pending} not yet applied."
+        )
+    if s.total_ignored:
+        verdict += f" {s.total_ignored} ignored."
+    return [verdict, buckets]
+
+
+def format_value(value: Any) -> str:
+    if value is None:
+        return "(absent)"
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def ignored_note(entry: IgnoreEntry | None) -> str:
+    return f"  (ignored until {entry.expires.isoformat()}: {entry.reason})" if entry is not None else ""
+
+
+def _paint(symbol: str, text: str, color: bool) -> str:
+    if not color or symbol not in _COLORS:
+        return text
+    return f"\x1b[{_COLORS[symbol]}m{text}\x1b[0m"
+
+
+def _heading(bucket: BucketDrift) -> str:
+    kind = bucket.type or "provider not configured"
+    if bucket.flavor:
+        kind += f"/{bucket.flavor}"
+    status = {BucketStatus.IN_SYNC: "in sync", BucketStatus.DRIFTED: "DRIFTED", BucketStatus.ERROR: "ERROR"}
+    return f"{bucket.address}  {status[bucket.status]}  ({kind}, {bucket.ownership})"
+
+
+def _bucket_lines(bucket: BucketDrift, color: bool) -> list[str]:
+    lines = [_heading(bucket)]
+    if bucket.error is not None:
+        lines.append(f"  could not be checked: {bucket.error}")
+    managed = [r for r in bucket.managed if r.status is not DriftStatus.IN_SYNC]
+    if managed:
+        lines.append(f"  {SECTION_TITLES['observed' if bucket.ownership == 'observe' else 'managed']}:")
+        for rule in managed:
+            symbol = "-" if rule.status is DriftStatus.DELETED else "~"
+            lines.append(_paint(symbol, f"    {symbol} {rule.id}  {rule.status.value}", color) + ignored_note(rule.ignored))
+            lines.extend(_difference_lines(rule.differences))
+    shown_foreign = [f for f in bucket.foreign if f.status is ForeignStatus.NEW]
+    if shown_foreign:
+        lines.append(f"  {SECTION_TITLES['foreign']}:")
+        for foreign in shown_foreign:
+            symbol = "!" if foreign.counts_as_drift else "+"
+            label = foreign.id if foreign.id is not None else f"(no id, position {foreign.live_index})"
+            meaning = "drift: an exclusive bucket" if foreign.counts_as_drift else "kept: not ours"
+            text = f"    {symbol} {label}  new since the last apply ({meaning}): {foreign.summary}"
+            lines.append(_paint(symbol, text, color) + ignored_note(foreign.ignored))
+    known = sum(f.status is ForeignStatus.KNOWN for f in bucket.foreign)
+    if known:
+        lines.append(f"  {known} foreign rule{'s' if known != 1 else ''} already there at the last apply, kept.")
+    if bucket.pending:
+        lines.append(f"  {SECTION_TITLES['pending']}:")
+        symbols = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-"}
+        for change in bucket.pending:
+            symbol = symbols[change.action]
+            lines.append(_paint(symbol, f"    {symbol} {change.id}  {change.action.value}", color) + ignored_note(change.ignored))
+            lines.extend(_difference_lines(change.differences))
+    if bucket.status is BucketStatus.IN_SYNC and not managed and not shown_foreign and not bucket.pending:
+        count = len(bucket.managed)
+        lines[0] += f": {count} managed rule{'s' if count != 1 else ''} as applied"
+    return lines
+
+
+def _difference_lines(differences: tuple[PropertyDifference, ...]) -> list[str]:
+    return [
+        f"        {d.path}: {format_value(d.expected)} → {format_value(d.actual)}" + ignored_note(d.ignored)
+        for d in differences
+    ]
+
+
+def _ignore_lines(report: DriftReport) -> list[str]:
+    lines: list[str] = []
+    if report.expired_ignores:
+        lines += ["", "Expired ignore entries (no longer applied: renew them with a new date, or remove them):"]
+        lines += [f"  {e.address}  expired {e.expires.isoformat()}: {e.reason}" for e in report.expired_ignores]
+    if report.unused_ignores:
+        lines += ["", "Unused ignore entries (they matched nothing: remove them):"]
+        lines += [f"  {e.address}  until {e.expires.isoformat()}: {e.reason}" for e in report.unused_ignores]
+    return lines
