@@ -1,0 +1,249 @@
+"""Executing a Plan through the providers (DESIGN §5), bucket by independent bucket.
+
+1. Rebuild every managed rule to write, secrets re-resolved and checked against their planned
+   digests; any problem refuses the whole apply before a request is made.
+2. Re-read every bucket to write; if any live document no longer has the plan's fingerprint,
+   nothing at all is written (the lost-update guard).
+3. Write each changed bucket as one whole document, in parallel; read it back until it matches
+   (bounded retries for eventually consistent stores); save the state for that bucket.
+4. Buckets the plan does not write get their state record refreshed when it is out of date
+   (owned rules forgotten, rules adopted after an interrupted apply), without any request.
+The caller holds the StateLock and has checked the plan's lineage and serial.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from reconciler.apply.document import document_entries, managed_rules, readback_mismatch
+from reconciler.apply.live import ReadProgress, read_live
+from reconciler.apply.recorder import StateRecorder
+from reconciler.apply.report import ApplyHook, ApplyReport, BucketOutcome, SilentHook
+from reconciler.errors import ProviderError, ReconcilerError, StalePlanError, StateError
+from reconciler.model.config import Configuration
+from reconciler.model.dialect import Dialect, dialect_for
+from reconciler.model.document import DocumentEntry, LiveDocument, Rule
+from reconciler.plan.model import Action, BucketChange, Plan
+from reconciler.plan.outcome import state_after
+from reconciler.providers.base import NotificationClient
+from reconciler.state.model import BucketState, StateFile
+
+# Pauses between read-backs that do not match yet (eventually consistent stores).
+VERIFY_DELAYS = (0.5, 1.0, 2.0, 4.0)
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+@dataclass(frozen=True)
+class _Write:
+    change: BucketChange
+    dialect: Dialect
+    rules: dict[str, Rule]
+
+
+def _reason(error: ReconcilerError) -> str:
+    """An error as a reason in a bucket's outcome, which already names the bucket."""
+    if isinstance(error, ProviderError):
+        return ProviderError(
+            error.message, code=error.code, status=error.status, request_id=error.request_id
+        ).describe()
+    return str(error)
+
+
+def _counts(change: BucketChange) -> dict[str, int]:
+    actions = [c.action for c in change.changes]
+    return {
+        "added": actions.count(Action.CREATE),
+        "changed": actions.count(Action.UPDATE),
+        "deleted": actions.count(Action.DELETE),
+    }
+
+
+def _kept_record(entry: BucketState | None) -> tuple[object, ...] | None:
+    """What a bucket's record says, apart from when it was written."""
+    return None if entry is None else (entry.rules, entry.foreign, entry.live_fingerprint)
+
+
+def _record_outdated(change: BucketChange, state: StateFile) -> bool:
+    """Would recording this unwritten bucket change what the state says about it?"""
+    assert change.live_fingerprint is not None  # not errored
+    after = state_after(state, change, live_fingerprint=change.live_fingerprint, applied_at=utc_now())
+    return _kept_record(state.buckets.get(change.address)) != _kept_record(after.buckets.get(change.address))
+
+
+class ApplyEngine:
+    """Applies one plan; build it, then `await engine.run()` once."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        *,
+        config: Configuration,
+        clients: Mapping[str, NotificationClient],
+        recorder: StateRecorder,
+        environ: Mapping[str, str],
+        parallelism: int,
+        hook: ApplyHook | None = None,
+        read_progress: ReadProgress | None = None,
+        now: Callable[[], datetime] = utc_now,
+        verify_delays: Sequence[float] = VERIFY_DELAYS,
+    ) -> None:
+        self.plan = plan
+        self.config = config
+        self.clients = clients
+        self.recorder = recorder
+        self.environ = environ
+        self.parallelism = parallelism
+        self.hook: ApplyHook = hook or SilentHook()
+        self.read_progress = read_progress
+        self.now = now
+        self.verify_delays = tuple(verify_delays)
+        self.outcomes: dict[str, BucketOutcome] = {}
+
+    async def run(self) -> ApplyReport:
+        writes = self._prepare()
+        fresh = await self._guard([w.change for w in writes])
+        writes = [w for w in writes if w.change.address in fresh]
+        await self._record_unwritten()
+        self.hook.writes_started(len(writes))
+        queue: asyncio.Queue[_Write] = asyncio.Queue()
+        for write in writes:
+            queue.put_nowait(write)
+
+        async def worker() -> None:
+            while not queue.empty():
+                write = queue.get_nowait()
+                await self._apply_bucket(write, fresh[write.change.address])
+
+        await asyncio.gather(*(worker() for _ in range(min(self.parallelism, len(writes)))))
+        report = ApplyReport(tuple(self.outcomes[b.address] for b in self.plan.buckets))
+        self.hook.apply_finished(report)
+        return report
+
+    def _outcome(self, change: BucketChange, status: str, reason: str | None = None) -> BucketOutcome:
+        counts = _counts(change) if status == "applied" else {}
+        outcome = BucketOutcome(change.address, status, reason, **counts)  # type: ignore[arg-type]
+        self.outcomes[change.address] = outcome
+        return outcome
+
+    def _prepare(self) -> list[_Write]:
+        """Sort buckets into outcomes known now and writes; rebuild every rule a write needs."""
+        writes: list[_Write] = []
+        for change in self.plan.buckets:
+            if change.error is not None:
+                self._outcome(change, "failed", change.error)
+            elif change.action is Action.READ:
+                self._outcome(change, "unchanged", "observe: never written")
+            elif not change.writes_document:
+                self._outcome(change, "unchanged", "no changes")
+            else:
+                dialect = self._dialect(change)
+                writes.append(_Write(change, dialect, managed_rules(change, dialect, self.environ)))
+        return writes
+
+    def _dialect(self, change: BucketChange) -> Dialect:
+        provider = self.config.providers.get(change.provider)
+        if provider is None or change.provider not in self.clients:
+            raise StalePlanError(
+                f"{change.address}: provider {change.provider!r} is not in the configuration; restore it or plan again"
+            )
+        dialect = dialect_for(provider)
+        if (dialect.type, dialect.flavor) != (change.type, change.flavor):
+            raise StalePlanError(
+                f"{change.address}: provider {change.provider!r} is no longer {change.type}"
+                f"{f' ({change.flavor})' if change.flavor else ''} as when planned; plan again"
+            )
+        entry = self.config.bucket(change.address)
+        if entry is not None and entry.ownership == "observe":
+            raise StalePlanError(
+                f"{change.address}: the bucket is now observe-only in the configuration, so it is never written; "
+                "plan again"
+            )
+        return dialect
+
+    async def _guard(self, changes: list[BucketChange]) -> dict[str, LiveDocument]:
+        """Re-read the buckets to write; refuse everything if any changed since the plan."""
+        read = await read_live(
+            self.clients,
+            [c.address for c in changes],
+            parallelism=self.parallelism,
+            progress=self.read_progress,
+        )
+        changed = sorted(
+            c.address
+            for c in changes
+            if c.address in read.documents and read.documents[c.address].fingerprint != c.live_fingerprint
+        )
+        if changed:
+            lines = [
+                f"live configuration of bucket {address} changed since the plan; run plan again"
+                for address in changed
+            ]
+            raise StalePlanError("\n".join(lines) + "\nNothing was written.")
+        for change in changes:
+            if change.address in read.errors:
+                error = read.errors[change.address]
+                self._outcome(change, "failed", f"not written: reading it again before writing failed: {_reason(error)}")
+        return read.documents
+
+    async def _record_unwritten(self) -> None:
+        stale = [
+            change
+            for change in self.plan.buckets
+            if change.error is None
+            and change.action is not Action.READ
+            and not change.writes_document
+            and _record_outdated(change, self.recorder.state)
+        ]
+        if not stale:
+            return
+        for change in stale:
+            self._outcome(change, "unchanged", "nothing to write; state record brought up to date")
+        applied_at = self.now()
+
+        def update(state: StateFile) -> StateFile:
+            for change in stale:
+                assert change.live_fingerprint is not None  # not errored
+                state = state_after(state, change, live_fingerprint=change.live_fingerprint, applied_at=applied_at)
+            return state
+
+        await self.recorder.record(update)
+
+    async def _apply_bucket(self, write: _Write, fresh: LiveDocument) -> None:
+        change = write.change
+        self.hook.pre_bucket(change.address)
+        try:
+            entries = document_entries(change, write.rules, fresh)
+            await self.clients[change.provider].write(change.bucket, entries, fresh)
+            readback = await self._verified(write, entries)
+            applied_at = self.now()
+            await self.recorder.record(
+                lambda state: state_after(state, change, live_fingerprint=readback.fingerprint, applied_at=applied_at)
+            )
+        except StateError:
+            raise  # the state cannot be saved: stop rather than write what cannot be recorded
+        except ReconcilerError as error:
+            outcome = self._outcome(change, "failed", _reason(error))
+        else:
+            outcome = self._outcome(change, "applied")
+        self.hook.post_bucket(outcome)
+
+    async def _verified(self, write: _Write, entries: Sequence[DocumentEntry]) -> LiveDocument:
+        """The document read back once it matches what was written (bounded retries)."""
+        client = self.clients[write.change.provider]
+        for delay in (*self.verify_delays, None):
+            try:
+                readback = await client.read(write.change.bucket)
+            except ProviderError as error:
+                raise ReconcilerError(f"written, but reading it back failed: {_reason(error)}") from None
+            mismatch = readback_mismatch(write.dialect, entries, readback)
+            if mismatch is None:
+                return readback
+            if delay is not None:
+                await asyncio.sleep(delay)
+        raise ReconcilerError(f"written, but the document read back does not match: {mismatch}")

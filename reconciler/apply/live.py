@@ -1,0 +1,103 @@
+"""Concurrent reading of live notification documents: the apply guard, plan, drift and import.
+
+`read_live(clients, addresses, parallelism=..., progress=...)` reads every bucket with at most
+`parallelism` requests in flight over the clients' pooled connections. A bucket that cannot be
+read does not stop the others: its ProviderError is collected in `LiveRead.errors`, and
+`LiveRead.raise_errors()` turns them into one ProviderError with one line per bucket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from reconciler.errors import ProviderError, ReconcilerError
+from reconciler.model.document import LiveDocument
+from reconciler.providers.base import NotificationClient
+
+
+def split_address(address: str) -> tuple[str, str]:
+    """`qs/photos` → (`qs`, `photos`); rule addresses are not bucket addresses."""
+    provider, sep, bucket = address.partition("/")
+    if not sep or not provider or not bucket or "/" in bucket:
+        raise ReconcilerError(f"{address!r} is not a bucket address of the form <provider>/<bucket>")
+    return provider, bucket
+
+
+def with_address(error: ProviderError, address: str) -> ProviderError:
+    """Name the bucket in a provider error that does not name it yet (clients know only buckets)."""
+    if error.address != address:
+        error.address = address
+        error.args = (error.describe(),)
+    return error
+
+
+class ReadProgress(Protocol):
+    """Told about a live read as it goes; a progress bar implements it."""
+
+    def read_started(self, total: int) -> None: ...
+
+    def bucket_read(self, address: str, error: ProviderError | None) -> None: ...
+
+    def read_finished(self) -> None: ...
+
+
+@dataclass
+class LiveRead:
+    """Documents read, by bucket address, and the errors of buckets that could not be read."""
+
+    documents: dict[str, LiveDocument] = field(default_factory=dict)
+    errors: dict[str, ProviderError] = field(default_factory=dict)
+
+    def raise_errors(self) -> None:
+        """Raise one ProviderError naming every bucket that failed, one line each, in address order."""
+        if not self.errors:
+            return
+        count = len(self.errors)
+        total = count + len(self.documents)
+        lines = [f"could not read {count} of {total} bucket{'s' if total != 1 else ''}:"]
+        lines += [f"  {self.errors[address]}" for address in sorted(self.errors)]
+        raise ProviderError("\n".join(lines))
+
+
+async def read_live(
+    clients: Mapping[str, NotificationClient],
+    addresses: Iterable[str],
+    *,
+    parallelism: int,
+    progress: ReadProgress | None = None,
+) -> LiveRead:
+    """Read every bucket address with at most `parallelism` requests in flight.
+
+    `clients` maps provider names to open clients; every address's provider must be in it.
+    Returns as soon as every bucket is read or has failed; never raises a ProviderError.
+    """
+    pending = sorted(set(addresses))
+    result = LiveRead()
+    if progress is not None:
+        progress.read_started(len(pending))
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for address in pending:
+        queue.put_nowait(address)
+
+    async def worker() -> None:
+        while not queue.empty():
+            address = queue.get_nowait()
+            provider, bucket = split_address(address)
+            error: ProviderError | None = None
+            try:
+                result.documents[address] = await clients[provider].read(bucket)
+            except ProviderError as exc:
+                error = result.errors[address] = with_address(exc, address)
+            if progress is not None:
+                progress.bucket_read(address, error)
+
+    try:
+        # A fixed pool of workers, not one task per bucket: 10,000 buckets stay cheap.
+        await asyncio.gather(*(worker() for _ in range(min(parallelism, len(pending)))))
+    finally:
+        if progress is not None:
+            progress.read_finished()
+    return result

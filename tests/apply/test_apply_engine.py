@@ -1,0 +1,271 @@
+"""The apply engine against in-memory clients: what it writes, refuses, records and reports."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from reconciler.apply.engine import ApplyEngine
+from reconciler.apply.recorder import StateRecorder
+from reconciler.apply.report import ApplyReport, BucketOutcome
+from reconciler.errors import CredentialError, ProviderError, StalePlanError
+from reconciler.model import LiveDocument
+from reconciler.plan.model import Plan
+from reconciler.state import load_state, save_state
+from reconciler.state.model import StateFile
+from tests.support.fake_provider import FakeClient
+from tests.support.plans import (
+    LINEAGE,
+    SECRET,
+    bos_rule,
+    bucket,
+    config,
+    document,
+    foreign,
+    live_rule,
+    plan,
+    qs_rule,
+    s3_rule,
+)
+
+
+class RecordingHook:
+    def __init__(self) -> None:
+        self.events: list[tuple[str, Any]] = []
+
+    def writes_started(self, total: int) -> None:
+        self.events.append(("writes_started", total))
+
+    def pre_bucket(self, address: str) -> None:
+        self.events.append(("pre", address))
+
+    def post_bucket(self, outcome: BucketOutcome) -> None:
+        self.events.append(("post", outcome))
+
+    def apply_finished(self, report: ApplyReport) -> None:
+        self.events.append(("finished", report))
+
+
+def run_apply(
+    the_plan: Plan,
+    cfg,
+    clients: dict[str, FakeClient],
+    state_path,
+    prior: StateFile | None = None,
+    environ: dict[str, str] | None = None,
+    hook: RecordingHook | None = None,
+    verify_delays=(0.0,),
+) -> ApplyReport:
+    prior = prior or StateFile(tool_version="0.1.0", lineage=LINEAGE)
+    engine = ApplyEngine(
+        the_plan,
+        config=cfg,
+        clients=clients,
+        recorder=StateRecorder(state_path, prior),
+        environ=environ if environ is not None else {"BOS_KEY": SECRET},
+        parallelism=4,
+        hook=hook,
+        verify_delays=verify_delays,
+    )
+    return asyncio.run(engine.run())
+
+
+def statuses(report: ApplyReport) -> dict[str, str]:
+    return {o.address: o.status for o in report.outcomes}
+
+
+@pytest.fixture
+def state_path(tmp_path):
+    return tmp_path / "reconciler.state.json"
+
+
+def test_creates_a_rule_keeping_the_foreign_rule_byte_for_byte(state_path):
+    theirs = foreign("theirs", raw={"id": "theirs", "event_types": ["delete_object"], "x-unknown": [1, 2]})
+    client = FakeClient({"photos": document(theirs)})
+    cfg = config(bucket("qs/photos", qs_rule("mine")))
+    the_plan = plan(cfg, {"qs/photos": client.documents["photos"]})
+
+    report = run_apply(the_plan, cfg, {"qs": client}, state_path)
+
+    assert statuses(report) == {"qs/photos": "applied"}
+    written = client.documents["photos"]
+    assert written.ids == ["theirs", "mine"]
+    assert written.rules[0].raw == theirs.raw
+    assert client.count("write", "photos") == 1
+    saved = load_state(state_path)
+    assert set(saved.owned("qs/photos")) == {"mine"}
+    assert saved.buckets["qs/photos"].foreign == ("theirs",)
+    assert saved.buckets["qs/photos"].live_fingerprint == written.fingerprint
+    again = plan(cfg, {"qs/photos": written}, saved)
+    assert not again.has_changes
+
+
+def test_unchanged_buckets_get_no_request_at_all(state_path):
+    same = FakeClient({"same": document(qs_rule("a")), "other": document()})
+    cfg = config(bucket("qs/same", qs_rule("a")), bucket("qs/other", qs_rule("b")))
+    prior = save_state(state_path, StateFile(tool_version="0.1.0", lineage=LINEAGE))
+    the_plan = plan(cfg, {a: same.documents[a.split("/")[1]] for a in ("qs/same", "qs/other")}, prior)
+    same.requests.clear()
+
+    report = run_apply(the_plan, cfg, {"qs": same}, state_path, prior)
+
+    assert statuses(report) == {"qs/same": "unchanged", "qs/other": "applied"}
+    assert same.count("read", "same") == 0 and same.count("write", "same") == 0
+    assert same.count("write", "other") == 1
+
+
+def test_changed_live_document_refuses_every_write(state_path):
+    client = FakeClient({"a": document(), "b": document()})
+    cfg = config(bucket("qs/a", qs_rule("x")), bucket("qs/b", qs_rule("y")))
+    the_plan = plan(cfg, dict(zip(("qs/a", "qs/b"), (client.documents["a"], client.documents["b"]))))
+    client.documents["b"] = document(foreign("sneaked-in"))
+
+    with pytest.raises(StalePlanError, match="live configuration of bucket qs/b changed since the plan"):
+        run_apply(the_plan, cfg, {"qs": client}, state_path)
+
+    assert client.writes() == 0
+    assert not state_path.exists()
+
+
+def test_one_failing_bucket_does_not_stop_the_others(state_path):
+    client = FakeClient({"a": document(), "b": document(), "c": document()})
+    cfg = config(*(bucket(f"qs/{name}", qs_rule("r")) for name in "abc"))
+    the_plan = plan(cfg, {f"qs/{n}": client.documents[n] for n in "abc"})
+    client.fail[("write", "b")] = ProviderError("access denied", code="permission_denied", status=403, request_id="rq-9")
+    hook = RecordingHook()
+
+    report = run_apply(the_plan, cfg, {"qs": client}, state_path, hook=hook)
+
+    assert statuses(report) == {"qs/a": "applied", "qs/b": "failed", "qs/c": "applied"}
+    failed = report.with_status("failed")[0]
+    assert failed.reason == "access denied (HTTP 403, code permission_denied, request id rq-9)"
+    assert report.failed
+    assert set(load_state(state_path).buckets) == {"qs/a", "qs/c"}
+    kinds = [kind for kind, _ in hook.events]
+    assert kinds[0] == "writes_started" and kinds[-1] == "finished"
+    assert kinds.count("pre") == 3 and kinds.count("post") == 3
+
+
+def test_a_bucket_that_cannot_be_reread_is_not_written(state_path):
+    client = FakeClient({"a": document(), "b": document()})
+    cfg = config(bucket("qs/a", qs_rule("r")), bucket("qs/b", qs_rule("r")))
+    the_plan = plan(cfg, {"qs/a": client.documents["a"], "qs/b": client.documents["b"]})
+    client.fail[("read", "a")] = ProviderError("timed out", code=None)
+
+    report = run_apply(the_plan, cfg, {"qs": client}, state_path)
+
+    assert statuses(report) == {"qs/a": "failed", "qs/b": "applied"}
+    assert "reading it again before writing failed: timed out" in report.outcomes[0].reason
+    assert client.count("write", "a") == 0
+
+
+def test_observe_buckets_are_never_written(state_path):
+    client = FakeClient({"watched": document(foreign("theirs"))})
+    cfg = config(bucket("qs/watched", qs_rule("mine"), ownership="observe"))
+    the_plan = plan(cfg, {"qs/watched": client.documents["watched"]})
+    client.requests.clear()
+
+    report = run_apply(the_plan, cfg, {"qs": client}, state_path)
+
+    assert statuses(report) == {"qs/watched": "unchanged"}
+    assert not client.requests
+    assert not state_path.exists()
+
+
+def test_exclusive_removes_foreign_rules_and_an_empty_layout_clears(state_path):
+    client = FakeClient({"mine": document(foreign("theirs"), live_rule(qs_rule("keep"))), "gone": document(foreign("x"))})
+    cfg = config(bucket("qs/mine", qs_rule("keep"), ownership="exclusive"), bucket("qs/gone", ownership="exclusive"))
+    the_plan = plan(cfg, {"qs/mine": client.documents["mine"], "qs/gone": client.documents["gone"]})
+
+    report = run_apply(the_plan, cfg, {"qs": client}, state_path)
+
+    assert statuses(report) == {"qs/mine": "applied", "qs/gone": "applied"}
+    assert client.documents["mine"].ids == ["keep"]
+    assert client.documents["gone"].rules == ()
+
+
+def test_secrets_are_resolved_again_and_never_recorded(state_path):
+    client = FakeClient({"docs": document()})
+    cfg = config(bucket("bj/docs", bos_rule("ocr")))
+    the_plan = plan(cfg, {"bj/docs": client.documents["docs"]})
+
+    run_apply(the_plan, cfg, {"bj": client}, state_path)
+
+    assert client.documents["docs"].rules[0].raw["encryption"]["key"] == SECRET
+    assert SECRET not in state_path.read_text()
+
+
+def test_a_secret_changed_since_the_plan_refuses_before_any_request(state_path):
+    client = FakeClient({"docs": document()})
+    cfg = config(bucket("bj/docs", bos_rule("ocr")))
+    the_plan = plan(cfg, {"bj/docs": client.documents["docs"]})
+    client.requests.clear()
+
+    with pytest.raises(StalePlanError, match="changed since the plan"):
+        run_apply(the_plan, cfg, {"bj": client}, state_path, environ={"BOS_KEY": "another"})
+    with pytest.raises(CredentialError, match="BOS_KEY"):
+        run_apply(the_plan, cfg, {"bj": client}, state_path, environ={})
+    assert not client.requests
+
+
+def test_a_readback_that_never_matches_fails_the_bucket_after_retries(state_path):
+    client = FakeClient({"up": document()})
+    cfg = config(bucket("aws/up", s3_rule("cb")))
+    the_plan = plan(cfg, {"aws/up": client.documents["up"]})
+    original_write = client.write
+
+    async def write_dropping_everything(bucket_name, entries, previous):
+        await original_write(bucket_name, [], previous)
+
+    client.write = write_dropping_everything  # type: ignore[method-assign]
+    report = run_apply(the_plan, cfg, {"aws": client}, state_path, verify_delays=(0.0, 0.0))
+
+    assert statuses(report) == {"aws/up": "failed"}
+    assert "1 rules were written but 0 were read back" in report.outcomes[0].reason
+    assert client.count("read", "up") == 1 + 3  # the guard, then three read-backs
+    assert not state_path.exists()
+
+
+def test_ordered_readback_must_keep_the_order(state_path):
+    client = FakeClient({"up": document()})
+    cfg = config(bucket("jd/up", s3_rule("first"), s3_rule("second", events=["s3:ObjectRemoved:*"])))
+    the_plan = plan(cfg, {"jd/up": client.documents["up"]})
+    original_write = client.write
+
+    async def write_reversed(bucket_name, entries, previous):
+        await original_write(bucket_name, list(reversed(entries)), previous)
+
+    client.write = write_reversed  # type: ignore[method-assign]
+    report = run_apply(the_plan, cfg, {"jd": client}, state_path)
+
+    assert "in that order" in report.outcomes[0].reason
+
+
+def test_state_only_changes_are_recorded_without_requests(state_path):
+    client = FakeClient({"a": document(live_rule(qs_rule("kept")))})
+    cfg = config(bucket("qs/a", qs_rule("kept")))
+    prior = save_state(state_path, StateFile(tool_version="0.1.0", lineage=LINEAGE))
+    the_plan = plan(cfg, {"qs/a": client.documents["a"]}, prior)
+    client.requests.clear()
+
+    report = run_apply(the_plan, cfg, {"qs": client}, state_path, prior)
+
+    assert statuses(report) == {"qs/a": "unchanged"}
+    assert not client.requests
+    assert set(load_state(state_path).owned("qs/a")) == {"kept"}
+
+
+def test_many_buckets_are_all_recorded(state_path):
+    names = [f"b{i:02}" for i in range(40)]
+    client = FakeClient({n: document() for n in names})
+    cfg = config(*(bucket(f"qs/{n}", qs_rule("r")) for n in names))
+    the_plan = plan(cfg, {f"qs/{n}": client.documents[n] for n in names})
+
+    report = run_apply(the_plan, cfg, {"qs": client}, state_path)
+
+    assert len(report.with_status("applied")) == 40
+    saved = load_state(state_path)
+    assert len(saved.buckets) == 40
+    assert all(isinstance(doc, LiveDocument) and doc.ids == ["r"] for doc in client.documents.values())
