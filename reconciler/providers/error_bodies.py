@@ -1,0 +1,106 @@
+"""Provider error responses → ProviderError / ResponseError carrying code, status and request id.
+
+Formats understood: QingStor JSON {code, message, request_id, url}; BCE JSON {code, message,
+requestId}; JD Cloud JSON {code, message, resource, requestId}; S3 XML <Error><Code>…; and the
+bodies no parser understands (empty, HTML, truncated), which keep the HTTP status.
+"""
+
+from __future__ import annotations
+
+import json
+from http import HTTPStatus
+
+import httpx
+from defusedxml import ElementTree as SafeXML
+
+from reconciler.errors import ProviderError, ResponseError
+
+REQUEST_ID_HEADERS = (
+    "x-qs-request-id",
+    "x-bce-request-id",
+    "x-amz-request-id",
+    "x-amzn-requestid",
+    "x-jdcloud-request-id",
+)
+
+
+class MalformedDocument(ValueError):
+    """A successful response whose body is not a notification document; says what is wrong."""
+
+
+def request_id_header(response: httpx.Response) -> str | None:
+    for name in REQUEST_ID_HEADERS:
+        if response.headers.get(name):
+            return response.headers[name]
+    return None
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _from_json(text: str) -> tuple[str | None, str | None, str | None] | None:
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(body, dict) or not ({"code", "message"} & body.keys()):
+        return None
+    values = [body.get("code"), body.get("message"), body.get("request_id") or body.get("requestId")]
+    return tuple(str(v) if v not in (None, "") else None for v in values)  # type: ignore[return-value]
+
+
+def _from_xml(text: str) -> tuple[str | None, str | None, str | None] | None:
+    try:
+        root = SafeXML.fromstring(text, forbid_dtd=True)
+    except Exception:  # ParseError and defusedxml's refusals alike: not an error document
+        return None
+    if _local(root.tag) != "Error":
+        return None
+    found = {_local(child.tag): (child.text or "").strip() for child in root}
+    return found.get("Code") or None, found.get("Message") or None, found.get("RequestId") or None
+
+
+def _status_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "unexpected status"
+
+
+def provider_error(response: httpx.Response, *, address: str, action: str) -> ProviderError:
+    """The error a failed response stands for; `action` says what we were doing, e.g. "reading the rules"."""
+    status = response.status_code
+    header_id = request_id_header(response)
+    text = response.content.decode("utf-8", errors="replace").strip()
+    parsed = (_from_json(text) or _from_xml(text)) if text else None
+    if parsed is not None:
+        code, message, body_id = parsed
+        detail = (message or code or _status_phrase(status)).rstrip(".")
+        return ProviderError(
+            f"{action} failed: {detail}", address=address, code=code, status=status, request_id=body_id or header_id
+        )
+    if not text:
+        return ProviderError(
+            f"{action} failed: {_status_phrase(status)} (empty response body)",
+            address=address,
+            status=status,
+            request_id=header_id,
+        )
+    kind = "an HTML page" if text.lower().startswith(("<!doctype html", "<html")) else "an unreadable body"
+    return ResponseError(
+        f"{action} failed: {_status_phrase(status)}, answered with {kind} instead of an error document",
+        address=address,
+        status=status,
+        request_id=header_id,
+    )
+
+
+def unreadable(response: httpx.Response, *, address: str, action: str, problem: str) -> ResponseError:
+    """A successful status whose body cannot be understood (broken JSON/XML, wrong shape)."""
+    return ResponseError(
+        f"{action} failed: the response {problem}",
+        address=address,
+        status=response.status_code,
+        request_id=request_id_header(response),
+    )
