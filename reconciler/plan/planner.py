@@ -274,9 +274,11 @@ class _BucketPlanner:
         kept = {anchored[b.a + k] for b in matcher.get_matching_blocks() for k in range(b.size)}
         return set(anchored) - kept
 
-    @staticmethod
-    def _insertion_point(slots: list[LayoutSlot | str], previous: str | None) -> int:
-        """Right after the previous desired rule; the first one goes before every managed rule."""
+    def _insertion_point(self, slots: list[LayoutSlot | str], previous: str | None) -> int:
+        """Ordered: right after the previous desired rule, the first before every managed rule.
+        Unordered: at the end, so every existing entry keeps its index."""
+        if not self.dialect.ordered:
+            return len(slots)
         if previous is not None:
             return slots.index(previous) + 1
         return next((i for i, slot in enumerate(slots) if isinstance(slot, str)), len(slots))
