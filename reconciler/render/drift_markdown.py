@@ -14,53 +14,37 @@ from typing import Any
 from reconciler.plan.drift import BucketDrift, BucketStatus, DriftReport, DriftStatus, ForeignStatus, PropertyDifference
 from reconciler.plan.ignore import IgnoreEntry
 from reconciler.render.drift_text import SECTION_TITLES, format_value, verdict_lines
+from reconciler.render.markdown import _take
 
 MARKER = "<!-- reconciler:drift -->"
 MAX_CHARS = 60_000
 _STATUS = {BucketStatus.IN_SYNC: "✅ in sync", BucketStatus.DRIFTED: "⚠️ drifted", BucketStatus.ERROR: "❌ error"}
-_TABLE_HEAD = [
-    "| Bucket | Status | Changed | Deleted | New foreign | Not applied | Ignored |",
-    "|---|---|---:|---:|---:|---:|---:|",
-]
+_TABLE_HEAD = (
+    "| Bucket | Status | Changed | Deleted | New foreign | Not applied | Ignored |\n"
+    "|---|---|---:|---:|---:|---:|---:|\n"
+)
+_CUT_NOTE = "\n_Cut to fit a comment: run `reconciler drift` for the full report._\n"
 
 
 def render_drift_markdown(report: DriftReport, *, max_chars: int = MAX_CHARS) -> str:
     verdict, buckets_line = verdict_lines(report)
-    head = [MARKER, f"### {'⚠️ ' if report.drifted else ''}{verdict}", "", buckets_line, ""]
-    footer = ["", f"<sub>reconciler {report.tool_version} · state serial {report.prior_state.serial} · "
-              f"{report.model_dump(mode='json')['timestamp']}</sub>"]
+    head = f"{MARKER}\n### {'⚠️ ' if report.drifted else ''}{verdict}\n\n{buckets_line}\n\n"
+    timestamp = report.model_dump(mode="json")["timestamp"]
+    footer = f"\n<sub>reconciler {report.tool_version} · state serial {report.prior_state.serial} · {timestamp}</sub>\n"
     shown = [b for b in report.buckets if b.status is not BucketStatus.IN_SYNC]
     rows = [_row(b) for b in shown]
-    details = [_details(b) for b in shown if b.status is BucketStatus.DRIFTED or b.error]
+    details = [_details(b) for b in shown]
     ignores = _ignore_blocks(report)
-    budget = max_chars - _size(head) - _size(footer) - 200  # room for the notes on what was cut
-    kept_rows = _fit(rows, budget - _size(_TABLE_HEAD))
-    table = (_TABLE_HEAD + kept_rows) if rows else []
+    budget = max_chars - len(head) - len(footer) - len(_CUT_NOTE) - len(_TABLE_HEAD) - 100
+    kept_rows, budget = _take(rows, budget)
+    table = _TABLE_HEAD + "".join(kept_rows) if rows else ""
     if len(kept_rows) < len(rows):
-        table.append(f"\n_… and {len(rows) - len(kept_rows)} more buckets: run `reconciler drift` for all._")
-    budget -= _size(table)
-    kept_ignores = _fit(ignores, budget)
-    budget -= _size(kept_ignores)
-    kept_details = _fit(details, budget)
-    notes = []
-    if len(kept_details) < len(details) or len(kept_ignores) < len(ignores):
-        notes.append("\n_Details were cut to fit a comment: run `reconciler drift` for the full report._")
-    body = head + table + [""] + kept_details + kept_ignores + notes + footer
-    return "\n".join(body).rstrip("\n") + "\n"
-
-
-def _size(lines: list[str]) -> int:
-    return sum(len(line) + 1 for line in lines)
-
-
-def _fit(blocks: list[str], budget: int) -> list[str]:
-    kept, used = [], 0
-    for block in blocks:
-        if used + len(block) + 1 > budget:
-            break
-        kept.append(block)
-        used += len(block) + 1
-    return kept
+        table += f"\n_… and {len(rows) - len(kept_rows)} more buckets not in sync._\n"
+    kept_ignores, budget = _take(ignores, budget)
+    kept_details, _ = _take(details, budget)
+    cut = len(kept_details) < len(details) or len(kept_ignores) < len(ignores) or len(kept_rows) < len(rows)
+    body = head + table + "\n" + "".join(kept_details) + "".join(kept_ignores) + (_CUT_NOTE if cut else "")
+    return body + footer
 
 
 def _cell(value: Any) -> str:
@@ -71,7 +55,7 @@ def _cell(value: Any) -> str:
 def _row(bucket: BucketDrift) -> str:
     c = bucket.counts()
     numbers = (c["total_changed"], c["total_missing"], c["total_unmanaged_drift"], c["total_pending"], c["total_ignored"])
-    return f"| {_cell(bucket.address)} | {_STATUS[bucket.status]} | " + " | ".join(map(str, numbers)) + " |"
+    return f"| {_cell(bucket.address)} | {_STATUS[bucket.status]} | " + " | ".join(map(str, numbers)) + " |\n"
 
 
 def _details(bucket: BucketDrift) -> str:
@@ -100,7 +84,7 @@ def _details(bucket: BucketDrift) -> str:
         for change in bucket.pending:
             lines += _difference_rows(change.id, change.action.value, change.differences, change.ignored)
         lines.append("")
-    lines += ["</details>", ""]
+    lines += ["</details>", "", ""]
     return "\n".join(lines)
 
 
@@ -133,5 +117,5 @@ def _ignore_blocks(report: DriftReport) -> list[str]:
             items = "\n".join(
                 f"- {_cell(e.address)} ({e.expires.isoformat()}): {html.escape(e.reason)}" for e in entries
             )
-            blocks.append(f"**{title}**\n\n{items}\n")
+            blocks.append(f"**{title}**\n\n{items}\n\n")
     return blocks

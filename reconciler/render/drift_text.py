@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from reconciler.plan.drift import (
@@ -15,6 +14,7 @@ from reconciler.plan.drift import (
 )
 from reconciler.plan.ignore import IgnoreEntry
 from reconciler.plan.model import Action
+from reconciler.render.values import literal
 
 _COLORS = {"+": "32", "~": "33", "-": "31", "!": "31", "=": "2"}
 SECTION_TITLES = {
@@ -56,9 +56,7 @@ def verdict_lines(report: DriftReport) -> list[str]:
 
 
 def format_value(value: Any) -> str:
-    if value is None:
-        return "(absent)"
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return "(absent)" if value is None else literal(value)
 
 
 def ignored_note(entry: IgnoreEntry | None) -> str:
