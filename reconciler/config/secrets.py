@@ -6,7 +6,9 @@ import os
 from collections.abc import Mapping
 
 from reconciler.errors import CredentialError
-from reconciler.model.common import EnvRef, FileRef
+from reconciler.model.bos import BosRule
+from reconciler.model.common import EnvRef, FileRef, SecretValue
+from reconciler.model.config import BucketConfig, Configuration
 
 
 def resolve_secret(ref: EnvRef | FileRef, *, what: str, environ: Mapping[str, str]) -> str:
@@ -33,3 +35,20 @@ def resolve_secret(ref: EnvRef | FileRef, *, what: str, environ: Mapping[str, st
     if not value:
         raise CredentialError(f"the {what} comes from file {ref.file}, which is empty")
     return value
+
+
+def resolve_rule_secrets(config: Configuration, environ: Mapping[str, str]) -> Configuration:
+    """The configuration with every BOS `encryption.key` reference replaced by its SecretValue."""
+    return config.model_copy(update={"buckets": tuple(_bucket_secrets(bucket, environ) for bucket in config.buckets)})
+
+
+def _bucket_secrets(bucket: BucketConfig, environ: Mapping[str, str]) -> BucketConfig:
+    rules = []
+    for rule in bucket.notifications:
+        if isinstance(rule, BosRule) and rule.encryption is not None and isinstance(rule.encryption.key, (EnvRef, FileRef)):
+            ref = rule.encryption.key
+            clear = resolve_secret(ref, what=f"encryption.key of rule {bucket.address}/{rule.id}", environ=environ)
+            encryption = rule.encryption.model_copy(update={"key": SecretValue.of(clear, ref=ref)})
+            rule = rule.model_copy(update={"encryption": encryption})
+        rules.append(rule)
+    return bucket.model_copy(update={"notifications": tuple(rules)})

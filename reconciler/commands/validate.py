@@ -1,0 +1,46 @@
+"""`reconciler validate`: schema and provider rules, offline; never resolves a secret."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from reconciler.config.loader import load_configuration
+from reconciler.errors import ConfigError
+
+_GREEN, _RESET = "\033[32m", "\033[0m"
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        config = load_configuration(args.config)
+    except ConfigError as error:
+        if args.format != "json":
+            raise  # cli prints each diagnostic on stderr
+        _print_json(False, [diagnostic.to_json() for diagnostic in error.diagnostics])
+        return 1
+    if args.format == "json":
+        _print_json(True, [])
+        return 0
+    rules = sum(len(bucket.notifications) for bucket in config.buckets)
+    counts = ", ".join(
+        _count(number, noun) for number, noun in ((len(config.providers), "provider"), (len(config.buckets), "bucket"), (rules, "rule"))
+    )
+    success = f"{_GREEN}Success!{_RESET}" if _colour(args) else "Success!"
+    print(f"{success} {counts} are valid.")
+    return 0
+
+
+def _print_json(valid: bool, diagnostics: list[dict[str, object]]) -> None:
+    document = {"valid": valid, "error_count": len(diagnostics), "diagnostics": diagnostics}
+    print(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _colour(args: argparse.Namespace) -> bool:
+    return sys.stdout.isatty() and not args.no_color and not os.environ.get("NO_COLOR")

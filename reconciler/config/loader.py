@@ -1,0 +1,231 @@
+"""From files to a validated `Configuration`, or a ConfigError carrying every problem found.
+
+Order of work: read and parse each file; check each file against the schema (rules aside);
+merge all files (provider names and (provider, bucket) pairs unique across them); check each
+bucket's rules against its provider's dialect and the provider rules; build the models.
+Cross-file checks that need every file (is a provider defined?) run only when every file
+could be read, so one broken file does not cause a cascade of false errors in the others.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from reconciler.config.diagnostics import Diagnostic, Finding, Path, near_miss, quote
+from reconciler.config.rules import RuleEntry, bucket_findings, provider_findings
+from reconciler.config.schema import describe, document_findings, rule_findings
+from reconciler.config.source import SourceFile, discover, read_source
+from reconciler.errors import ConfigError
+from reconciler.model.bos import BosRule
+from reconciler.model.config import (
+    BosProvider,
+    BucketConfig,
+    Configuration,
+    QingStorProvider,
+    S3Provider,
+    SourceLocation,
+)
+from reconciler.model.qingstor import QingStorRule
+from reconciler.model.s3 import FLAVORS, S3Rule
+
+SUPPORTED_VERSION = 1
+_PROVIDER_MODELS: dict[str, type[BaseModel]] = {"qingstor": QingStorProvider, "bos": BosProvider, "s3": S3Provider}
+_RULE_MODELS: dict[str, type[BaseModel]] = {"qingstor": QingStorRule, "bos": BosRule, "s3": S3Rule}
+
+
+def load_configuration(paths: Sequence[str] | None) -> Configuration:
+    """Load, validate and merge the configuration named by `-c` (default ./notifications)."""
+    names, problems = discover(paths)
+    loader = _Loader(problems)
+    for name in names:
+        loader.read(name)
+    loader.check_providers()
+    loader.check_buckets()
+    configuration = loader.build() if not loader.diagnostics else None
+    if configuration is None:
+        raise ConfigError(sorted(loader.diagnostics, key=lambda diagnostic: diagnostic.sort_key))
+    return configuration
+
+
+@dataclass(frozen=True)
+class _Declared:
+    """A provider or bucket entry, where it was written, and whether it passed the schema."""
+
+    source: SourceFile
+    path: Path
+    data: Any
+    valid: bool
+
+
+class _Loader:
+    def __init__(self, problems: list[Diagnostic]) -> None:
+        self.diagnostics = list(problems)
+        self.complete = not problems  # every named file was read
+        self.providers: dict[str, _Declared] = {}
+        self.buckets: list[_Declared] = []
+
+    def report(self, source: SourceFile, findings: Iterable[Finding]) -> None:
+        self.diagnostics += [source.diagnostic(finding) for finding in findings]
+
+    def read(self, name: str) -> None:
+        source = read_source(name)
+        self.diagnostics += source.diagnostics
+        if not source.parsed or not self._header_ok(source):
+            self.complete = False
+            return
+        findings = document_findings(source.data)
+        self.report(source, findings)
+        invalid = [finding.path for finding in findings]
+
+        def valid(path: Path) -> bool:
+            return not any(place[: len(path)] == path for place in invalid)
+
+        providers = source.data.get("providers")
+        for name_, data in providers.items() if isinstance(providers, dict) else ():
+            self._add_provider(_Declared(source, ("providers", name_), data, valid(("providers", name_))))
+        buckets = source.data.get("buckets")
+        for index, data in enumerate(buckets) if isinstance(buckets, list) else ():
+            self.buckets.append(_Declared(source, ("buckets", index), data, valid(("buckets", index))))
+
+    def _header_ok(self, source: SourceFile) -> bool:
+        """A mapping of a version this reconciler reads (a missing version is the schema's to report)."""
+        data = source.data
+        if data is None:
+            self.report(source, [Finding((), "the file is empty; a configuration file starts with version: 1")])
+            return False
+        if not isinstance(data, dict):
+            message = f"expected a mapping with version, providers and buckets at the top level, got {describe(data)}"
+            self.report(source, [Finding((), message)])
+            return False
+        version = data.get("version", SUPPORTED_VERSION)
+        if type(version) is not int or version != SUPPORTED_VERSION:
+            message = f"unsupported configuration version {quote(version)}; this reconciler reads version {SUPPORTED_VERSION}"
+            if isinstance(version, str):
+                message = f"must be the number {SUPPORTED_VERSION}, not the string {quote(version)}"
+            self.report(source, [Finding(("version",), message)])
+            return False
+        return True
+
+    def _add_provider(self, declared: _Declared) -> None:
+        name = declared.path[-1]
+        first = self.providers.get(str(name))
+        if first is None:
+            self.providers[str(name)] = declared
+            return
+        message = f"provider {quote(name)} is already defined at {first.source.where(first.path)}"
+        self.report(declared.source, [Finding(declared.path, message, at_key=True)])
+
+    def check_providers(self) -> None:
+        for declared in self.providers.values():
+            if declared.valid:
+                self.report(declared.source, provider_findings(declared.path, declared.data))
+
+    def check_buckets(self) -> None:
+        addresses: dict[tuple[str, str], _Declared] = {}
+        for declared in self.buckets:
+            data = declared.data
+            if not isinstance(data, dict) or not isinstance(data.get("provider"), str):
+                continue
+            if isinstance(data.get("bucket"), str):
+                address = (data["provider"], data["bucket"])
+                first = addresses.setdefault(address, declared)
+                if first is not declared:
+                    message = f"bucket {'/'.join(address)} is already declared at {first.source.where(first.path)}"
+                    self.report(declared.source, [Finding(declared.path, message)])
+            provider = self._provider_of(declared)
+            if provider is not None and _dialect_known(provider.data):
+                self._check_rules(declared, provider.data)
+
+    def _provider_of(self, declared: _Declared) -> _Declared | None:
+        name = declared.data["provider"]
+        provider = self.providers.get(name)
+        if provider is None and self.complete:
+            hint = near_miss(name, self.providers)
+            message = f"provider {quote(name)} is not defined"
+            if hint is None:
+                message += f" (defined: {', '.join(sorted(self.providers))})" if self.providers else " (no providers are defined)"
+            self.report(declared.source, [Finding(declared.path + ("provider",), message, hint)])
+        return provider
+
+    def _check_rules(self, declared: _Declared, provider: dict[str, Any]) -> None:
+        rules = declared.data.get("notifications")
+        if not isinstance(rules, list):
+            return
+        entries = []
+        for index, rule in enumerate(rules):
+            path = declared.path + ("notifications", index)
+            findings = rule_findings(provider["type"], rule, path, declared.source.data)
+            self.report(declared.source, findings)
+            entries.append(RuleEntry(path, rule, tuple(finding.path for finding in findings)))
+        self.report(declared.source, bucket_findings(provider, entries))
+
+    # --- models -------------------------------------------------------------------------------
+
+    def build(self) -> Configuration | None:
+        """The models; None (with diagnostics) if the models disagree with what validation passed."""
+        providers = {
+            name: self._model(declared.source, declared.path, _PROVIDER_MODELS[declared.data["type"]], _provider_data(name, declared))
+            for name, declared in self.providers.items()
+        }
+        buckets = [self._bucket(declared, providers[declared.data["provider"]]) for declared in self.buckets]
+        if self.diagnostics:
+            return None
+        return Configuration(version=SUPPORTED_VERSION, providers=providers, buckets=tuple(buckets))
+
+    def _bucket(self, declared: _Declared, provider: Any) -> BucketConfig | None:
+        if provider is None:
+            return None
+        source, path = declared.source, declared.path
+        rule_model = _RULE_MODELS[provider.type]
+        rules = [
+            self._model(source, path + ("notifications", index), rule_model, _rule_data(rule, source))
+            for index, rule in enumerate(declared.data.get("notifications", []))
+        ]
+        if any(rule is None for rule in rules):
+            return None
+        line, column = source.position(path)
+        location = SourceLocation(file=source.name, line=line, column=column)
+        return self._model(source, path, BucketConfig, {**declared.data, "notifications": tuple(rules), "source": location})
+
+    def _model(self, source: SourceFile, path: Path, model: Any, data: dict[str, Any]) -> Any:
+        try:
+            return model.model_validate(data)
+        except ValidationError as error:  # validation passed what the model refuses: say where, plainly
+            self.report(source, [Finding(path + tuple(e["loc"]), e["msg"]) for e in error.errors()])
+            return None
+
+
+def _dialect_known(provider: Any) -> bool:
+    """Enough of the provider is right to check rules against its dialect, whatever else is wrong."""
+    if not isinstance(provider, dict) or provider.get("type") not in _RULE_MODELS:
+        return False
+    return provider["type"] != "s3" or provider.get("flavor", "aws") in FLAVORS
+
+
+def _provider_data(name: str, declared: _Declared) -> dict[str, Any]:
+    data = {**declared.data, "name": name}
+    credentials = data.get("credentials")
+    if isinstance(credentials, dict):
+        data["credentials"] = {key: _anchored(ref, declared.source) for key, ref in credentials.items()}
+    return data
+
+
+def _rule_data(rule: dict[str, Any], source: SourceFile) -> dict[str, Any]:
+    encryption = rule.get("encryption")
+    if isinstance(encryption, dict) and "key" in encryption:
+        return {**rule, "encryption": {**encryption, "key": _anchored(encryption["key"], source)}}
+    return rule
+
+
+def _anchored(ref: Any, source: SourceFile) -> Any:
+    """A relative `{file: PATH}` is relative to the configuration file that names it."""
+    if isinstance(ref, dict) and isinstance(ref.get("file"), str):
+        path = ref["file"]
+        if not os.path.isabs(path) and not path.startswith("~"):
+            return {"file": os.path.abspath(os.path.join(os.path.dirname(source.name), path))}
+    return ref

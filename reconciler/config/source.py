@@ -1,0 +1,306 @@
+"""Configuration files: finding them, reading them, and knowing where each value was written.
+
+Files are parsed with ruamel.yaml's round-trip loader (YAML 1.2, of which JSON is a subset) so
+every key and list item keeps its line and column. Each problem with reading or parsing becomes
+a Diagnostic; nothing here raises for bad input.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.reader import ReaderError
+
+from reconciler.config.diagnostics import Diagnostic, Finding, Path, format_path, quote
+
+DEFAULT_LOCATION = "notifications"
+SUFFIXES = (".yaml", ".yml", ".json")
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_DEPTH = 64  # far beyond any real configuration; keeps recursion bounded
+MAX_NODES = 1_000_000  # alias expansion ("billion laughs") stops here
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+@dataclass
+class SourceFile:
+    """One parsed file: the position-carrying tree and a plain copy (dicts, lists, scalars)."""
+
+    name: str
+    tree: Any = None
+    data: Any = None
+    parsed: bool = False  # False: `diagnostics` say why the file could not be read or parsed
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def position(self, path: Path, *, at_key: bool = False) -> tuple[int, int]:
+        """1-based line and column of the value at `path` (of its key with `at_key`).
+
+        Falls back to the closest enclosing place that was written in the file (a merged key,
+        a missing field).
+        """
+        node = self.tree
+        line, column = _start_of(node)
+        for index, part in enumerate(path):
+            last = index == len(path) - 1
+            if isinstance(node, CommentedMap) and isinstance(part, str) and part in node:
+                position = _map_position(node, part, value=last and not at_key)
+                node = node[part]
+            elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
+                position = node.lc.item(part)
+                node = node[part]
+            else:
+                break
+            if position is not None:
+                line, column = position
+        return line + 1, column + 1
+
+    def diagnostic(self, finding: Finding) -> Diagnostic:
+        line, column = self.position(finding.path, at_key=finding.at_key)
+        message = finding.message
+        if finding.see is not None:
+            see_line, see_column = self.position(finding.see)
+            message += f" (see {self.name}:{see_line}:{see_column})"
+        return Diagnostic(self.name, line, column, format_path(finding.path), message, finding.hint)
+
+    def where(self, path: Path) -> str:
+        line, column = self.position(path)
+        return f"{self.name}:{line}:{column}"
+
+
+def _start_of(node: Any) -> tuple[int, int]:
+    if isinstance(node, (CommentedMap, CommentedSeq)):
+        return node.lc.line, node.lc.col
+    return 0, 0
+
+
+def _map_position(node: CommentedMap, key: Any, *, value: bool) -> tuple[int, int] | None:
+    try:
+        return node.lc.value(key) if value else node.lc.key(key)
+    except KeyError:  # a key merged in with `<<:` has no position of its own here
+        return None
+
+
+# --- finding files ----------------------------------------------------------------------------
+
+
+def discover(locations: Sequence[str] | None) -> tuple[list[str], list[Diagnostic]]:
+    """Configuration files named by `-c` (files, or directories read recursively), in order."""
+    names = list(locations) if locations else [DEFAULT_LOCATION]
+    files: list[str] = []
+    problems: list[Diagnostic] = []
+    seen: set[str] = set()
+    for location in names:
+        if os.path.isdir(location):
+            found, unreadable = _walk(location)
+            problems += unreadable
+            if not found and not unreadable:
+                problems.append(_whole_file(location, "no *.yaml, *.yml or *.json files in this directory"))
+        elif os.path.isfile(location):
+            found = [location]
+        elif os.path.exists(location):
+            problems.append(_whole_file(location, "not a regular file"))
+            continue
+        else:
+            advice = "" if locations else "; name the configuration with -c PATH"
+            problems.append(_whole_file(location, f"no such file or directory{advice}"))
+            continue
+        for name in found:
+            key = os.path.realpath(name)
+            if key not in seen:  # the same file named twice is read once
+                seen.add(key)
+                files.append(name)
+    return files, problems
+
+
+def _walk(directory: str) -> tuple[list[str], list[Diagnostic]]:
+    found: list[str] = []
+    problems: list[Diagnostic] = []
+
+    def unreadable(error: OSError) -> None:
+        problems.append(_whole_file(error.filename or directory, f"cannot read directory: {error.strerror}"))
+
+    for root, dirs, files in os.walk(directory, onerror=unreadable):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith(".") and name.lower().endswith(SUFFIXES):
+                found.append(os.path.join(root, name))
+    return found, problems
+
+
+def _whole_file(name: str, message: str) -> Diagnostic:
+    return Diagnostic(name, None, None, "", message)
+
+
+# --- reading and parsing ----------------------------------------------------------------------
+
+
+def read_source(name: str) -> SourceFile:
+    """Read and parse one file (never raises for bad content)."""
+    source = SourceFile(name)
+    try:
+        with open(name, "rb") as stream:
+            raw = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        source.diagnostics.append(_whole_file(name, f"cannot read: {error.strerror or error}"))
+        return source
+    if len(raw) > MAX_FILE_BYTES:
+        source.diagnostics.append(_whole_file(name, f"too large for a configuration file (over {MAX_FILE_BYTES} bytes)"))
+        return source
+    text = _decode(source, raw)
+    if text is None:
+        return source
+    kind = "JSON" if name.lower().endswith(".json") else "YAML"
+    try:
+        root = _yaml().compose(text)
+        tree = _yaml(allow_duplicates=True).load(text)
+    except MarkedYAMLError as error:
+        source.diagnostics.append(_parse_error(name, kind, error))
+        return source
+    except ReaderError as error:
+        line, column = _line_column(text, error.position)
+        source.diagnostics.append(Diagnostic(name, line, column, "", f"invalid {kind}: {error.reason} ({_char(error.character)})"))
+        return source
+    except RecursionError:
+        source.diagnostics.append(_whole_file(name, f"invalid {kind}: nested too deeply"))
+        return source
+    except Exception as error:  # ruamel raises plain Python errors on some malformed input
+        source.diagnostics.append(_whole_file(name, f"invalid {kind}: {error}"))
+        return source
+    source.diagnostics += [
+        Diagnostic(name, line, column, format_path(path), message) for path, line, column, message in _duplicate_keys(root)
+    ]
+    source.tree = tree
+    source.data = _PlainCopy(source).copy(tree, (), 0)
+    source.parsed = True
+    return source
+
+
+def _yaml(*, allow_duplicates: bool = False) -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.version = (1, 2)
+    yaml.allow_duplicate_keys = allow_duplicates
+    return yaml
+
+
+def _decode(source: SourceFile, raw: bytes) -> str | None:
+    if b"\x00" in raw:
+        source.diagnostics.append(_whole_file(source.name, "a binary file, not YAML or JSON text"))
+        return None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        byte = raw[error.start]
+        source.diagnostics.append(
+            Diagnostic(source.name, line, column, "", f"not UTF-8 text (byte 0x{byte:02x}); save the file as UTF-8")
+        )
+        return None
+
+
+def _parse_error(name: str, kind: str, error: MarkedYAMLError) -> Diagnostic:
+    mark = error.problem_mark or error.context_mark
+    problem = " ".join(part for part in (error.context, error.problem) if part) or "cannot be parsed"
+    if error.context_mark is not None and error.problem_mark is not None and error.context:
+        problem += f" (started at line {error.context_mark.line + 1}, column {error.context_mark.column + 1})"
+    if mark is None:
+        return _whole_file(name, f"invalid {kind}: {problem}")
+    return Diagnostic(name, mark.line + 1, mark.column + 1, "", f"invalid {kind}: {problem}")
+
+
+def _line_column(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _char(code: int | str) -> str:
+    return f"character U+{code:04X}" if isinstance(code, int) else f"character {code!r}"
+
+
+def _duplicate_keys(root: Node | None) -> Iterator[tuple[Path, int, int, str]]:
+    """Every repeated key of every mapping, with the place of its first occurrence."""
+    stack: list[tuple[Node, Path]] = [(root, ())] if root is not None else []
+    visited: set[int] = set()
+    while stack:
+        node, path = stack.pop()
+        if id(node) in visited:  # aliases share nodes; each is checked once
+            continue
+        visited.add(id(node))
+        if isinstance(node, MappingNode):
+            first: dict[tuple[str, str], Node] = {}
+            for key, value in node.value:
+                if not isinstance(key, ScalarNode) or key.tag == _MERGE_TAG:
+                    stack.append((value, path))
+                    continue
+                marker = (str(key.tag), key.value)
+                if marker in first:
+                    original = first[marker].start_mark
+                    yield (
+                        path + (key.value,),
+                        key.start_mark.line + 1,
+                        key.start_mark.column + 1,
+                        f"duplicate key {quote(key.value)} (first at line {original.line + 1}, column {original.column + 1})",
+                    )
+                    continue
+                first[marker] = key
+                stack.append((value, path + (key.value,)))
+        elif isinstance(node, SequenceNode):
+            stack += [(item, path + (index,)) for index, item in enumerate(node.value)]
+
+
+# --- the plain copy that schemas and models see -----------------------------------------------
+
+
+class _PlainCopy:
+    """Copies the tree into plain values; what cannot be copied is reported, once."""
+
+    def __init__(self, source: SourceFile) -> None:
+        self.source = source
+        self.left = MAX_NODES
+        self.stopped = False
+
+    def copy(self, node: Any, path: Path, depth: int) -> Any:
+        self.left -= 1
+        if self.left < 0 or depth > MAX_DEPTH:
+            if not self.stopped:
+                self.stopped = True
+                why = f"nested more than {MAX_DEPTH} levels deep" if depth > MAX_DEPTH else "too many values (aliases expanding?)"
+                self.source.diagnostics.append(self.source.diagnostic(Finding(path, why)))
+            return None
+        if isinstance(node, dict):
+            return self._mapping(node, path, depth)
+        if isinstance(node, list):
+            return [self.copy(item, path + (index,), depth + 1) for index, item in enumerate(node)]
+        if isinstance(node, bool) or node is None:
+            return node
+        if isinstance(node, str):
+            return str(node)
+        if isinstance(node, int):
+            return int(node)
+        if isinstance(node, float):
+            return float(node)
+        return node  # dates, binary, custom tags: the schema names their type as wrong
+
+    def _mapping(self, node: dict[Any, Any], path: Path, depth: int) -> dict[str, Any]:
+        plain: dict[str, Any] = {}
+        for key, value in node.items():
+            if isinstance(key, str):
+                plain[str(key)] = self.copy(value, path + (str(key),), depth + 1)
+                continue
+            line, column = _key_position(self.source, node, key, path)
+            message = f"key {quote(key)} is not text; write keys as plain words or in quotes"
+            self.source.diagnostics.append(Diagnostic(self.source.name, line, column, format_path(path), message))
+        return plain
+
+
+def _key_position(source: SourceFile, node: dict[Any, Any], key: Any, path: Path) -> tuple[int, int]:
+    position = _map_position(node, key, value=False) if isinstance(node, CommentedMap) else None
+    if position is None:
+        return source.position(path)
+    return position[0] + 1, position[1] + 1
