@@ -190,7 +190,7 @@ class BucketChange(Frozen):
 
 class PriorState(Frozen):
     lineage: str
-    serial: int
+    serial: int = Field(ge=0)
 
 
 class Summary(Frozen):

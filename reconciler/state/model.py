@@ -49,8 +49,8 @@ def rfc3339(value: datetime) -> str:
 class StateFile(Frozen):
     version: int = STATE_VERSION
     tool_version: str
-    lineage: str
-    serial: int = 0
+    lineage: str = Field(min_length=1)
+    serial: int = Field(default=0, ge=0)
     buckets: dict[str, BucketState] = Field(default_factory=dict)
 
     @classmethod
