@@ -1,0 +1,97 @@
+"""What every dialect's client shares: addressing, signing per request, status and error mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+
+from reconciler.errors import ProviderError
+from reconciler.model.config import ProviderConfig
+from reconciler.model.document import LiveDocument
+from reconciler.providers.credentials import AccessKey
+from reconciler.providers.endpoints import Endpoint, endpoint_for
+from reconciler.providers.error_bodies import MalformedDocument, provider_error, unreadable
+from reconciler.providers.http import send
+
+READ, WRITE, CLEAR = "reading the notification rules", "writing the notification rules", "clearing the notification rules"
+
+
+class BucketClient:
+    """Base of the dialect clients; subclasses say how to sign and how to read and write."""
+
+    def __init__(
+        self,
+        provider: ProviderConfig,
+        *,
+        http: httpx.AsyncClient,
+        credentials: AccessKey,
+        name: str | None = None,
+        endpoint: Endpoint | None = None,
+    ) -> None:
+        self.provider = provider
+        self.name = name or provider.name
+        self.endpoint = endpoint or endpoint_for(provider)
+        self._http = http
+        self._key = credentials
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r}, {self.endpoint.scheme}://{self.endpoint.host})"
+
+    def address(self, bucket: str) -> str:
+        return f"{self.name}/{bucket}"
+
+    def auth(self, bucket: str) -> httpx.Auth:
+        raise NotImplementedError
+
+    async def request(
+        self,
+        method: str,
+        bucket: str,
+        query: str,
+        *,
+        action: str,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        """One signed request; any status comes back (transport failures raise TransportError)."""
+        request = self._http.build_request(
+            method, self.endpoint.url(bucket, query), content=content, headers=headers
+        )
+        return await send(self._http, request, auth=self.auth(bucket), address=self.address(bucket), action=action)
+
+    async def call(
+        self,
+        method: str,
+        bucket: str,
+        query: str,
+        *,
+        action: str,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        """Like `request`, but anything but a 2xx raises the provider's error."""
+        response = await self.request(method, bucket, query, action=action, content=content, headers=headers)
+        if not response.is_success:
+            raise provider_error(response, address=self.address(bucket), action=action)
+        return response
+
+    def decoded(
+        self, response: httpx.Response, bucket: str, decode: Callable[[bytes], LiveDocument]
+    ) -> LiveDocument:
+        try:
+            return decode(response.content)
+        except MalformedDocument as exc:
+            raise unreadable(response, address=self.address(bucket), action=READ, problem=f"body {exc}") from None
+
+    def error(self, response: httpx.Response, bucket: str, action: str) -> ProviderError:
+        return provider_error(response, address=self.address(bucket), action=action)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> BucketClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()

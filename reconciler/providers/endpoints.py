@@ -1,0 +1,98 @@
+"""Where a provider's buckets live: the endpoint URL and path- or virtual-host-style addressing.
+
+Defaults (DESIGN §5, README "Providers and credentials"):
+- qingstor  https://<zone>.qingstor.com             path style (the official SDKs' default)
+- bos       https://<region>.bcebos.com             virtual host (Baidu's recommendation)
+- s3 aws    https://s3.<region>.amazonaws.com       virtual host (.com.cn for cn-* regions)
+- s3 jdcloud https://s3.<region>.jdcloud-oss.com    virtual host (JD's bucket domains)
+- s3 minio, ceph: `endpoint` is required            path style
+An explicit `endpoint` (http allowed) overrides the host; an IP or localhost endpoint defaults
+to path style; `addressing` overrides the style. A bucket name that is not a valid DNS label
+(or holds dots over https, which breaks wildcard certificates) always goes path style.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import httpx
+
+from reconciler.errors import ReconcilerError
+from reconciler.model.config import ProviderConfig
+
+_DNS_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_HOST_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    scheme: str
+    host: str  # with ":port" when the port is not the scheme's default
+    base_path: str  # "" or a prefix such as "/s3", without trailing slash
+    virtual: bool
+
+    def virtual_for(self, bucket: str) -> bool:
+        if not self.virtual or not _DNS_BUCKET.match(bucket) or ".." in bucket:
+            return False
+        return not (self.scheme == "https" and "." in bucket)
+
+    def url(self, bucket: str, query: str) -> str:
+        """URL of a bucket sub-resource, e.g. query "notification"."""
+        if self.virtual_for(bucket):
+            return f"{self.scheme}://{bucket}.{self.host}{self.base_path}/?{query}"
+        return f"{self.scheme}://{self.host}{self.base_path}/{quote(bucket, safe='')}?{query}"
+
+
+def _is_local(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def default_endpoint(provider: ProviderConfig) -> str:
+    if provider.type == "qingstor":
+        return f"https://{provider.zone.lower()}.qingstor.com"
+    if provider.type == "bos":
+        return f"https://{provider.region}.bcebos.com"
+    if provider.flavor == "aws":
+        suffix = ".cn" if provider.region.startswith("cn-") else ""
+        return f"https://s3.{provider.region}.amazonaws.com{suffix}"
+    if provider.flavor == "jdcloud":
+        return f"https://s3.{provider.region}.jdcloud-oss.com"
+    raise ReconcilerError(
+        f"provider {provider.name!r} (s3 flavor {provider.flavor}) needs an `endpoint`: "
+        f"{provider.flavor} has no public default"
+    )
+
+
+def endpoint_for(provider: ProviderConfig) -> Endpoint:
+    text = (provider.endpoint or default_endpoint(provider)).strip()
+    if "://" not in text:
+        text = "https://" + text
+    try:
+        url = httpx.URL(text)
+    except httpx.InvalidURL as exc:
+        raise ReconcilerError(f"provider {provider.name!r}: endpoint {provider.endpoint!r} is not a URL ({exc})") from None
+    usable_host = bool(url.host) and (_HOST_NAME.match(url.host) is not None or _is_local(url.host))
+    if url.scheme not in ("http", "https") or not usable_host or url.query or url.fragment:
+        raise ReconcilerError(
+            f"provider {provider.name!r}: endpoint {provider.endpoint!r} must be an http:// or https:// URL "
+            "with a host name or address and no query"
+        )
+    host = f"[{url.host}]" if ":" in url.host else url.host
+    if url.port is not None:
+        host = f"{host}:{url.port}"
+    if provider.addressing is not None:
+        virtual = provider.addressing == "virtual"
+    elif _is_local(url.host):
+        virtual = False
+    else:
+        virtual = provider.type == "bos" or (provider.type == "s3" and provider.flavor in ("aws", "jdcloud"))
+    return Endpoint(url.scheme, host, url.path.rstrip("/"), virtual)

@@ -1,0 +1,237 @@
+"""The one place that builds HTTP clients: timeouts, pool limits, user agent, TLS, retries and
+a redacted debug log (logger `reconciler.http`, enabled by `-v`).
+
+Retries live in the transport, below the signers: a retried attempt resends the same signed
+request (signatures stay valid for 15 minutes, far longer than the bounded backoff).
+Retried: timeouts, connection errors and resets, 429, 500, 502, 503 and 504, with exponential
+backoff and full jitter, honouring `Retry-After`. PUTs are safe to retry: each writes a whole
+document.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from reconciler import __version__
+from reconciler.errors import TransportError
+from reconciler.model.common import REDACTED
+
+USER_AGENT = f"reconciler/{__version__}"
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+RETRY_EXCEPTIONS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+TIMEOUT = httpx.Timeout(30.0, connect=10.0, pool=60.0)
+
+# Header and JSON field names whose values are credentials or secrets, compared lower-case.
+SENSITIVE_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "x-amz-security-token",
+        "x-bce-security-token",
+        "x-qs-security-token",
+    }
+)
+SENSITIVE_FIELDS = frozenset({"key", "secret", "secret_access_key", "session_token", "password", "token"})
+LOG_BODY_LIMIT = 4000
+
+log = logging.getLogger("reconciler.http")
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """At most `attempts` tries; the delay before try n+1 is uniform in [0, min(cap, base·2ⁿ)]."""
+
+    attempts: int = 5
+    base_delay: float = 0.25
+    max_delay: float = 20.0
+    max_retry_after: float = 120.0  # a server asking for a longer pause gets its answer surfaced
+    sleep: Sleep = asyncio.sleep
+    jitter: Callable[[], float] = field(default=random.random)
+
+    def backoff(self, attempt: int) -> float:
+        return self.jitter() * min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """Seconds the server asked us to wait (delta-seconds or HTTP-date), or None."""
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment.timestamp() - time.time())
+
+
+# --- redaction ------------------------------------------------------------------------------
+
+
+def redact_headers(headers: httpx.Headers) -> dict[str, str]:
+    return {name: REDACTED if name.lower() in SENSITIVE_HEADERS else value for name, value in headers.items()}
+
+
+def _redact_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: REDACTED if k.lower() in SENSITIVE_FIELDS else _redact_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact_json(item) for item in value]
+    return value
+
+
+def redact_body(content: bytes) -> str:
+    """A body fit for the debug log: JSON secrets replaced, anything undecodable summarised."""
+    if not content:
+        return ""
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"({len(content)} bytes of binary data)"
+    try:
+        text = json.dumps(_redact_json(json.loads(text)), ensure_ascii=False)
+    except ValueError:
+        if text.lstrip().startswith(("{", "[")):
+            # unparseable JSON may still hold a secret: never print it
+            return f"({len(content)} bytes of malformed JSON)"
+    return text if len(text) <= LOG_BODY_LIMIT else text[:LOG_BODY_LIMIT] + "…"
+
+
+def enable_debug_log(stream: Any = None) -> None:
+    """What `-v` turns on: every HTTP attempt, redacted, on stderr."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.DEBUG)
+
+
+def _log_request(request: httpx.Request, attempt: int) -> None:
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug(
+            "→ %s %s (attempt %d) headers=%s body=%s",
+            request.method,
+            request.url,
+            attempt,
+            redact_headers(request.headers),
+            redact_body(request.content),
+        )
+
+
+def _log_response(request: httpx.Request, response: httpx.Response, elapsed: float) -> None:
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug(
+            "← %s %s %d in %.0f ms headers=%s body=%s",
+            request.method,
+            request.url,
+            response.status_code,
+            elapsed * 1000,
+            redact_headers(response.headers),
+            redact_body(response.content),
+        )
+
+
+# --- transport ------------------------------------------------------------------------------
+
+
+class RetryingTransport(httpx.AsyncBaseTransport):
+    """Wraps a transport with bounded retries and the redacted debug log."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, policy: RetryPolicy) -> None:
+        self._inner = inner
+        self._policy = policy
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        policy = self._policy
+        for attempt in range(1, policy.attempts + 1):
+            _log_request(request, attempt)
+            started = time.perf_counter()
+            try:
+                response = await self._inner.handle_async_request(request)
+                await response.aread()  # small documents; read now so a reset mid-body is retried too
+            except RETRY_EXCEPTIONS as exc:
+                log.debug("✗ %s %s: %s", request.method, request.url, describe_exception(exc))
+                if attempt == policy.attempts:
+                    raise
+                await policy.sleep(policy.backoff(attempt))
+                continue
+            _log_response(request, response, time.perf_counter() - started)
+            if response.status_code not in RETRY_STATUSES or attempt == policy.attempts:
+                return response
+            asked = retry_after(response)
+            if asked is not None and asked > policy.max_retry_after:
+                return response
+            await policy.sleep(max(asked or 0.0, policy.backoff(attempt)))
+        raise AssertionError("unreachable: the last attempt always returns or raises")
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def describe_exception(exc: Exception) -> str:
+    kind = {
+        httpx.ConnectTimeout: "connection timed out",
+        httpx.ReadTimeout: "response timed out",
+        httpx.WriteTimeout: "sending timed out",
+        httpx.PoolTimeout: "no free connection in the pool",
+        httpx.ConnectError: "connection failed",
+        httpx.ReadError: "connection reset while reading",
+        httpx.WriteError: "connection reset while sending",
+        httpx.RemoteProtocolError: "the server broke the HTTP protocol",
+    }.get(type(exc), "request failed")
+    detail = str(exc).strip()
+    return f"{kind} ({detail})" if detail and detail != kind else kind
+
+
+def build_client(
+    *,
+    parallelism: int = 10,
+    tls_verify: bool = True,
+    transport: httpx.AsyncBaseTransport | None = None,
+    retry: RetryPolicy | None = None,
+) -> httpx.AsyncClient:
+    """A pooled async client for one endpoint. `transport` is the test seam (httpx.MockTransport)."""
+    limits = httpx.Limits(max_connections=parallelism, max_keepalive_connections=parallelism)
+    inner = transport or httpx.AsyncHTTPTransport(verify=tls_verify, limits=limits)
+    return httpx.AsyncClient(
+        transport=RetryingTransport(inner, retry or RetryPolicy()),
+        timeout=TIMEOUT,
+        headers={"User-Agent": USER_AGENT},
+        follow_redirects=False,
+        trust_env=False,
+    )
+
+
+async def send(
+    client: httpx.AsyncClient,
+    request: httpx.Request,
+    *,
+    auth: httpx.Auth,
+    address: str,
+    action: str,
+) -> httpx.Response:
+    """Send once (retries happen below); a transport failure becomes TransportError."""
+    try:
+        return await client.send(request, auth=auth)
+    except httpx.TransportError as exc:
+        raise TransportError(
+            f"{action} failed: {describe_exception(exc)} talking to {request.url.host}, even after retrying",
+            address=address,
+        ) from exc

@@ -1,0 +1,49 @@
+"""The factory the commands use: one pooled, signed client per configured provider."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+import httpx
+
+from reconciler.config.secrets import resolve_secret
+from reconciler.model.config import ProviderConfig
+from reconciler.providers.base import NotificationClient
+from reconciler.providers.bos import codec as bos_codec
+from reconciler.providers.bos.client import BosClient
+from reconciler.providers.client_base import BucketClient
+from reconciler.providers.credentials import resolve_credentials
+from reconciler.providers.endpoints import endpoint_for
+from reconciler.providers.http import RetryPolicy, build_client
+from reconciler.providers.qingstor.client import QingStorClient
+from reconciler.providers.s3.client import S3Client
+from reconciler.providers.signing import Clock, utc_now
+
+CLIENTS: dict[str, type[BucketClient]] = {"qingstor": QingStorClient, "bos": BosClient, "s3": S3Client}
+
+
+def client_for(
+    provider: ProviderConfig,
+    *,
+    parallelism: int = 10,
+    environ: Mapping[str, str] | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    retry: RetryPolicy | None = None,
+    clock: Clock = utc_now,
+) -> NotificationClient:
+    """Resolves endpoint and credentials first, so configuration mistakes fail before any request.
+
+    `transport`, `retry` and `clock` are test seams (httpx.MockTransport, no-wait sleeps, frozen time).
+    """
+    env = os.environ if environ is None else environ
+    endpoint = endpoint_for(provider)
+    credentials = resolve_credentials(provider, env)
+    http = build_client(parallelism=parallelism, tls_verify=provider.tls_verify, transport=transport, retry=retry)
+    extra = {}
+    if provider.type == "bos":
+        extra["reveal"] = bos_codec.reveal_with(lambda ref, what: resolve_secret(ref, what=what, environ=env))
+    return CLIENTS[provider.type](
+        provider, http=http, credentials=credentials, endpoint=endpoint, clock=clock, **extra
+    )
+

@@ -1,0 +1,292 @@
+"""Retries, error bodies, user agent, TLS and the redacted debug log, through httpx.MockTransport."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import ssl
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+
+import httpx
+import pytest
+
+from reconciler import __version__
+from reconciler.errors import ProviderError, ResponseError, TransportError
+from reconciler.model.bos import BosApp, BosEncryption, BosRule
+from reconciler.model.common import SecretValue
+from reconciler.model.config import BosProvider, QingStorProvider, S3Provider
+from reconciler.model.document import LiveDocument
+from reconciler.providers.error_bodies import provider_error
+from reconciler.providers.http import RetryPolicy, retry_after
+from reconciler.providers.registry import client_for
+
+QS = QingStorProvider(name="qs", zone="pek3b")
+BOS = BosProvider(name="bj", region="bj")
+AWS = S3Provider(name="aws", region="us-east-1")
+EMPTY_QS = httpx.Response(200, json={"notifications": []})
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+async def _read(client, bucket="photos"):
+    async with client:
+        return await client.read(bucket)
+
+
+# --- retries --------------------------------------------------------------------------------
+
+
+def test_429_waits_as_long_as_retry_after_says(server):
+    server.queue = [httpx.Response(429, headers={"Retry-After": "7"}), EMPTY_QS]
+    assert run(_read(server.client(QS))).rules == ()
+    assert len(server.requests) == 2
+    assert server.sleeps == [7.0]
+
+
+def test_retry_after_as_an_http_date():
+    later = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
+    assert 25 <= retry_after(httpx.Response(503, headers={"Retry-After": later})) <= 30
+    assert retry_after(httpx.Response(503, headers={"Retry-After": "soon"})) is None
+    assert retry_after(httpx.Response(503)) is None
+
+
+def test_retry_after_longer_than_we_wait_is_surfaced_at_once(server):
+    server.queue = [httpx.Response(429, headers={"Retry-After": "3600"}, json={"code": "too_many_requests"})]
+    with pytest.raises(ProviderError) as caught:
+        run(_read(server.client(QS)))
+    assert caught.value.status == 429 and caught.value.code == "too_many_requests"
+    assert len(server.requests) == 1 and server.sleeps == []
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_transient_statuses_are_retried(server, status):
+    server.queue = [httpx.Response(status), httpx.Response(status), EMPTY_QS]
+    assert run(_read(server.client(QS))).rules == ()
+    assert len(server.requests) == 3
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 405, 409, 412])
+def test_other_statuses_are_not_retried(server, status):
+    server.queue = [httpx.Response(status, json={"code": "nope", "message": "No."})]
+    with pytest.raises(ProviderError):
+        run(_read(server.client(QS)))
+    assert len(server.requests) == 1
+
+
+def test_retries_are_bounded_with_exponential_backoff(server):
+    server.handler = lambda request: httpx.Response(503, json={"code": "service_unavailable", "message": "Busy."})
+    with pytest.raises(ProviderError) as caught:
+        run(_read(server.client(QS, jitter=1.0)))
+    assert len(server.requests) == RetryPolicy().attempts == 5
+    assert server.sleeps == [0.25, 0.5, 1.0, 2.0]
+    assert caught.value.status == 503 and caught.value.code == "service_unavailable"
+
+
+def test_backoff_has_a_cap_and_full_jitter():
+    policy = RetryPolicy(jitter=lambda: 0.5)
+    assert policy.backoff(1) == 0.125
+    assert policy.backoff(30) == 0.5 * policy.max_delay
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [httpx.ConnectTimeout("slow"), httpx.ReadTimeout("slow"), httpx.ConnectError("refused"), httpx.ReadError("reset")],
+    ids=["connect-timeout", "read-timeout", "refused", "reset"],
+)
+def test_timeouts_and_connection_errors_are_retried(server, failure):
+    server.queue = [failure, failure, EMPTY_QS]
+    assert run(_read(server.client(QS))).rules == ()
+    assert len(server.requests) == 3 and len(server.sleeps) == 2
+
+
+class _ResetMidBody(httpx.AsyncByteStream):
+    async def __aiter__(self):
+        yield b'{"notifications": ['
+        raise httpx.ReadError("connection reset by peer")
+
+
+def test_a_reset_in_the_middle_of_a_body_is_retried(server):
+    server.queue = [httpx.Response(200, stream=_ResetMidBody()), EMPTY_QS]
+    assert run(_read(server.client(QS))).rules == ()
+    assert len(server.requests) == 2
+
+
+def test_persistent_connection_failure_becomes_a_transport_error(server):
+    def refuse(request):
+        raise httpx.ConnectError("connection refused")
+
+    server.handler = refuse
+    with pytest.raises(TransportError) as caught:
+        run(_read(server.client(QS)))
+    assert len(server.requests) == 5
+    message = str(caught.value)
+    assert message.startswith("qs/photos: reading the notification rules failed: connection failed")
+    assert "pek3b.qingstor.com" in message
+
+
+def test_a_retried_put_sends_the_same_whole_document(server):
+    rule = BosRule(
+        id="r",
+        appId="a",
+        status="enabled",
+        resources=("/x/*",),
+        events=("PutObject",),
+        apps=(BosApp(id="a", eventUrl="https://h.example.com"),),
+    )
+    server.queue = [httpx.ReadTimeout("slow"), httpx.Response(502), httpx.Response(200)]
+
+    async def write():
+        async with server.client(BOS) as client:
+            await client.write("docs", [rule], previous=LiveDocument())
+
+    run(write())
+    bodies = {request.content for request in server.requests}
+    assert len(server.requests) == 3 and len(bodies) == 1
+
+
+# --- error bodies ---------------------------------------------------------------------------
+
+
+def _error(status, *, content=b"", headers=None):
+    request = httpx.Request("GET", "https://example.com/b?notification")
+    return provider_error(
+        httpx.Response(status, content=content, headers=headers, request=request), address="p/b", action="reading"
+    )
+
+
+def test_qingstor_error_body():
+    body = {
+        "code": "bad_request",
+        "message": "Invalid argument(s) or invalid argument value(s)",
+        "request_id": "aa08cf7a43f611e5886952542e6ce14b",
+        "url": "https://docsv4.qingcloud.com/user_guide/storage/object_storage/api/error_code/",
+    }
+    error = _error(400, content=json.dumps(body).encode())
+    assert (error.code, error.status, error.request_id) == ("bad_request", 400, "aa08cf7a43f611e5886952542e6ce14b")
+    assert str(error) == (
+        "p/b: reading failed: Invalid argument(s) or invalid argument value(s) "
+        "(HTTP 400, code bad_request, request id aa08cf7a43f611e5886952542e6ce14b)"
+    )
+
+
+def test_bce_error_body():
+    body = b'{"code":"NoSuchBucket","message":"The specified bucket does not exist.","requestId":"4ad9-bce"}'
+    error = _error(404, content=body, headers={"x-bce-request-id": "header-id"})
+    assert (error.code, error.request_id) == ("NoSuchBucket", "4ad9-bce")
+    assert "The specified bucket does not exist (HTTP 404" in str(error)
+
+
+def test_jdcloud_json_error_body():
+    body = (
+        b'{"code":"AccessDenied","message":"Access Denied","resource":"/mybucket/public/index.html",'
+        b'"requestId":"71515159-E9A8-4AA6-9D8C-54D4E2B8B6B3"}'
+    )
+    error = _error(403, content=body)
+    assert (error.code, error.request_id) == ("AccessDenied", "71515159-E9A8-4AA6-9D8C-54D4E2B8B6B3")
+
+
+def test_s3_xml_error_body(wire):
+    error = _error(400, content=wire("s3/error_moto_invalid_argument.xml"))
+    assert (error.code, error.request_id) == ("InvalidArgument", "LNMbS157")
+    assert "The ARN is not well formed" in str(error)
+
+
+def test_empty_error_body_keeps_status_and_header_request_id():
+    error = _error(403, headers={"x-qs-request-id": "qs-req"})
+    assert type(error) is ProviderError
+    assert (error.code, error.status, error.request_id) == (None, 403, "qs-req")
+    assert "Forbidden (empty response body)" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("content", "kind"),
+    [
+        (b"<!DOCTYPE html><html><title>500 Internal Server Error</title></html>", "an HTML page"),
+        (b'{"code":"bad_req', "an unreadable body"),
+        (b"<Error><Code>Access", "an unreadable body"),
+    ],
+)
+def test_html_and_truncated_bodies_are_response_errors(content, kind):
+    error = _error(500, content=content, headers={"x-amz-request-id": "amz-req"})
+    assert type(error) is ResponseError
+    assert error.status == 500 and error.request_id == "amz-req"
+    assert kind in str(error)
+
+
+def test_broken_success_body_is_a_response_error(server):
+    server.queue = [httpx.Response(200, content=b'{"notifications": [', headers={"x-qs-request-id": "r1"})]
+    with pytest.raises(ResponseError) as caught:
+        run(_read(server.client(QS)))
+    assert caught.value.request_id == "r1"
+    assert "the response body is not valid JSON" in str(caught.value)
+
+
+# --- client settings ------------------------------------------------------------------------
+
+
+def test_user_agent_names_the_tool(server):
+    server.queue = [EMPTY_QS]
+    run(_read(server.client(QS)))
+    assert server.requests[0].headers["User-Agent"] == f"reconciler/{__version__}"
+
+
+def _ssl_and_limits(provider, parallelism=10):
+    client = client_for(provider, parallelism=parallelism, environ={"QY_ACCESS_KEY_ID": "A", "QY_SECRET_ACCESS_KEY": "S"})
+    pool = client._http._transport._inner._pool  # the one place the settings end up
+    run(client.aclose())
+    return pool._ssl_context, pool._max_connections
+
+
+def test_tls_is_verified_unless_the_provider_says_otherwise():
+    verified, _ = _ssl_and_limits(QS)
+    assert verified.verify_mode == ssl.CERT_REQUIRED and verified.check_hostname
+    unverified, _ = _ssl_and_limits(QS.model_copy(update={"tls_verify": False}))
+    assert unverified.verify_mode == ssl.CERT_NONE
+
+
+def test_pool_size_follows_parallelism():
+    assert _ssl_and_limits(QS, parallelism=3)[1] == 3
+
+
+# --- redacted debug log ---------------------------------------------------------------------
+
+
+def test_debug_log_never_shows_credentials_or_secret_fields(server, caplog):
+    rule = BosRule(
+        id="r",
+        appId="a",
+        status="enabled",
+        encryption=BosEncryption(key=SecretValue.of("callback-key-value")),
+        resources=("/x/*",),
+        events=("PutObject",),
+        apps=(BosApp(id="a", eventUrl="https://h.example.com"),),
+    )
+    echoed = {"notifications": [{"id": "r", "encryption": {"key": "callback-key-value"}}]}
+    server.queue = [httpx.Response(503), httpx.Response(200), httpx.Response(200, json=echoed)]
+
+    async def write_and_read():
+        async with server.client(BOS) as client:
+            await client.write("docs", [rule], previous=LiveDocument())
+            return await client.read("docs")
+
+    with caplog.at_level(logging.DEBUG, logger="reconciler.http"):
+        run(write_and_read())
+    text = caplog.text
+    assert "PUT https://docs.bj.bcebos.com/?notification=" in text and "503" in text
+    assert server.requests[0].headers["Authorization"].split("/")[-1] not in text
+    for secret in ("callback-key-value", "bce-secret-value", "bce-auth-v1", "BCEAK"):
+        assert secret not in text
+    assert "(sensitive value)" in text
+
+
+def test_debug_log_hides_the_session_token(server, caplog):
+    environ = {"AWS_ACCESS_KEY_ID": "AK", "AWS_SECRET_ACCESS_KEY": "SK", "AWS_SESSION_TOKEN": "token-value"}
+    server.queue = [httpx.Response(200, content=b"<NotificationConfiguration/>")]
+    with caplog.at_level(logging.DEBUG, logger="reconciler.http"):
+        run(_read(server.client(AWS, environ=environ)))
+    assert server.requests[0].headers["x-amz-security-token"] == "token-value"
+    assert "token-value" not in caplog.text

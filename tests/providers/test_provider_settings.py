@@ -1,0 +1,134 @@
+"""Endpoints, addressing and credentials: resolved before any request, with clear errors."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from reconciler.errors import CredentialError, ReconcilerError
+from reconciler.model.common import EnvRef, FileRef
+from reconciler.model.config import BosProvider, Credentials, QingStorProvider, S3Provider
+from reconciler.providers.credentials import resolve_credentials
+from reconciler.providers.endpoints import endpoint_for
+from reconciler.providers.registry import client_for
+
+QS = QingStorProvider(name="qs", zone="PEK3B")
+BOS = BosProvider(name="bj", region="bj")
+
+
+@pytest.mark.parametrize(
+    ("provider", "url"),
+    [
+        (QS, "https://pek3b.qingstor.com/photos?notification"),
+        (BOS, "https://photos.bj.bcebos.com/?notification"),
+        (S3Provider(name="a", region="eu-west-1"), "https://photos.s3.eu-west-1.amazonaws.com/?notification"),
+        (S3Provider(name="a", region="cn-north-1"), "https://photos.s3.cn-north-1.amazonaws.com.cn/?notification"),
+        (S3Provider(name="j", flavor="jdcloud", region="cn-east-2"), "https://photos.s3.cn-east-2.jdcloud-oss.com/?notification"),
+        (S3Provider(name="m", flavor="minio", endpoint="http://127.0.0.1:9000"), "http://127.0.0.1:9000/photos?notification"),
+        (S3Provider(name="c", flavor="ceph", endpoint="https://rgw.example.com/"), "https://rgw.example.com/photos?notification"),
+        (S3Provider(name="c", flavor="ceph", endpoint="rgw.example.com:8443"), "https://rgw.example.com:8443/photos?notification"),
+        (S3Provider(name="a", endpoint="http://localhost:4566"), "http://localhost:4566/photos?notification"),
+        (S3Provider(name="a", endpoint="http://[::1]:4566"), "http://[::1]:4566/photos?notification"),
+        (S3Provider(name="a", endpoint="https://s3.example.com/gateway"), "https://photos.s3.example.com/gateway/?notification"),
+        (BOS.model_copy(update={"addressing": "path"}), "https://bj.bcebos.com/photos?notification"),
+        (QS.model_copy(update={"addressing": "virtual"}), "https://photos.pek3b.qingstor.com/?notification"),
+        (QS.model_copy(update={"endpoint": "http://127.0.0.1:9000"}), "http://127.0.0.1:9000/photos?notification"),
+    ],
+)
+def test_endpoints_and_addressing(provider, url):
+    assert endpoint_for(provider).url("photos", "notification") == url
+
+
+def test_buckets_that_cannot_be_host_names_go_path_style():
+    endpoint = endpoint_for(BOS)
+    assert endpoint.url("my.photos", "notification") == "https://bj.bcebos.com/my.photos?notification"
+    assert endpoint.url("My_Photos", "notification") == "https://bj.bcebos.com/My_Photos?notification"
+    plain = endpoint_for(BOS.model_copy(update={"endpoint": "http://bos.internal"}))
+    assert plain.url("my.photos", "notification") == "http://my.photos.bos.internal/?notification"
+
+
+@pytest.mark.parametrize("flavor", ["minio", "ceph"])
+def test_minio_and_ceph_need_an_endpoint(flavor):
+    with pytest.raises(ReconcilerError, match=f"provider 'x' \\(s3 flavor {flavor}\\) needs an `endpoint`"):
+        endpoint_for(S3Provider(name="x", flavor=flavor))
+
+
+@pytest.mark.parametrize("endpoint", ["ftp://files.example.com", "https://", "http://bad host"])
+def test_unusable_endpoints_are_rejected(endpoint):
+    with pytest.raises(ReconcilerError, match="provider 'x'"):
+        endpoint_for(S3Provider(name="x", flavor="minio", endpoint=endpoint))
+
+
+# --- credentials ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("provider", "environ", "expected"),
+    [
+        (QS, {"QINGSTOR_ACCESS_KEY_ID": "a", "QINGSTOR_SECRET_ACCESS_KEY": "sk-value"}, ("a", "sk-value", None)),
+        (QS, {"QY_ACCESS_KEY_ID": "a", "QY_SECRET_ACCESS_KEY": "sk-value"}, ("a", "sk-value", None)),
+        (BOS, {"BCE_ACCESS_KEY_ID": "a", "BCE_SECRET_ACCESS_KEY": "sk-value"}, ("a", "sk-value", None)),
+        (S3Provider(name="a"), {"AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "sk-value"}, ("a", "sk-value", None)),
+        (
+            S3Provider(name="a"),
+            {"AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "sk-value", "AWS_SESSION_TOKEN": "t"},
+            ("a", "sk-value", "t"),
+        ),
+    ],
+)
+def test_default_environment_variables(provider, environ, expected):
+    key = resolve_credentials(provider, environ)
+    assert (key.access_key_id, key.secret_access_key, key.session_token) == expected
+    assert expected[1] not in repr(key)
+
+
+def test_explicit_references_win(tmp_path):
+    secret_file = tmp_path / "secret"
+    secret_file.write_text("from-file\n")
+    provider = S3Provider(
+        name="jd",
+        flavor="jdcloud",
+        credentials=Credentials(access_key_id=EnvRef(env="JD_AK"), secret_access_key=FileRef(file=str(secret_file))),
+    )
+    key = resolve_credentials(provider, {"JD_AK": "jd-ak", "AWS_ACCESS_KEY_ID": "ignored"})
+    assert (key.access_key_id, key.secret_access_key) == ("jd-ak", "from-file")
+
+
+@pytest.mark.parametrize(
+    ("provider", "message"),
+    [
+        (QS, "provider 'qs' has no access_key_id: set QINGSTOR_ACCESS_KEY_ID or QY_ACCESS_KEY_ID"),
+        (BOS, "provider 'bj' has no access_key_id: set BCE_ACCESS_KEY_ID"),
+        (S3Provider(name="aws"), "provider 'aws' has no access_key_id: set AWS_ACCESS_KEY_ID"),
+    ],
+)
+def test_missing_credentials_name_provider_and_variable(provider, message):
+    with pytest.raises(CredentialError, match=message):
+        resolve_credentials(provider, {})
+
+
+def test_missing_secret_is_named_too():
+    with pytest.raises(CredentialError, match="has no secret_access_key: set BCE_SECRET_ACCESS_KEY"):
+        resolve_credentials(BOS, {"BCE_ACCESS_KEY_ID": "a"})
+
+
+def test_unset_referenced_variable_is_named():
+    provider = QS.model_copy(update={"credentials": Credentials(access_key_id=EnvRef(env="MY_QS_AK"))})
+    with pytest.raises(CredentialError, match="access_key_id of provider 'qs'.*MY_QS_AK"):
+        resolve_credentials(provider, {"QY_SECRET_ACCESS_KEY": "s"})
+
+
+def test_credentials_fail_before_any_request():
+    def never(request):
+        raise AssertionError("no request may be sent without credentials")
+
+    with pytest.raises(CredentialError):
+        client_for(S3Provider(name="aws"), environ={}, transport=httpx.MockTransport(never))
+
+
+def test_client_for_reads_the_process_environment_by_default(monkeypatch):
+    monkeypatch.setenv("BCE_ACCESS_KEY_ID", "a")
+    monkeypatch.setenv("BCE_SECRET_ACCESS_KEY", "s")
+    asyncio.run(client_for(BOS).aclose())
