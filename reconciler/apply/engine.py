@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from reconciler.apply.document import document_entries, managed_rules, readback_mismatch
 from reconciler.apply.live import ReadProgress, read_live
 from reconciler.apply.recorder import StateRecorder
-from reconciler.apply.report import ApplyHook, ApplyReport, BucketOutcome, SilentHook
+from reconciler.apply.report import ApplyHook, ApplyReport, BucketOutcome, SilentHook, error_reason
 from reconciler.errors import ProviderError, ReconcilerError, StalePlanError, StateError
 from reconciler.model.config import Configuration
 from reconciler.model.dialect import Dialect, dialect_for
@@ -44,15 +44,6 @@ class _Write:
     change: BucketChange
     dialect: Dialect
     rules: dict[str, Rule]
-
-
-def _reason(error: ReconcilerError) -> str:
-    """An error as a reason in a bucket's outcome, which already names the bucket."""
-    if isinstance(error, ProviderError):
-        return ProviderError(
-            error.message, code=error.code, status=error.status, request_id=error.request_id
-        ).describe()
-    return str(error)
 
 
 def _counts(change: BucketChange) -> dict[str, int]:
@@ -188,7 +179,7 @@ class ApplyEngine:
         for change in changes:
             if change.address in read.errors:
                 error = read.errors[change.address]
-                self._outcome(change, "failed", f"not written: reading it again before writing failed: {_reason(error)}")
+                self._outcome(change, "failed", f"not written: reading it again before writing failed: {error_reason(error)}")
         return read.documents
 
     async def _record_unwritten(self) -> None:
@@ -228,7 +219,7 @@ class ApplyEngine:
         except StateError:
             raise  # the state cannot be saved: stop rather than write what cannot be recorded
         except ReconcilerError as error:
-            outcome = self._outcome(change, "failed", _reason(error))
+            outcome = self._outcome(change, "failed", error_reason(error))
         else:
             outcome = self._outcome(change, "applied")
         self.hook.post_bucket(outcome)
@@ -240,7 +231,7 @@ class ApplyEngine:
             try:
                 readback = await client.read(write.change.bucket)
             except ProviderError as error:
-                raise ReconcilerError(f"written, but reading it back failed: {_reason(error)}") from None
+                raise ReconcilerError(f"written, but reading it back failed: {error_reason(error)}") from None
             mismatch = readback_mismatch(write.dialect, entries, readback)
             if mismatch is None:
                 return readback

@@ -8,7 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from reconciler.errors import ProviderError, ReconcilerError
+
 Status = Literal["applied", "unchanged", "failed"]
+
+
+def error_reason(error: ReconcilerError) -> str:
+    """An error as the reason of a bucket's outcome, which names the bucket already."""
+    if isinstance(error, ProviderError):
+        return ProviderError(error.message, code=error.code, status=error.status, request_id=error.request_id).describe()
+    return str(error)
 
 
 @dataclass(frozen=True)
@@ -79,3 +88,26 @@ class SilentHook:
 
     def apply_finished(self, report: ApplyReport) -> None:
         pass
+
+
+class FanOutHook:
+    """Tells every hook in turn (a text report and a progress bar, say)."""
+
+    def __init__(self, *hooks: ApplyHook) -> None:
+        self.hooks = hooks
+
+    def writes_started(self, total: int) -> None:
+        for hook in self.hooks:
+            hook.writes_started(total)
+
+    def pre_bucket(self, address: str) -> None:
+        for hook in self.hooks:
+            hook.pre_bucket(address)
+
+    def post_bucket(self, outcome: BucketOutcome) -> None:
+        for hook in self.hooks:
+            hook.post_bucket(outcome)
+
+    def apply_finished(self, report: ApplyReport) -> None:
+        for hook in self.hooks:
+            hook.apply_finished(report)

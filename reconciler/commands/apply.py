@@ -1,0 +1,98 @@
+"""`reconciler apply [PLANFILE]`: apply a saved plan, or plan and apply after a `yes`.
+
+The state lock is held from before the state is read until the last bucket is recorded, and is
+released on every path (Ctrl-C included). Nothing is written without approval: a saved plan is
+approval; otherwise a terminal prompt or --auto-approve.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from reconciler.apply.engine import ApplyEngine
+from reconciler.apply.recorder import StateRecorder
+from reconciler.apply.report import ApplyHook, ApplyReport, FanOutHook
+from reconciler.commands.console import ProgressBar, color_enabled, confirm, enable_verbose, interactive
+from reconciler.commands.plan import render_plan
+from reconciler.commands.planfile import load_plan_file, state_for_saved_plan
+from reconciler.commands.workspace import load_config, make_plan, open_clients, providers_in_scope, state_path
+from reconciler.errors import ReconcilerError
+from reconciler.model.config import Configuration
+from reconciler.plan.model import Plan
+from reconciler.render.apply_text import TextApplyReporter, render_apply_report_json
+from reconciler.state.lock import StateLock
+from reconciler.state.model import StateFile
+from reconciler.state.store import load_state
+
+QUESTION = "Do you want to perform these actions? Only 'yes' will be accepted:"
+
+
+def _check_usage(args: argparse.Namespace) -> None:
+    if args.planfile and args.target:
+        raise ReconcilerError("--target cannot be used with a saved plan: the plan already holds its targets")
+    if not args.planfile and not args.auto_approve and not interactive():
+        raise ReconcilerError(
+            "apply needs approval and there is no terminal to ask on: pass --auto-approve, or save a plan with "
+            "`reconciler plan --out FILE`, review it, and run `reconciler apply FILE`; nothing was changed"
+        )
+
+
+def run(args: argparse.Namespace) -> int:
+    enable_verbose(args)
+    _check_usage(args)
+    config = load_config(args.config, os.environ)
+    path = state_path(args.state)
+    saved = load_plan_file(args.planfile) if args.planfile else None
+    with StateLock(path, "apply", timeout=args.lock_timeout):
+        state = load_state(path)
+        if saved is not None:
+            state = state_for_saved_plan(saved, state, state_exists=path.exists(), state_path=str(path))
+        report = asyncio.run(_apply(args, config, state, path, saved))
+    if args.format == "json":
+        sys.stdout.write(render_apply_report_json(report))
+    failed = report.with_status("failed")
+    if failed:
+        names = ", ".join(outcome.address for outcome in failed)
+        raise ReconcilerError(f"{len(failed)} of {len(report.outcomes)} buckets could not be applied: {names}")
+    return 0
+
+
+async def _apply(
+    args: argparse.Namespace, config: Configuration, state: StateFile, path: Path, saved: Plan | None
+) -> ApplyReport:
+    text = args.format == "text"
+    color = color_enabled(args)
+    progress = ProgressBar("apply")
+    if saved is not None:
+        names = sorted({b.provider for b in saved.buckets if b.writes_document and b.provider in config.providers})
+    else:
+        names = providers_in_scope(config, state, tuple(args.target or ()))
+    async with open_clients(config, names, parallelism=args.parallelism, environ=os.environ) as clients:
+        plan = saved
+        if plan is None:
+            plan = await make_plan(
+                config, state, clients, targets=tuple(args.target or ()), parallelism=args.parallelism, progress=progress
+            )
+            shown = sys.stdout if text else sys.stderr  # stdout stays one JSON document
+            shown.write(render_plan(plan, "text", color=color and text))
+            writes = any(bucket.writes_document for bucket in plan.buckets)
+            if writes and not args.auto_approve and not confirm(QUESTION, shown):
+                raise ReconcilerError("apply cancelled; nothing was changed")
+        hooks: list[ApplyHook] = [progress]
+        if text:
+            hooks.append(TextApplyReporter(sys.stdout, color=color))
+        engine = ApplyEngine(
+            plan,
+            config=config,
+            clients=clients,
+            recorder=StateRecorder(path, state),
+            environ=os.environ,
+            parallelism=args.parallelism,
+            hook=FanOutHook(*hooks),
+            read_progress=progress,
+        )
+        return await engine.run()

@@ -1,0 +1,113 @@
+"""Terminal behaviour shared by commands: colour, the `-v` HTTP log, progress bars, prompts.
+
+Colour only when stdout is a terminal and neither --no-color nor NO_COLOR says otherwise.
+Progress bars go to stderr, only when stderr is a terminal, so pipes and CI logs stay clean.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping
+from typing import TextIO
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from reconciler.apply.report import ApplyReport, BucketOutcome
+from reconciler.errors import ProviderError
+from reconciler.providers.http import enable_debug_log
+
+
+def color_enabled(
+    args: argparse.Namespace, stream: TextIO | None = None, environ: Mapping[str, str] | None = None
+) -> bool:
+    environ = os.environ if environ is None else environ
+    stream = sys.stdout if stream is None else stream
+    if getattr(args, "no_color", False) or environ.get("NO_COLOR"):
+        return False
+    return stream.isatty()
+
+
+def enable_verbose(args: argparse.Namespace) -> None:
+    """`-v`: the redacted HTTP log (logger `reconciler.http`) on stderr."""
+    if getattr(args, "verbose", False):
+        enable_debug_log(sys.stderr)
+
+
+def interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+def confirm(question: str, stream: TextIO) -> bool:
+    """Ask on a terminal; only the exact answer `yes` counts."""
+    stream.write(f"\n{question} ")
+    stream.flush()
+    answer = sys.stdin.readline()
+    stream.write("\n")
+    return answer.strip() == "yes"
+
+
+class ProgressBar:
+    """A transient bar on stderr for bucket reads (ReadProgress) and writes (ApplyHook).
+
+    Shown only when stderr is a terminal; with stdout on the same terminal, rich prints what
+    the commands write to stdout above the bar.
+    """
+
+    def __init__(self, description: str, *, stream: TextIO | None = None) -> None:
+        self.description = description
+        self.console = Console(file=stream or sys.stderr)
+        self._progress: Progress | None = None
+        self._task: TaskID | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return self.console.is_terminal
+
+    def _start(self, total: int, description: str) -> None:
+        if not self.enabled or total == 0:
+            return
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=self.console,
+            transient=True,
+        )
+        self._task = self._progress.add_task(description, total=total)
+        self._progress.start()
+
+    def _advance(self) -> None:
+        if self._progress is not None and self._task is not None:
+            self._progress.advance(self._task)
+
+    def _stop(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = self._task = None
+
+    # ReadProgress
+    def read_started(self, total: int) -> None:
+        self._start(total, f"{self.description}: reading")
+
+    def bucket_read(self, address: str, error: ProviderError | None) -> None:
+        self._advance()
+
+    def read_finished(self) -> None:
+        self._stop()
+
+    # ApplyHook
+    def writes_started(self, total: int) -> None:
+        self._start(total, f"{self.description}: writing")
+
+    def pre_bucket(self, address: str) -> None:
+        pass
+
+    def post_bucket(self, outcome: BucketOutcome) -> None:
+        self._advance()
+
+    def apply_finished(self, report: ApplyReport) -> None:
+        self._stop()

@@ -1,0 +1,106 @@
+"""`reconciler drift`: the nightly job's command. Read-only: no lock, no state write, ever.
+
+Exit codes: 0 in sync, 2 drift (rule-level differences only), 1 a bucket could not be checked
+or any other error (that wins over drift: a partial check cannot say "in sync" nor the whole truth).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from reconciler import __version__
+from reconciler.apply.engine import utc_now
+from reconciler.apply.live import ReadProgress, read_live
+from reconciler.apply.report import error_reason
+from reconciler.cli import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
+from reconciler.commands.console import ProgressBar, color_enabled, enable_verbose
+from reconciler.commands.workspace import load_config, open_clients, state_path
+from reconciler.config.source import DEFAULT_LOCATION
+from reconciler.model.config import Configuration
+from reconciler.plan.drift import DriftReport, detect_drift
+from reconciler.plan.ignore import DEFAULT_IGNORE_FILE, IgnoreList, load_ignore_file
+from reconciler.plan.planner import buckets_to_read
+from reconciler.render.drift_json import render_drift_json
+from reconciler.render.drift_markdown import render_drift_markdown
+from reconciler.render.drift_text import render_drift_text
+from reconciler.render.prometheus import render_prometheus
+from reconciler.state.model import StateFile
+from reconciler.state.store import load_state
+
+
+def run(args: argparse.Namespace) -> int:
+    enable_verbose(args)
+    config = load_config(args.config, os.environ)
+    state = load_state(state_path(args.state))
+    ignores = ignore_list(args.ignore_file, args.config)
+    report = asyncio.run(
+        check_drift(
+            config,
+            state,
+            targets=tuple(args.target or ()),
+            ignores=ignores,
+            parallelism=args.parallelism,
+            environ=os.environ,
+            progress=ProgressBar("drift"),
+        )
+    )
+    sys.stdout.write(render(report, args.format, color=color_enabled(args)))
+    sys.stdout.flush()
+    if report.errored:
+        return EXIT_ERROR
+    return EXIT_CHANGES if report.drifted else EXIT_OK
+
+
+def render(report: DriftReport, fmt: str, *, color: bool = False) -> str:
+    if fmt == "json":
+        return render_drift_json(report)
+    if fmt == "markdown":
+        return render_drift_markdown(report)
+    if fmt == "prometheus":
+        return render_prometheus(report)
+    return render_drift_text(report, color=color)
+
+
+def ignore_list(explicit: str | None, config_locations: Sequence[str] | None) -> IgnoreList:
+    """--ignore-file, else every `.driftignore.yaml` next to a configuration location (merged)."""
+    if explicit is not None:
+        return load_ignore_file(explicit)
+    found: list[Path] = []
+    for location in config_locations or [DEFAULT_LOCATION]:
+        candidate = Path(location).parent / DEFAULT_IGNORE_FILE
+        if candidate.is_file() and candidate.resolve() not in {f.resolve() for f in found}:
+            found.append(candidate)
+    return IgnoreList([entry for path in found for entry in load_ignore_file(path).entries])
+
+
+async def check_drift(
+    config: Configuration,
+    state: StateFile,
+    *,
+    targets: Sequence[str],
+    ignores: IgnoreList,
+    parallelism: int,
+    environ: Mapping[str, str],
+    progress: ReadProgress | None = None,
+) -> DriftReport:
+    """Read every bucket in scope concurrently and compare; unreadable buckets become errors of the report."""
+    reads = buckets_to_read(config, state, targets)
+    async with open_clients(
+        config, sorted({read.provider.name for read in reads}), parallelism=parallelism, environ=environ
+    ) as clients:
+        live = await read_live(clients, [read.address for read in reads], parallelism=parallelism, progress=progress)
+    return detect_drift(
+        config,
+        state,
+        live.documents,
+        errors={address: error_reason(error) for address, error in live.errors.items()},
+        targets=targets,
+        ignores=ignores,
+        tool_version=__version__,
+        now=utc_now(),
+    )

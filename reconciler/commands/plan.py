@@ -1,0 +1,62 @@
+"""`reconciler plan`: read the live buckets, show what apply would change, optionally save it."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+
+from reconciler.commands.console import ProgressBar, color_enabled, enable_verbose
+from reconciler.commands.planfile import save_plan_file
+from reconciler.commands.workspace import (
+    load_config,
+    make_plan,
+    open_clients,
+    providers_in_scope,
+    raise_plan_errors,
+    state_path,
+)
+from reconciler.model.config import Configuration
+from reconciler.plan.model import Plan
+from reconciler.render import render_plan_json, render_plan_markdown, render_plan_text
+from reconciler.state.model import StateFile
+from reconciler.state.store import load_state
+
+EXIT_OK, EXIT_CHANGES = 0, 2
+
+
+def render_plan(plan: Plan, fmt: str, *, color: bool) -> str:
+    if fmt == "json":
+        return render_plan_json(plan)
+    if fmt == "markdown":
+        return render_plan_markdown(plan)
+    return render_plan_text(plan, color=color)
+
+
+async def _plan_live(
+    config: Configuration, state: StateFile, args: argparse.Namespace, *, command: str = "plan"
+) -> Plan:
+    """Open a client per provider in scope, read every bucket and plan."""
+    targets = tuple(args.target or ())
+    names = providers_in_scope(config, state, targets)
+    async with open_clients(config, names, parallelism=args.parallelism, environ=os.environ) as clients:
+        return await make_plan(
+            config, state, clients, targets=targets, parallelism=args.parallelism, progress=ProgressBar(command)
+        )
+
+
+def run(args: argparse.Namespace) -> int:
+    enable_verbose(args)
+    config = load_config(args.config, os.environ)
+    state = load_state(state_path(args.state))
+    plan = asyncio.run(_plan_live(config, state, args))
+    sys.stdout.write(render_plan(plan, args.format, color=color_enabled(args)))
+    sys.stdout.flush()
+    if args.out:
+        raise_plan_errors(plan, consequence=f"the plan was not saved to {args.out}")
+        save_plan_file(args.out, plan)
+        note = sys.stdout if args.format == "text" else sys.stderr
+        note.write(f"\nSaved the plan to: {args.out}\nTo perform exactly these actions, run: reconciler apply {args.out}\n")
+    raise_plan_errors(plan)
+    return EXIT_CHANGES if args.detailed_exitcode and plan.has_changes else EXIT_OK

@@ -1,0 +1,71 @@
+"""Saved plans: `plan --out FILE` writes the plan document, `apply FILE` and `show FILE` read it,
+and `apply` checks it still fits the state (Terraform's two refusals, with its wording)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from reconciler import __version__
+from reconciler.errors import PlanFileError, StalePlanError
+from reconciler.plan.model import Plan
+from reconciler.render.json import render_plan_json
+from reconciler.state.model import StateFile
+
+PLAN_FILE_MODE = 0o600
+
+
+def save_plan_file(path: str | os.PathLike[str], plan: Plan) -> None:
+    """Write the plan document (no secret is ever part of it), readable by its owner only."""
+    path = Path(path)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PLAN_FILE_MODE)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(render_plan_json(plan))
+    except OSError as exc:
+        raise PlanFileError(f"cannot write plan file {path}: {exc.strerror or exc}") from None
+
+
+def load_plan_file(path: str | os.PathLike[str]) -> Plan:
+    """The plan saved in `path`; PlanFileError when it is unreadable, not a plan, or of another format."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
+        raise PlanFileError(f"cannot read plan file {path}: {reason}") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PlanFileError(
+            f"plan file {path} is not a reconciler plan (not JSON: line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from None
+    return Plan.from_document(document, source=f"plan file {path}")
+
+
+def state_for_saved_plan(plan: Plan, state: StateFile, *, state_exists: bool, state_path: str) -> StateFile:
+    """The state to apply `plan` on, or StalePlanError when the state moved on since the plan.
+
+    A plan made before any state file existed adopts the plan's lineage, so the same plan can
+    never be applied twice (the second time the serial has moved).
+    """
+    prior = plan.prior_state
+    if not state_exists:
+        if prior.serial == 0:
+            return StateFile(tool_version=__version__, lineage=prior.lineage)
+        raise StalePlanError(
+            f"Saved plan does not match the given state: it was made against serial {prior.serial} of lineage "
+            f"{prior.lineage}, but state file {state_path} does not exist; check --state, or run plan again"
+        )
+    if state.lineage != prior.lineage:
+        raise StalePlanError(
+            f"Saved plan does not match the given state: it was created from a different state lineage "
+            f"({prior.lineage}, while {state_path} has {state.lineage}); run plan again against this state"
+        )
+    if state.serial != prior.serial:
+        raise StalePlanError(
+            f"Saved plan is stale: the state was changed by another operation after the plan was created "
+            f"(plan serial {prior.serial}, state serial {state.serial}); run plan again"
+        )
+    return state

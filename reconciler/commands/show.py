@@ -1,0 +1,28 @@
+"""`reconciler show [PLANFILE]`: render a saved plan, or the state when no plan file is given."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from reconciler.commands.console import color_enabled
+from reconciler.commands.plan import render_plan
+from reconciler.commands.planfile import load_plan_file
+from reconciler.commands.workspace import state_path
+from reconciler.render import render_state_json, render_state_markdown, render_state_text
+from reconciler.state.store import load_state
+
+
+def run(args: argparse.Namespace) -> int:
+    color = color_enabled(args)
+    if args.planfile:
+        sys.stdout.write(render_plan(load_plan_file(args.planfile), args.format, color=color))
+        return 0
+    state = load_state(state_path(args.state))
+    if args.format == "json":
+        sys.stdout.write(render_state_json(state))
+    elif args.format == "markdown":
+        sys.stdout.write(render_state_markdown(state))
+    else:
+        sys.stdout.write(render_state_text(state, color=color))
+    return 0

@@ -1,0 +1,105 @@
+"""Wiring shared by the commands that talk to live buckets (plan, apply, drift, import).
+
+    config  = load_config(args.config, environ)            # validated, rule secrets resolved
+    path    = state_path(args.state)                       # its directory must exist
+    state   = load_state(path)
+    async with open_clients(config, providers_in_scope(config, state, targets),
+                            parallelism=args.parallelism, environ=environ) as clients:
+        live = await read_live(clients, addresses, parallelism=..., progress=...)   # apply.live
+        plan = await make_plan(config, state, clients, targets=..., parallelism=..., progress=...)
+
+Every failure is a ReconcilerError with one clear message, raised before any request where it
+can be (configuration, credentials, state file, unknown targets).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
+
+from reconciler import __version__
+from reconciler.apply.engine import utc_now
+from reconciler.apply.live import ReadProgress, read_live
+from reconciler.apply.report import error_reason
+from reconciler.config.loader import load_configuration
+from reconciler.config.secrets import resolve_rule_secrets
+from reconciler.errors import ReconcilerError, StateError
+from reconciler.model.config import Configuration
+from reconciler.plan.model import Plan
+from reconciler.plan.planner import build_plan, buckets_to_read, select_buckets
+from reconciler.providers.base import NotificationClient
+from reconciler.providers.registry import client_for
+from reconciler.state.model import StateFile
+
+
+def load_config(paths: Sequence[str] | None, environ: Mapping[str, str]) -> Configuration:
+    """The validated configuration (ConfigError with every problem), rule secrets resolved."""
+    return resolve_rule_secrets(load_configuration(paths), environ)
+
+
+def state_path(path: str | os.PathLike[str]) -> Path:
+    """The state file's path; its directory must exist, so a mistyped --state is not a new state."""
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise StateError(f"state path {path} is a directory; give the state file's path, e.g. {path / 'reconciler.state.json'}")
+    if not directory.is_dir():
+        raise StateError(
+            f"the directory of state file {path} does not exist; create {directory} or pass --state with another path"
+        )
+    return path
+
+
+def providers_in_scope(config: Configuration, state: StateFile, targets: Sequence[str] = ()) -> list[str]:
+    """Configured providers of the buckets a plan over `targets` reads (ReconcilerError for a bad target)."""
+    names = {address.split("/", 1)[0] for address in select_buckets(config, state, targets)}
+    return sorted(name for name in names if name in config.providers)
+
+
+@asynccontextmanager
+async def open_clients(
+    config: Configuration, names: Iterable[str], *, parallelism: int, environ: Mapping[str, str]
+) -> AsyncIterator[dict[str, NotificationClient]]:
+    """One pooled client per named provider, all closed on exit. Credentials are resolved first,
+    for every provider, so a missing one fails before any request."""
+    pending = {name: client_for(config.providers[name], parallelism=parallelism, environ=environ) for name in names}
+    async with AsyncExitStack() as stack:
+        clients = {name: await stack.enter_async_context(client) for name, client in pending.items()}
+        yield clients
+
+
+async def make_plan(
+    config: Configuration,
+    state: StateFile,
+    clients: Mapping[str, NotificationClient],
+    *,
+    targets: Sequence[str] = (),
+    parallelism: int,
+    progress: ReadProgress | None = None,
+) -> Plan:
+    """Read every bucket in scope concurrently and plan; a bucket that cannot be read is an
+    errored bucket of the plan (its reason names the provider's code and request id)."""
+    addresses = [read.address for read in buckets_to_read(config, state, targets)]
+    live = await read_live(clients, addresses, parallelism=parallelism, progress=progress)
+    reasons = {address: error_reason(error) for address, error in live.errors.items()}
+    return build_plan(
+        config,
+        live.documents,
+        state,
+        targets=targets,
+        tool_version=__version__,
+        now=utc_now(),
+        read_errors=reasons,
+    )
+
+
+def raise_plan_errors(plan: Plan, *, consequence: str = "") -> None:
+    """One ReconcilerError naming every bucket that could not be planned, one line each;
+    `consequence` (e.g. "the plan was not saved") opens the message."""
+    if plan.errored:
+        errors = plan.errors
+        noun = "bucket" if len(errors) == 1 else "buckets"
+        opening = f"{consequence}: " if consequence else ""
+        raise ReconcilerError(f"{opening}{len(errors)} {noun} could not be planned:\n  " + "\n  ".join(errors))
