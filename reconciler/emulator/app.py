@@ -1,0 +1,259 @@
+"""The ASGI application: notification requests of all three dialects, and the admin API.
+
+A notification request goes: dialect from the Authorization scheme → bucket from the path or,
+when the path names none, from the first Host label (virtual-host style) → request counter →
+injected faults → signature → the dialect's handler → durable store → reply. Every reply
+carries the dialect's request-id header; every error is in the dialect's own format.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import struct
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import unquote
+
+from reconciler.emulator.admin import admin_router
+from reconciler.emulator.api import NotificationApi
+from reconciler.emulator.bos import BosApi
+from reconciler.emulator.datafile import DataFile, MemoryOnly
+from reconciler.emulator.faults import Decision, Disruption, FaultTable
+from reconciler.emulator.qingstor import QingStorApi
+from reconciler.emulator.s3 import S3Api
+from reconciler.emulator.store import Bucket, Store
+from reconciler.emulator.wire import MAX_BODY_BYTES, ApiError, Call, Reply
+from reconciler.providers.signing import utc_now
+
+log = logging.getLogger("reconciler.emulator")
+
+ADMIN_PREFIX = "/_emulator"
+
+
+class ConnectionReset(Exception):
+    """Raised to make the server reset the client's connection instead of answering."""
+
+
+class ClientGone(Exception):
+    """The client closed the connection before its request was complete."""
+
+
+class Connections:
+    """Open client connections by peer address, so a fault can reset the right one."""
+
+    def __init__(self) -> None:
+        self._by_peer: dict[tuple[str, int], asyncio.BaseTransport] = {}
+
+    @staticmethod
+    def _peer(transport: asyncio.BaseTransport) -> tuple[str, int] | None:
+        peer = transport.get_extra_info("peername")
+        return (str(peer[0]), int(peer[1])) if isinstance(peer, tuple) and len(peer) >= 2 else None
+
+    def add(self, transport: asyncio.BaseTransport) -> None:
+        peer = self._peer(transport)
+        if peer is not None:
+            self._by_peer[peer] = transport
+
+    def discard(self, transport: asyncio.BaseTransport) -> None:
+        peer = self._peer(transport)
+        if peer is not None and self._by_peer.get(peer) is transport:
+            del self._by_peer[peer]
+
+    def reset(self, client: Any) -> bool:
+        """Abort the connection with a TCP RST; False if it is not known."""
+        transport = self._by_peer.get((str(client[0]), int(client[1]))) if client else None
+        if transport is None:
+            return False
+        raw = transport.get_extra_info("socket")
+        if raw is not None:
+            # linger 0: close() sends RST instead of FIN, so the client sees a reset
+            raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        transport.abort()  # type: ignore[attr-defined]
+        return True
+
+
+class Emulator:
+    def __init__(
+        self,
+        store: Store,
+        keys: Mapping[str, str],
+        *,
+        region: str,
+        persistence: DataFile | MemoryOnly | None = None,
+        connections: Connections | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.store = store
+        self.keys = dict(keys)
+        self.region = region
+        self.persistence = persistence or MemoryOnly()
+        self.connections = connections or Connections()
+        self.faults = FaultTable()
+        self.clock = clock
+        self.apis: dict[str, NotificationApi] = {api.dialect: api for api in (QingStorApi(), BosApi(), S3Api(region))}
+        self._admin = admin_router(self)
+
+    async def persist(self) -> None:
+        await self.persistence.commit(self.store)
+
+    def api_for(self, authorization: str | None) -> NotificationApi | None:
+        for api in self.apis.values():
+            if authorization and authorization.startswith(api.scheme):
+                return api
+        return None
+
+    async def __call__(self, scope: dict[str, Any], receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            return
+        if scope["path"] == ADMIN_PREFIX or scope["path"].startswith(ADMIN_PREFIX + "/"):
+            await self._admin(scope, receive, send)
+        else:
+            await self._notification(scope, receive, send)
+
+    # --- the notification APIs ----------------------------------------------------------------
+
+    async def _notification(self, scope: dict[str, Any], receive: Callable, send: Callable) -> None:
+        started = time.perf_counter()
+        call = _call(scope)
+        placed = self.api_for(call.header("authorization"))
+        api = placed or self.apis["s3"]  # S3 is the lingua franca for a request we cannot place
+        bucket_name: str | None = None
+        bucket: Bucket | None = None
+        try:
+            call = await _with_body(call, receive, api)
+            if placed is None:
+                raise ApiError(
+                    403,
+                    "AccessDenied",
+                    "Missing or unsupported Authorization header: expected 'QS …', 'bce-auth-v1/…' or "
+                    "'AWS4-HMAC-SHA256 …' (presigned URLs are not supported).",
+                )
+            bucket_name, virtual_host = self._bucket_name(api, call)
+            bucket = self.store.get(api.dialect, bucket_name)
+            reply = await self._serve(api, call, bucket_name, bucket, virtual_host)
+        except ClientGone:
+            return
+        except ConnectionReset:
+            self._log(call, api, bucket_name, "connection reset", started)
+            await self._reset(scope, receive)
+            return
+        except ApiError as error:
+            reply = api.render_error(error, call, bucket_name, bucket.flavor if bucket is not None else None)
+            if error.reason != error.message:
+                log.info("%s %s: %s", call.request_id, error.code, error.reason)
+        except Exception:  # a bug of ours: answer like a server would, keep serving
+            log.exception("internal error while serving %s %s", call.method, call.raw_path)
+            error = ApiError(500, api.error_code(500), "We encountered an internal error. Please try again.")
+            reply = api.render_error(error, call, bucket_name)
+        await _send(send, reply, ((api.request_id_header, call.request_id),))
+        self._log(call, api, bucket_name, reply.status, started)
+
+    def _bucket_name(self, api: NotificationApi, call: Call) -> tuple[str, bool]:
+        if "notification" not in call.query:
+            raise api.not_implemented("The emulator implements only the bucket notification API (?notification).")
+        segments = call.raw_path.split("/")
+        if len(segments) > 2 and any(segments[2:]):
+            raise api.not_implemented("Object paths are not part of the bucket notification API.")
+        if len(segments) > 1 and segments[1]:
+            return unquote(segments[1]), False
+        host = call.header("host") or ""
+        label = host.split(".", 1)[0] if "." in host else ""
+        if label and self.store.get(api.dialect, label) is not None:
+            return label, True
+        raise api.invalid_request(
+            f"The request names no bucket: the path is '/' and the Host {host!r} does not start with an existing "
+            f"{api.dialect} bucket."
+        )
+
+    async def _serve(
+        self, api: NotificationApi, call: Call, name: str, bucket: Bucket | None, virtual_host: bool
+    ) -> Reply:
+        if bucket is not None:
+            bucket.requests[call.method] += 1
+        faults = self.faults.for_bucket(api.dialect, name)
+        decision = faults.decide(call.method) if faults is not None else Decision()
+        if decision.delay:
+            await asyncio.sleep(decision.delay)
+        if decision.disruption is Disruption.RESET and not decision.after:
+            raise ConnectionReset
+        if decision.disruption is Disruption.THROTTLE:
+            raise api.throttled(decision.retry_after)
+        if decision.disruption is Disruption.ERROR:
+            raise api.injected(decision.status)
+        api.authenticate(call, self.keys, bucket=name, virtual_host=virtual_host, now=self.clock())
+        if bucket is None:
+            raise api.no_such_bucket(name)
+        outcome = api.handle(call, bucket)
+        if outcome.rules is not None:
+            self.store.replace_rules(bucket, outcome.rules)
+            await self.persist()
+        if decision.disruption is Disruption.RESET:
+            raise ConnectionReset  # after: the change is kept, the client never hears of it
+        if decision.disruption is Disruption.MALFORMED:
+            body = outcome.reply.body
+            return Reply(200, body[: len(body) // 2] or b"{", outcome.reply.content_type, outcome.reply.headers)
+        return outcome.reply
+
+    async def _reset(self, scope: dict[str, Any], receive: Callable) -> None:
+        if not self.connections.reset(scope.get("client")):
+            log.warning("cannot reset an unknown connection from %s; closing it instead", scope.get("client"))
+            raise ConnectionError("connection reset requested by an injected fault")
+        # wait until the server has seen the disconnect, so it does not answer on its own
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+    @staticmethod
+    def _log(call: Call, api: NotificationApi | None, bucket: str | None, outcome: object, started: float) -> None:
+        if log.isEnabledFor(logging.INFO):
+            elapsed = (time.perf_counter() - started) * 1000
+            dialect = api.dialect if api else "?"
+            log.info(
+                "%s %s %s?%s %s/%s -> %s (%.1f ms)",
+                call.request_id, call.method, call.raw_path, call.query_string, dialect, bucket or "-", outcome, elapsed,
+            )  # fmt: skip
+
+
+def _call(scope: dict[str, Any]) -> Call:
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in scope["headers"]:
+        name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
+        headers[name] = f"{headers[name]},{value}" if name in headers else value
+    raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
+    return Call(
+        method=scope["method"],
+        raw_path=raw_path.decode("latin-1"),
+        query_string=scope.get("query_string", b"").decode("latin-1"),
+        headers=headers,
+        request_id=uuid.uuid4().hex,
+    )
+
+
+async def _with_body(call: Call, receive: Callable, api: NotificationApi) -> Call:
+    chunks = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise api.invalid_request(f"The request body exceeds {MAX_BODY_BYTES} bytes.")
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            break
+    return Call(call.method, call.raw_path, call.query_string, call.headers, b"".join(chunks), call.request_id)
+
+
+async def _send(send: Callable, reply: Reply, extra: tuple[tuple[str, str], ...] = ()) -> None:
+    headers = [(b"content-length", str(len(reply.body)).encode())]
+    if reply.content_type:
+        headers.append((b"content-type", reply.content_type.encode()))
+    headers += [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in (*reply.headers, *extra)]
+    await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+    await send({"type": "http.response.body", "body": reply.body})
