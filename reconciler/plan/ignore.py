@@ -79,7 +79,7 @@ class IgnoreList:
 
     def __init__(self, entries: Iterable[IgnoreEntry] = (), *, today: dt.date | None = None) -> None:
         self.today = today or dt.datetime.now(dt.UTC).date()
-        entries = tuple(entries)
+        self.entries = entries = tuple(entries)
         self.active = tuple(e for e in entries if e.active_on(self.today))
         self.expired = tuple(e for e in entries if not e.active_on(self.today))
         self._by_address = {e.address: e for e in self.active}
