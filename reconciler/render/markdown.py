@@ -8,6 +8,7 @@ the summary line never is.
 from __future__ import annotations
 
 import re
+import textwrap
 
 from reconciler.plan.model import Action, BucketChange, Plan
 from reconciler.render.text import bucket_lines, closing_line, count, render_lines, shown
@@ -54,7 +55,8 @@ def _fence(body: str) -> str:
 
 
 def _details(bucket: BucketChange) -> str:
-    body = render_lines(bucket_lines(bucket), color=False).rstrip("\n")
+    # symbols in the first column, so the diff fence colours additions and deletions
+    body = textwrap.dedent(render_lines(bucket_lines(bucket), color=False)).rstrip("\n")
     fence = _fence(body)
     title = f"<code>{bucket.address}</code>" + (": cannot be planned" if bucket.error else "")
     return f"<details><summary>{title}</summary>\n\n{fence}diff\n{body}\n{fence}\n\n</details>\n"

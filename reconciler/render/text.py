@@ -33,10 +33,10 @@ _REASONS = {
     Reason.DUPLICATE_ID: "a second live rule with the same id",
 }
 _VERBS = {
-    Action.CREATE: "will be created",
-    Action.UPDATE: "will be updated in place",
-    Action.DELETE: "will be deleted",
-    Action.FORGET: "will be forgotten (state only, nothing live changes)",
+    Action.CREATE: "be created",
+    Action.UPDATE: "be updated in place",
+    Action.DELETE: "be deleted",
+    Action.FORGET: "be removed from the state only",
 }
 
 
@@ -94,14 +94,14 @@ def _field(symbol: str, style: str, path: str, value: str) -> Text:
     return Text("      ").append(f"{symbol} {path}", style=style).append(f" = {value}")
 
 
-def rule_lines(change: RuleChange) -> list[Text]:
+def rule_lines(change: RuleChange, *, observed: bool = False) -> list[Text]:
+    """A rule's heading and fields; `observed`: an observe bucket's difference, never applied."""
     symbol, style = SYMBOLS[change.action]
     verb = _VERBS[change.action]
-    moved = change.reason == Reason.MOVED
-    if moved:
-        verb = f"will move from position {change.before_position + 1} to {change.after_position + 1}"  # type: ignore[operator]
+    if change.reason == Reason.MOVED:
+        verb = f"move from position {change.before_position + 1} to {change.after_position + 1}"  # type: ignore[operator]
     heading = Text("  ").append(f"{symbol} rule ", style=style).append(f'"{change.rule_id}"', style="bold")
-    heading.append(f" {verb}")
+    heading.append(f" {'would' if observed else 'will'} {verb}")
     if change.reason in _REASONS:
         heading.append(f" ({_REASONS[Reason(change.reason)]})", style="dim")
     lines = [heading]
@@ -139,7 +139,7 @@ def bucket_lines(bucket: BucketChange) -> list[Text]:
         if change.action is Action.NO_OP:
             unchanged += 1
         else:
-            lines.extend(rule_lines(change))
+            lines.extend(rule_lines(change, observed=bucket.action is Action.READ))
     lines.extend(_foreign_line(rule) for rule in bucket.foreign)
     if unchanged:
         lines.append(Text(f"    {count(unchanged, 'managed rule')} unchanged", style="dim"))
