@@ -2,9 +2,10 @@
 
 Each field comes from the provider's `credentials` reference when given, else from the
 ecosystem's usual environment variables (the first one set wins):
-- qingstor: QINGSTOR_ACCESS_KEY_ID / QINGSTOR_SECRET_ACCESS_KEY (QingStor's SDK convention), then
-  QY_ACCESS_KEY_ID / QY_SECRET_ACCESS_KEY (QingCloud's CLI key names);
-- bos: BCE_ACCESS_KEY_ID / BCE_SECRET_ACCESS_KEY;
+- qingstor: QINGSTOR_ACCESS_KEY_ID / QINGSTOR_SECRET_ACCESS_KEY (what QingStor's JS and Java SDKs
+  read; the Python SDK reads no environment), then QY_ACCESS_KEY_ID / QY_SECRET_ACCESS_KEY
+  (QingCloud's CLI key names);
+- bos: BCE_ACCESS_KEY_ID / BCE_SECRET_ACCESS_KEY (the common convention; the BCE SDKs read none);
 - s3: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, and AWS_SESSION_TOKEN (or the legacy
   AWS_SECURITY_TOKEN) when set, as botocore's environment provider reads them.
 """
@@ -35,7 +36,6 @@ DEFAULT_ENV: dict[str, dict[str, tuple[str, ...]]] = {
         "session_token": ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"),
     },
 }
-_OPTIONAL = frozenset({"session_token"})
 
 
 @dataclass(frozen=True)
@@ -45,29 +45,32 @@ class AccessKey:
     session_token: str | None = field(default=None, repr=False)
 
 
-def _resolve_field(
-    provider: ProviderConfig, name: str, environ: Mapping[str, str]
-) -> str | None:
+def _lookup(provider: ProviderConfig, name: str, environ: Mapping[str, str]) -> str | None:
+    """The field's value from its reference or the first default variable set; None if neither."""
     ref: EnvRef | FileRef | None = getattr(provider.credentials, name, None) if provider.credentials else None
     what = f"{name} of provider {provider.name!r}"
     if ref is not None:
         return resolve_secret(ref, what=what, environ=environ)
-    candidates = DEFAULT_ENV[provider.type].get(name, ())
-    for variable in candidates:
+    for variable in DEFAULT_ENV[provider.type].get(name, ()):
         if environ.get(variable):
             return resolve_secret(EnvRef(env=variable), what=what, environ=environ)
-    if name in _OPTIONAL:
-        return None
-    alternatives = " or ".join(candidates)
-    raise CredentialError(
-        f"provider {provider.name!r} has no {name}: set {alternatives}, "
-        f"or reference one under `credentials.{name}` in the configuration"
-    )
+    return None
+
+
+def _required(provider: ProviderConfig, name: str, environ: Mapping[str, str]) -> str:
+    value = _lookup(provider, name, environ)
+    if value is None:
+        alternatives = " or ".join(DEFAULT_ENV[provider.type][name])
+        raise CredentialError(
+            f"provider {provider.name!r} has no {name}: set {alternatives}, "
+            f"or reference one under `credentials.{name}` in the configuration"
+        )
+    return value
 
 
 def resolve_credentials(provider: ProviderConfig, environ: Mapping[str, str]) -> AccessKey:
-    access_key_id = _resolve_field(provider, "access_key_id", environ)
-    secret = _resolve_field(provider, "secret_access_key", environ)
-    token = _resolve_field(provider, "session_token", environ) if provider.type == "s3" else None
-    assert access_key_id is not None and secret is not None  # required fields raise instead
-    return AccessKey(access_key_id, secret, token)
+    return AccessKey(
+        _required(provider, "access_key_id", environ),
+        _required(provider, "secret_access_key", environ),
+        _lookup(provider, "session_token", environ) if provider.type == "s3" else None,
+    )

@@ -227,10 +227,10 @@ async def send(
     address: str,
     action: str,
 ) -> httpx.Response:
-    """Send once (retries happen below); a transport failure becomes TransportError."""
+    """Send once (retries happen below); a request that got no usable response becomes TransportError."""
     try:
         return await client.send(request, auth=auth)
-    except httpx.TransportError as exc:
+    except httpx.RequestError as exc:
         raise TransportError(
             f"{action} failed: {describe_exception(exc)} talking to {request.url.host}, even after retrying",
             address=address,
