@@ -13,6 +13,7 @@ from reconciler.providers.credentials import AccessKey
 from reconciler.providers.endpoints import Endpoint, endpoint_for
 from reconciler.providers.error_bodies import MalformedDocument, provider_error, unreadable
 from reconciler.providers.http import send
+from reconciler.providers.signing import Clock, utc_now
 
 READ, WRITE, CLEAR = "reading the notification rules", "writing the notification rules", "clearing the notification rules"
 
@@ -28,10 +29,12 @@ class BucketClient:
         credentials: AccessKey,
         name: str | None = None,
         endpoint: Endpoint | None = None,
+        clock: Clock = utc_now,
     ) -> None:
         self.provider = provider
         self.name = name or provider.name
         self.endpoint = endpoint or endpoint_for(provider)
+        self.clock = clock
         self._http = http
         self._key = credentials
 

@@ -39,18 +39,25 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _from_json(text: str) -> tuple[str | None, str | None, str | None] | None:
+# (code, message, request id) as an error document states them
+ErrorFields = tuple[str | None, str | None, str | None]
+
+
+def _field(value: object) -> str | None:
+    return None if value in (None, "") else str(value)
+
+
+def _from_json(text: str) -> ErrorFields | None:
     try:
         body = json.loads(text)
     except ValueError:
         return None
     if not isinstance(body, dict) or not ({"code", "message"} & body.keys()):
         return None
-    values = [body.get("code"), body.get("message"), body.get("request_id") or body.get("requestId")]
-    return tuple(str(v) if v not in (None, "") else None for v in values)  # type: ignore[return-value]
+    return _field(body.get("code")), _field(body.get("message")), _field(body.get("request_id") or body.get("requestId"))
 
 
-def _from_xml(text: str) -> tuple[str | None, str | None, str | None] | None:
+def _from_xml(text: str) -> ErrorFields | None:
     try:
         root = SafeXML.fromstring(text, forbid_dtd=True)
     except Exception:  # ParseError and defusedxml's refusals alike: not an error document
@@ -58,7 +65,7 @@ def _from_xml(text: str) -> tuple[str | None, str | None, str | None] | None:
     if _local(root.tag) != "Error":
         return None
     found = {_local(child.tag): (child.text or "").strip() for child in root}
-    return found.get("Code") or None, found.get("Message") or None, found.get("RequestId") or None
+    return _field(found.get("Code")), _field(found.get("Message")), _field(found.get("RequestId"))
 
 
 def _status_phrase(status: int) -> str:

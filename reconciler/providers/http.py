@@ -115,11 +115,24 @@ def redact_body(content: bytes) -> str:
     return text if len(text) <= LOG_BODY_LIMIT else text[:LOG_BODY_LIMIT] + "…"
 
 
-def enable_debug_log(stream: Any = None) -> None:
-    """What `-v` turns on: every HTTP attempt, redacted, on stderr."""
-    handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
-    log.addHandler(handler)
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is at the time (test captures replace it)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
+def enable_debug_log() -> None:
+    """What `-v` turns on: every HTTP attempt, redacted, on stderr. Calling it again changes nothing."""
+    if not any(isinstance(handler, _StderrHandler) for handler in log.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+        log.addHandler(handler)
     log.setLevel(logging.DEBUG)
 
 

@@ -290,3 +290,19 @@ def test_debug_log_hides_the_session_token(server, caplog):
         run(_read(server.client(AWS, environ=environ)))
     assert server.requests[0].headers["x-amz-security-token"] == "token-value"
     assert "token-value" not in caplog.text
+
+
+def test_verbose_switches_the_log_on_once(server, capsys):
+    from reconciler.providers.http import enable_debug_log, log
+
+    enable_debug_log()
+    enable_debug_log()
+    try:
+        server.queue = [EMPTY_QS]
+        run(_read(server.client(QS)))
+        lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("reconciler.http: → GET")]
+        assert lines == [lines[0]] and "https://pek3b.qingstor.com/photos?notification" in lines[0]
+    finally:
+        for handler in list(log.handlers):
+            log.removeHandler(handler)
+        log.setLevel(logging.NOTSET)

@@ -9,25 +9,24 @@ cleared and written again.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import httpx
 
+from reconciler.model.config import ProviderConfig
 from reconciler.model.document import DocumentEntry, LiveDocument
 from reconciler.providers.bos import codec
 from reconciler.providers.bos.auth import BceAuth
 from reconciler.providers.client_base import CLEAR, READ, WRITE, BucketClient
-from reconciler.providers.signing import Clock, utc_now
 
 QUERY = "notification="
 NO_SUCH_BUCKET = "NoSuchBucket"
 
 
 class BosClient(BucketClient):
-    def __init__(
-        self, *args: object, clock: Clock = utc_now, reveal: codec.Reveal = codec.reveal_known, **kwargs: object
-    ) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self._auth = BceAuth(self._key.access_key_id, self._key.secret_access_key, clock=clock)
+    def __init__(self, provider: ProviderConfig, *, reveal: codec.Reveal = codec.reveal_known, **options: Any) -> None:
+        super().__init__(provider, **options)
+        self._auth = BceAuth(self._key.access_key_id, self._key.secret_access_key, clock=self.clock)
         self._reveal = reveal
 
     def auth(self, bucket: str) -> httpx.Auth:

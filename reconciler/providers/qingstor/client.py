@@ -10,16 +10,11 @@ from reconciler.model.document import DocumentEntry, LiveDocument
 from reconciler.providers.client_base import CLEAR, READ, WRITE, BucketClient
 from reconciler.providers.qingstor import codec
 from reconciler.providers.qingstor.auth import QingStorAuth
-from reconciler.providers.signing import Clock, utc_now
 
 QUERY = "notification"
 
 
 class QingStorClient(BucketClient):
-    def __init__(self, *args: object, clock: Clock = utc_now, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self._clock = clock
-
     def auth(self, bucket: str) -> httpx.Auth:
         virtual = self.endpoint.virtual_for(bucket)
         return QingStorAuth(
@@ -27,7 +22,7 @@ class QingStorClient(BucketClient):
             self._key.secret_access_key,
             bucket=bucket if virtual else None,
             virtual_host=virtual,
-            clock=self._clock,
+            clock=self.clock,
         )
 
     async def read(self, bucket: str) -> LiveDocument:

@@ -11,34 +11,36 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 from urllib.parse import quote
 
 import httpx
 
+from reconciler.model.config import S3Provider
 from reconciler.model.dialect import dialect_for
 from reconciler.model.document import DocumentEntry, LiveDocument, LiveRule
 from reconciler.model.s3 import S3Rule
 from reconciler.providers.client_base import CLEAR, READ, WRITE, BucketClient
 from reconciler.providers.s3 import codec
 from reconciler.providers.s3.auth import SigV4Auth
-from reconciler.providers.signing import Clock, utc_now
 
 QUERY = "notification"
 XML = {"Content-Type": "application/xml"}
 
 
 class S3Client(BucketClient):
-    def __init__(self, *args: object, clock: Clock = utc_now, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.flavor: str = self.provider.flavor  # type: ignore[union-attr]
+    def __init__(self, provider: S3Provider, **options: Any) -> None:
+        super().__init__(provider, **options)
+        self.flavor = provider.flavor
+        self._skip_destination_validation = provider.flavor == "aws" and provider.skip_destination_validation
         self._auth = SigV4Auth(
             self._key.access_key_id,
             self._key.secret_access_key,
-            region=self.provider.region,  # type: ignore[union-attr]
+            region=provider.region,
             session_token=self._key.session_token,
-            clock=clock,
+            clock=self.clock,
         )
-        self._dialect = dialect_for(self.provider)
+        self._dialect = dialect_for(provider)
 
     def auth(self, bucket: str) -> httpx.Auth:
         return self._auth
@@ -63,7 +65,7 @@ class S3Client(BucketClient):
 
     async def _put(self, bucket: str, entries: Sequence[DocumentEntry]) -> None:
         headers = dict(XML)
-        if self.flavor == "aws" and getattr(self.provider, "skip_destination_validation", False):
+        if self._skip_destination_validation:
             headers["x-amz-skip-destination-validation"] = "true"
         await self.call("PUT", bucket, QUERY, action=WRITE, content=codec.encode(entries), headers=headers)
 
@@ -75,9 +77,16 @@ class S3Client(BucketClient):
     async def _write_ceph(self, bucket: str, entries: Sequence[DocumentEntry], previous: LiveDocument) -> None:
         live = previous.by_id()
         wanted = {entry.id: entry for entry in entries}
-        stale = [rule_id for rule_id, rule in live.items() if not self._unchanged(rule, wanted.get(rule_id))]
+        # RGW keeps one entry per (Id, topic) and deletes one per request: a duplicated Id goes entirely
+        copies = {rule_id: previous.ids.count(rule_id) for rule_id in live}
+        stale = [
+            rule_id
+            for rule_id, rule in live.items()
+            if copies[rule_id] > 1 or not self._unchanged(rule, wanted.get(rule_id))
+        ]
         for rule_id in stale:
-            await self._delete(bucket, f"{QUERY}={quote(rule_id, safe='')}")
+            for _ in range(copies[rule_id]):
+                await self._delete(bucket, f"{QUERY}={quote(rule_id, safe='')}")
         missing = [entry for entry in entries if entry.id not in live or entry.id in stale]
         if missing:
             await self._put(bucket, missing)
