@@ -19,6 +19,7 @@ secret is ever part of a plan: apply re-reads live and takes foreign rules from 
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from enum import StrEnum
 from typing import Any, Literal
@@ -244,9 +245,12 @@ class Plan(Frozen):
         if not isinstance(document, dict):
             raise PlanFileError(f"{source} is not a reconciler plan (expected a JSON object)")
         version = document.get("format_version")
-        if not isinstance(version, str) or not version.split(".")[0].isdigit():
+        if not isinstance(version, str) or not re.fullmatch(r"[0-9]+\.[0-9]+", version):
             raise PlanFileError(f"{source} is not a reconciler plan (no format_version)")
-        if version.split(".")[0] != FORMAT_VERSION.split(".")[0]:
+        major, minor = (int(part) for part in version.split("."))
+        ours = tuple(int(part) for part in FORMAT_VERSION.split("."))
+        # a newer minor only adds fields, but a plan drives writes: never act on fields we cannot read
+        if major != ours[0] or minor > ours[1]:
             raise PlanFileError(
                 f"{source} has plan format {version}; this reconciler reads format {FORMAT_VERSION}: "
                 "plan again with this version"

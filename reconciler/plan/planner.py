@@ -57,7 +57,8 @@ def select_buckets(
     known = [b.address for b in config.buckets] + sorted(a for a in state.buckets if config.bucket(a) is None)
     if not targets:
         return {address: None for address in known}
-    wanted: dict[str, set[str] | None] = {}
+    whole: set[str] = set()
+    rules: dict[str, set[str]] = {}
     for target in targets:
         try:
             address, rule_id = split_address(target)
@@ -65,13 +66,13 @@ def select_buckets(
             raise ReconcilerError(f"invalid target: {exc}") from None
         if address not in known:
             raise ReconcilerError(f"target {target} matches no bucket in the configuration or the state")
-        if rule_id is not None and not _declares_or_owns(config, state, address, rule_id):
-            raise ReconcilerError(f"target {target} matches no rule in the configuration or the state")
-        if rule_id is None or wanted.get(address, set()) is None:
-            wanted[address] = None
+        if rule_id is None:
+            whole.add(address)
+        elif _declares_or_owns(config, state, address, rule_id):
+            rules.setdefault(address, set()).add(rule_id)
         else:
-            wanted.setdefault(address, set()).add(rule_id)  # type: ignore[union-attr]
-    return {a: (None if wanted[a] is None else frozenset(wanted[a])) for a in known if a in wanted}  # type: ignore[arg-type]
+            raise ReconcilerError(f"target {target} matches no rule in the configuration or the state")
+    return {a: None if a in whole else frozenset(rules[a]) for a in known if a in whole or a in rules}
 
 
 def _declares_or_owns(config: Configuration, state: StateFile, address: str, rule_id: str) -> bool:
@@ -372,10 +373,10 @@ class _BucketPlanner:
         found = []
         for index, rule in enumerate(self.live.rules):
             rule_id = rule.id
-            if self.is_managed(rule_id) and self.in_scope(rule_id) and self.first[rule_id] != index:  # type: ignore[index,arg-type]
+            if rule_id is not None and self.is_managed(rule_id) and self.in_scope(rule_id) and self.first[rule_id] != index:
                 found.append(
                     self._change(
-                        rule_id,  # type: ignore[arg-type]
+                        rule_id,
                         Action.DELETE,
                         self._live_document(rule),
                         None,

@@ -107,7 +107,7 @@ def rule_from_after(dialect: Dialect, after: dict[str, Any], environ: Mapping[st
             if resolved.digest != planned.digest:
                 raise StalePlanError(f"rule {rule_id!r}: secret {path} changed since the plan was made; plan again")
             container[key] = resolved  # a model instance passes validation as is, clear value included
-    return dialect.rule_model.model_validate(document)
+    return dialect.rule_model.model_validate(document)  # type: ignore[attr-defined]
 
 
 def _safe_url(text: str) -> str:

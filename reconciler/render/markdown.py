@@ -81,9 +81,9 @@ def render_plan_markdown(plan: Plan, *, limit: int = LIMIT) -> str:
         return head + f"{count(len(plan.buckets), 'bucket')} checked.\n"
     tail_note = f"\n{count(quiet, 'other bucket')} unchanged.\n" if quiet else ""
     cut_note = (
-        "\n_Some details were left out to keep this comment under {limit:,} characters; "
+        f"\n_Some details were left out to keep this comment under {limit:,} characters; "
         "`reconciler show` on the saved plan prints everything._\n"
-    ).format(limit=limit)
+    )
     budget = limit - len(head) - len(TABLE_HEAD) - len(tail_note) - len(cut_note) - len(_omitted_row(len(sections)))
     rows, budget = _take([_row(b) for b in sections], budget)
     details: list[str] = []

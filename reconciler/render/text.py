@@ -94,12 +94,17 @@ def _field(symbol: str, style: str, path: str, value: str) -> Text:
     return Text("      ").append(f"{symbol} {path}", style=style).append(f" = {value}")
 
 
+def _ordinal(position: int | None) -> str:
+    """People count from 1; the plan from 0."""
+    return "?" if position is None else str(position + 1)
+
+
 def rule_lines(change: RuleChange, *, observed: bool = False) -> list[Text]:
     """A rule's heading and fields; `observed`: an observe bucket's difference, never applied."""
     symbol, style = SYMBOLS[change.action]
     verb = _VERBS[change.action]
     if change.reason == Reason.MOVED:
-        verb = f"move from position {change.before_position + 1} to {change.after_position + 1}"  # type: ignore[operator]
+        verb = f"move from position {_ordinal(change.before_position)} to {_ordinal(change.after_position)}"
     heading = Text("  ").append(f"{symbol} rule ", style=style).append(f'"{change.rule_id}"', style="bold")
     heading.append(f" {'would' if observed else 'will'} {verb}")
     if change.reason in _REASONS:

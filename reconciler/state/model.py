@@ -17,6 +17,7 @@ from pydantic import AwareDatetime, Field, field_serializer
 from reconciler.model.common import Frozen
 
 STATE_VERSION = 1
+ProviderType = Literal["qingstor", "bos", "s3"]
 
 
 def split_address(address: str) -> tuple[str, str | None]:
@@ -29,7 +30,7 @@ def split_address(address: str) -> tuple[str, str | None]:
 
 class BucketState(Frozen):
     provider: str
-    type: Literal["qingstor", "bos", "s3"]
+    type: ProviderType
     flavor: str | None = None
     bucket: str
     rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
@@ -80,7 +81,7 @@ class StateFile(Frozen):
         address: str,
         *,
         provider: str,
-        type: str,
+        type: ProviderType,
         flavor: str | None,
         bucket: str,
         rules: dict[str, dict[str, Any]],
@@ -93,7 +94,7 @@ class StateFile(Frozen):
         if rules:
             buckets[address] = BucketState(
                 provider=provider,
-                type=type,  # type: ignore[arg-type]
+                type=type,
                 flavor=flavor,
                 bucket=bucket,
                 rules=dict(rules),

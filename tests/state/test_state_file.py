@@ -23,10 +23,6 @@ def path(tmp_path: Path) -> Path:
     return tmp_path / "state" / "reconciler.state.json"
 
 
-def applied(prior: StateFile, rule_id: str = "r") -> StateFile:
-    return state(qs__b=[qs_rule(rule_id)]).model_copy(update={"lineage": prior.lineage, "serial": prior.serial})
-
-
 def test_missing_file_is_a_new_empty_state_and_is_not_written(path: Path) -> None:
     first, second = load_state(path), load_state(path)
     assert first.serial == 0 and first.buckets == {} and first.version == 1
