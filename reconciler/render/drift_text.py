@@ -46,10 +46,13 @@ def verdict_lines(report: DriftReport) -> list[str]:
     if not report.drifted:
         verdict = "No drift: live rules match the state and the configuration is fully applied."
     else:
-        verdict = (
-            f"Drift: {s.total_changed} changed and {s.total_missing} deleted outside reconciler, "
-            f"{s.total_unmanaged_drift} new foreign on exclusive buckets, {s.total_pending} not yet applied."
-        )
+        parts = [
+            (s.total_changed, "changed outside reconciler"),
+            (s.total_missing, "deleted outside reconciler"),
+            (s.total_unmanaged_drift, "new foreign on exclusive buckets"),
+            (s.total_pending, "not yet applied"),
+        ]
+        verdict = "Drift: " + ", ".join(f"{n} {what}" for n, what in parts if n) + "."
     if s.total_ignored:
         verdict += f" {s.total_ignored} ignored."
     return [verdict, buckets]

@@ -135,7 +135,7 @@ def test_markdown_starts_with_its_marker_and_summary():
     markdown = render_drift_markdown(drifted_report())
     lines = markdown.splitlines()
     assert lines[0] == MARKER
-    assert lines[1].startswith("### ⚠️ Drift: 2 changed and 1 deleted outside reconciler")
+    assert lines[1].startswith("### ⚠️ Drift: 2 changed outside reconciler, 1 deleted outside reconciler")
     assert "| <code>qs/photos</code> | ⚠️ drifted | 1 | 1 | 1 | 1 | 1 |" in markdown
     assert "<details>" in markdown
 
@@ -149,7 +149,7 @@ def test_markdown_is_cut_to_its_budget_details_first_summary_never():
     report = detect_drift(cfg, prior, live, tool_version="0.1.0", now=NOW)
     markdown = render_drift_markdown(report)
     assert len(markdown) <= 60_000
-    assert markdown.splitlines()[1].startswith("### ⚠️ Drift: 0 changed and 600 deleted")
+    assert markdown.splitlines()[1].startswith("### ⚠️ Drift: 600 deleted outside reconciler")
     assert "Cut to fit a comment" in markdown
     small = render_drift_markdown(report, max_chars=3_000)
     assert len(small) <= 3_000 and "<details>" not in small and "more buckets not in sync" in small
