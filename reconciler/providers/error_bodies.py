@@ -11,9 +11,8 @@ import json
 from http import HTTPStatus
 
 import httpx
-from defusedxml import ElementTree as SafeXML
-
 from reconciler.errors import ProviderError, ResponseError
+from reconciler.providers.safe_xml import local_name, parse
 
 REQUEST_ID_HEADERS = (
     "x-qs-request-id",
@@ -33,10 +32,6 @@ def request_id_header(response: httpx.Response) -> str | None:
         if response.headers.get(name):
             return response.headers[name]
     return None
-
-
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
 
 
 # (code, message, request id) as an error document states them
@@ -59,12 +54,12 @@ def _from_json(text: str) -> ErrorFields | None:
 
 def _from_xml(text: str) -> ErrorFields | None:
     try:
-        root = SafeXML.fromstring(text, forbid_dtd=True)
+        root = parse(text)
     except Exception:  # ParseError and defusedxml's refusals alike: not an error document
         return None
-    if _local(root.tag) != "Error":
+    if local_name(root.tag) != "Error":
         return None
-    found = {_local(child.tag): (child.text or "").strip() for child in root}
+    found = {local_name(child.tag): (child.text or "").strip() for child in root}
     return _field(found.get("Code")), _field(found.get("Message")), _field(found.get("RequestId"))
 
 

@@ -13,11 +13,10 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from typing import Any
 
-from defusedxml import ElementTree as SafeXML
-
 from reconciler.model.document import DocumentEntry, LiveDocument, LiveRule
 from reconciler.model.s3 import WIRE_NAMES, FilterRule, S3Filter, S3Rule
 from reconciler.providers.error_bodies import MalformedDocument
+from reconciler.providers.safe_xml import local_name, parse
 
 NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/"
 ROOTS = ("NotificationConfiguration", "GetBucketNotificationResponse")
@@ -25,12 +24,8 @@ RULE_TYPE_BY_ELEMENT = {element: (rule_type, target) for rule_type, (element, ta
 KEY_FILTERS = ("prefix", "suffix", "regex")
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
 def _without_namespace(element: ET.Element) -> ET.Element:
-    copy = ET.Element(_local(element.tag), {_local(k): v for k, v in element.attrib.items()})
+    copy = ET.Element(local_name(element.tag), {local_name(k): v for k, v in element.attrib.items()})
     copy.text, copy.tail = element.text, None
     for child in element:
         if not isinstance(child.tag, str):  # comments and processing instructions carry no rule data
@@ -48,9 +43,9 @@ def _text(element: ET.Element) -> str:
 def _filter_rules(element: ET.Element) -> list[tuple[str, str]]:
     rules = []
     for rule in element:
-        if _local(rule.tag) != "FilterRule":
-            raise ValueError(f"unexpected <{_local(rule.tag)}> in a filter")
-        parts = {_local(part.tag): _text(part) for part in rule}
+        if local_name(rule.tag) != "FilterRule":
+            raise ValueError(f"unexpected <{local_name(rule.tag)}> in a filter")
+        parts = {local_name(part.tag): _text(part) for part in rule}
         if set(parts) != {"Name", "Value"}:
             raise ValueError("a FilterRule needs exactly a Name and a Value")
         rules.append((parts["Name"], parts["Value"]))
@@ -60,7 +55,7 @@ def _filter_rules(element: ET.Element) -> list[tuple[str, str]]:
 def _parse_filter(element: ET.Element) -> S3Filter:
     fields: dict[str, Any] = {}
     for group in element:
-        name = _local(group.tag)
+        name = local_name(group.tag)
         if name == "S3Key":
             for rule_name, value in _filter_rules(group):
                 key = rule_name.lower()
@@ -76,10 +71,10 @@ def _parse_filter(element: ET.Element) -> S3Filter:
 
 
 def parse_rule(element: ET.Element) -> S3Rule:
-    rule_type, target_name = RULE_TYPE_BY_ELEMENT[_local(element.tag)]
+    rule_type, target_name = RULE_TYPE_BY_ELEMENT[local_name(element.tag)]
     fields: dict[str, Any] = {"type": rule_type, "events": []}
     for child in element:
-        name = _local(child.tag)
+        name = local_name(child.tag)
         if name == "Id":
             fields["id"] = _text(child)
         elif name == target_name:
@@ -99,22 +94,22 @@ def decode(body: bytes) -> LiveDocument:
     if not body.strip():
         raise MalformedDocument("is empty")
     try:
-        root = SafeXML.fromstring(body, forbid_dtd=True)
+        root = parse(body)
     except ET.ParseError as exc:
         raise MalformedDocument(f"is not well-formed XML ({exc})") from None
     except Exception as exc:  # defusedxml refuses DTDs and entities
         raise MalformedDocument(f"was refused by the safe XML parser ({type(exc).__name__})") from None
-    if _local(root.tag) not in ROOTS:
-        raise MalformedDocument(f"has root <{_local(root.tag)}> instead of <NotificationConfiguration>")
+    if local_name(root.tag) not in ROOTS:
+        raise MalformedDocument(f"has root <{local_name(root.tag)}> instead of <NotificationConfiguration>")
     rules = []
     for element in root:
         if not isinstance(element.tag, str):
             continue
         raw = ET.tostring(_without_namespace(element), encoding="unicode")
-        id_element = next((child for child in element if _local(child.tag) == "Id"), None)
+        id_element = next((child for child in element if local_name(child.tag) == "Id"), None)
         rule_id = _text(id_element) if id_element is not None else None
         rule = None
-        if _local(element.tag) in RULE_TYPE_BY_ELEMENT:
+        if local_name(element.tag) in RULE_TYPE_BY_ELEMENT:
             try:
                 rule = parse_rule(element)
             except (ValueError, TypeError):  # pydantic's ValidationError is a ValueError
@@ -159,7 +154,7 @@ def _checked_raw(entry: LiveRule) -> str:
     """A foreign rule's raw XML goes out verbatim, but only if it is one well-formed element."""
     raw = entry.raw
     try:
-        SafeXML.fromstring(raw, forbid_dtd=True) if isinstance(raw, str) else None
+        parse(raw) if isinstance(raw, str) else None
     except Exception:
         raw = None
     if not isinstance(raw, str):
