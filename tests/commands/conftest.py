@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from reconciler.cli import main
+from tests.support.emulator import RunningEmulator, emulator, emulator_server  # noqa: F401
 from tests.support.moto import MotoServer, running_moto
 
 WITH_CONFIG = {"plan", "apply", "drift", "import"}
@@ -61,10 +62,22 @@ class Project:
     def state_document(self) -> dict[str, Any]:
         return json.loads(self.state.read_text())
 
+    def configure(self, providers: dict[str, Any], buckets: list[dict[str, Any]]) -> None:
+        """Write the configuration (as JSON, which is YAML too)."""
+        self.write_config(json.dumps({"version": 1, "providers": providers, "buckets": buckets}, indent=2))
+
 
 @pytest.fixture
 def project(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Project:
     return Project(tmp_path, capsys)
+
+
+@pytest.fixture
+def emulated(emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch) -> RunningEmulator:  # noqa: F811
+    """The emulator, reset, with its keys in every ecosystem's credential variables."""
+    for name, value in emulator.env().items():
+        monkeypatch.setenv(name, value)
+    return emulator
 
 
 @pytest.fixture(scope="session")
