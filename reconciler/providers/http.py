@@ -127,10 +127,12 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
-def enable_debug_log() -> None:
-    """What `-v` turns on: every HTTP attempt, redacted, on stderr. Calling it again changes nothing."""
-    if not any(isinstance(handler, _StderrHandler) for handler in log.handlers):
-        handler = _StderrHandler()
+def enable_debug_log(stream: Any = None) -> None:
+    """What `-v` turns on: every HTTP attempt, redacted, on `stream` (default: the current
+    sys.stderr). Calling it again changes nothing."""
+    if not any(getattr(handler, "_reconciler", False) for handler in log.handlers):
+        handler = _StderrHandler() if stream is None or stream is sys.stderr else logging.StreamHandler(stream)
+        handler._reconciler = True  # type: ignore[attr-defined]
         handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
         log.addHandler(handler)
     log.setLevel(logging.DEBUG)

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import ssl
+import sys
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
@@ -296,7 +297,7 @@ def test_verbose_switches_the_log_on_once(server, capsys):
     from reconciler.providers.http import enable_debug_log, log
 
     enable_debug_log()
-    enable_debug_log()
+    enable_debug_log(sys.stderr)
     try:
         server.queue = [EMPTY_QS]
         run(_read(server.client(QS)))
