@@ -18,7 +18,6 @@ from collections.abc import Sequence
 
 from reconciler import __version__
 from reconciler.errors import ConfigError, ReconcilerError
-from reconciler.providers.http import enable_debug_log
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_STATE = os.path.join("state", "reconciler.state.json")
@@ -178,8 +177,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     verbose = getattr(args, "verbose", False)
-    if verbose and args.command != "emulator":
-        enable_debug_log()  # -v: the redacted HTTP log on stderr
     module_name = _MODULES.get(args.command, args.command)
     try:
         module = importlib.import_module(f"reconciler.commands.{module_name}")
