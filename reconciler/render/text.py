@@ -153,16 +153,11 @@ def bucket_lines(bucket: BucketChange) -> list[Text]:
 
 def render_lines(lines: list[Text], *, color: bool) -> str:
     """Lines as a string: ANSI styles when `color`, plain text otherwise."""
+    if not color:  # rich's per-line cost would dominate the render of a large plan
+        return "".join(line.plain + "\n" for line in lines)
     buffer = io.StringIO()
     console = Console(
-        file=buffer,
-        force_terminal=color,
-        no_color=not color,
-        color_system="standard" if color else None,
-        highlight=False,
-        emoji=False,
-        soft_wrap=True,
-        width=10_000,
+        file=buffer, force_terminal=True, color_system="standard", highlight=False, emoji=False, soft_wrap=True
     )
     for line in lines:
         console.print(line)
