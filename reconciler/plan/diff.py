@@ -13,16 +13,13 @@ import re
 from typing import Any
 
 from reconciler.plan.model import FieldChange
-
-
-def _is_secret(value: Any) -> bool:
-    return isinstance(value, dict) and set(value) == {"digest", "ref"}
+from reconciler.plan.rules import is_secret
 
 
 def _differences(before: Any, after: Any, path: str, found: dict[str, tuple[Any, Any]]) -> None:
     if before == after:
         return
-    if isinstance(before, dict) and isinstance(after, dict) and not (_is_secret(before) or _is_secret(after)):
+    if isinstance(before, dict) and isinstance(after, dict) and not (is_secret(before) or is_secret(after)):
         for key in {**before, **after}:
             _differences(before.get(key), after.get(key), f"{path}.{key}" if path else key, found)
     elif (
@@ -48,7 +45,7 @@ def field_changes(
             path=path,
             before=old,
             after=new,
-            sensitive=re.sub(r"\[\d+\]", "[]", path) in sensitive_paths or _is_secret(old) or _is_secret(new),
+            sensitive=re.sub(r"\[\d+\]", "[]", path) in sensitive_paths or is_secret(old) or is_secret(new),
         )
         for path, (old, new) in sorted(found.items())
     )

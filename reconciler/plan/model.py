@@ -7,7 +7,7 @@ Terraform's where a counterpart exists, so reviewers and tooling recognise them.
 What `before` / `after` mean per action (the model asserts it, so planner bugs fail fast):
 
     create   before None            after the rule to write
-    update   before the live rule   after the rule to write   (content or position differs)
+    update   before the live rule   after the rule to write   (content differs, or it moves)
     delete   before the live rule   after None
     no-op    before == after        (the live rule already matches)
     forget   before the state's record, after None (owned, already gone live: state only)

@@ -46,6 +46,11 @@ def _slots(node: Any, parts: list[str]) -> Iterator[tuple[Any, str | int]]:
         yield node, key
 
 
+def is_secret(value: Any) -> bool:
+    """Is this a secret as plans and state hold it: `{"digest": …, "ref": …}`?"""
+    return isinstance(value, dict) and "digest" in value and set(value) <= {"digest", "ref"}
+
+
 def reached(document: Any, path: str) -> list[tuple[Any, str | int]]:
     return list(_slots(document, path.split(".")))
 
@@ -56,7 +61,7 @@ def rule_document(rule: Rule, dialect: Dialect) -> dict[str, Any]:
     for path in dialect.sensitive_paths:
         for container, key in reached(document, path):
             value = container[key]
-            if not (isinstance(value, dict) and "digest" in value):
+            if not is_secret(value):
                 raise TypeError(f"rule {rule.id!r}: secret {path} must be resolved before planning")
     return document
 

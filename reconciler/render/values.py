@@ -6,10 +6,7 @@ import json
 from typing import Any
 
 from reconciler.model.common import REDACTED
-
-
-def is_secret(value: Any) -> bool:
-    return isinstance(value, dict) and "digest" in value and set(value) <= {"digest", "ref"}
+from reconciler.plan.rules import is_secret
 
 
 def literal(value: Any, sensitive: bool = False) -> str:

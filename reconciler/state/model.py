@@ -79,7 +79,6 @@ class StateFile(Frozen):
     def with_bucket_applied(
         self,
         address: str,
-        *,
         provider: str,
         type: ProviderType,
         flavor: str | None,
