@@ -37,6 +37,10 @@ REQUIRED_TOOLS = ("radosgw", "ceph-mon", "ceph-osd", "radosgw-admin", "monmaptoo
 START_TIMEOUT = 120  # seconds; a normal start takes about 2
 ATTEMPTS = 2  # a second try with fresh ports, in case another process took one between pick and bind
 PR_SET_CHILD_SUBREAPER = 36
+# Each OSD binds 8 ports from a fixed range. One range per xdist worker, below Linux's ephemeral
+# ports (32768+), keeps any number of parallel workers apart; 48 ports leave room for the extra
+# clusters of the fixture's own tests and for a second test run on the same machine.
+MESSENGER_PORTS_FROM, MESSENGER_PORTS_PER_WORKER = 16800, 48
 
 
 class GatewayUnavailable(RuntimeError):
@@ -118,11 +122,14 @@ def start_gateway(base: Path, owner_pid: int | None = None) -> RadosGateway:
     for attempt in range(1, ATTEMPTS + 1):
         cluster = base / f"cluster-{attempt}"  # a failed attempt keeps its logs for a post-mortem
         mon_port, rgw_port = _free_port_pair(), _free_port()
+        messenger_from, messenger_to = _messenger_ports()
         environment = dict(
             os.environ,
             RGW_BASE=str(cluster),
             MON_PORT=str(mon_port),
             RGW_PORT=str(rgw_port),
+            MS_PORT_MIN=str(messenger_from),
+            MS_PORT_MAX=str(messenger_to),
             RGW_ACCESS_KEY=access_key,
             RGW_SECRET_KEY=secret_key,
             RGW_OWNER_PID=str(owner_pid or os.getpid()),
@@ -189,6 +196,13 @@ def _reap(pids: list[int]) -> None:
             os.waitpid(pid, os.WNOHANG)
         except ChildProcessError:  # not our child (no subreaper) or already reaped
             pass
+
+
+def _messenger_ports() -> tuple[int, int]:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")  # set by xdist in each worker: gw0, gw1, ...
+    slot = int(worker[2:]) if worker[2:].isdigit() else 0
+    first = MESSENGER_PORTS_FROM + slot * MESSENGER_PORTS_PER_WORKER
+    return first, first + MESSENGER_PORTS_PER_WORKER - 1
 
 
 def _free_port() -> int:
