@@ -84,7 +84,7 @@ async def _apply(
                 raise ReconcilerError("apply cancelled; nothing was changed")
         hooks: list[ApplyHook] = [progress]
         if text:
-            hooks.append(TextApplyReporter(sys.stdout, color=color))
+            hooks.append(TextApplyReporter(color=color))
         engine = ApplyEngine(
             plan,
             config=config,

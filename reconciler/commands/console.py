@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from collections.abc import Mapping
 from typing import TextIO
 
@@ -52,39 +53,53 @@ def confirm(question: str, stream: TextIO) -> bool:
 class ProgressBar:
     """A transient bar on stderr for bucket reads (ReadProgress) and writes (ApplyHook).
 
-    Shown only when stderr is a terminal; with stdout on the same terminal, rich prints what
-    the commands write to stdout above the bar.
+    Shown only when stderr is a terminal, and only once a phase has lasted `delay` seconds, so
+    quick runs print no bar at all.
     """
 
-    def __init__(self, description: str, *, stream: TextIO | None = None) -> None:
+    def __init__(self, description: str, *, stream: TextIO | None = None, delay: float = 0.5) -> None:
         self.description = description
         self.console = Console(file=stream or sys.stderr)
+        self.delay = delay
         self._progress: Progress | None = None
         self._task: TaskID | None = None
+        self._phase: tuple[str, int, float] | None = None  # description, total, start
+        self._done = 0
 
     @property
     def enabled(self) -> bool:
         return self.console.is_terminal
 
     def _start(self, total: int, description: str) -> None:
-        if not self.enabled or total == 0:
-            return
-        self._progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=self.console,
-            transient=True,
-        )
-        self._task = self._progress.add_task(description, total=total)
-        self._progress.start()
+        self._stop()
+        if self.enabled and total > 0:
+            self._phase = (description, total, time.monotonic())
+            self._done = 0
 
     def _advance(self) -> None:
+        if self._phase is None:
+            return
+        self._done += 1
+        if self._progress is None and time.monotonic() - self._phase[2] >= self.delay:
+            description, total, _ = self._phase
+            self._progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=self.console,
+                transient=True,
+                # stdout on the same terminal goes above the bar; stdout to a file is left alone
+                redirect_stdout=sys.stdout.isatty(),
+                redirect_stderr=False,
+            )
+            self._task = self._progress.add_task(description, total=total, completed=self._done - 1)
+            self._progress.start()
         if self._progress is not None and self._task is not None:
             self._progress.advance(self._task)
 
     def _stop(self) -> None:
+        self._phase = None
         if self._progress is not None:
             self._progress.stop()
             self._progress = self._task = None

@@ -6,6 +6,7 @@ written bucket when it is done, the buckets that were not written at the end, an
 
 from __future__ import annotations
 
+import sys
 from typing import TextIO
 
 from rich.text import Text
@@ -44,16 +45,17 @@ def render_apply_report_json(report: ApplyReport) -> str:
 
 
 class TextApplyReporter:
-    """ApplyHook printing to `stream`: each written bucket as it finishes, then the rest and totals."""
+    """ApplyHook printing each written bucket as it finishes, then the rest and the totals."""
 
-    def __init__(self, stream: TextIO, *, color: bool = False) -> None:
-        self.stream = stream
+    def __init__(self, stream: TextIO | None = None, *, color: bool = False) -> None:
+        self.stream = stream  # None: sys.stdout at each write (a progress bar may redirect it)
         self.color = color
         self._printed: set[str] = set()
 
     def _print(self, lines: list[Text]) -> None:
-        self.stream.write(render_lines(lines, color=self.color))
-        self.stream.flush()
+        stream = self.stream or sys.stdout
+        stream.write(render_lines(lines, color=self.color))
+        stream.flush()
 
     def writes_started(self, total: int) -> None:
         if total:
