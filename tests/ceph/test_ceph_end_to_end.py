@@ -65,7 +65,8 @@ buckets:
 
 
 def live_rules(gateway: RadosGateway, bucket: str) -> list[dict]:
-    return gateway.boto3_client("s3").get_bucket_notification_configuration(Bucket=bucket).get("TopicConfigurations", [])
+    document = gateway.boto3_client("s3").get_bucket_notification_configuration(Bucket=bucket)
+    return document.get("TopicConfigurations", [])
 
 
 def test_apply_then_plan_and_drift_find_nothing_to_do(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.ceph import EventSink, RadosGateway, start_gateway, stop_gateway
+from tests.support.ceph import EventSink, GatewayUnavailable, RadosGateway, start_gateway, stop_gateway
 
 pytestmark = pytest.mark.ceph
 
@@ -73,3 +73,13 @@ def test_a_gateway_is_stopped_when_its_owner_process_dies(tmp_path: Path) -> Non
     assert not any(_running(pid) for pid in pids)
     for pid in pids:  # re-parented to this process (see start_gateway): reap them
         os.waitpid(pid, 0)
+
+
+def test_missing_packages_fail_with_the_install_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # nothing to run on this PATH
+
+    with pytest.raises(GatewayUnavailable, match=r"radosgw.* not installed") as raised:
+        start_gateway(tmp_path / "never")
+
+    assert "apt-get install -y --no-install-recommends radosgw ceph-mon ceph-osd" in str(raised.value)
+    assert not (tmp_path / "never").exists()

@@ -109,11 +109,13 @@ def foreign_rules(rados_gateway: RadosGateway, ceph_topics: dict[str, str], ceph
 def _xml_entries(document: str) -> list[tuple[str, str]]:
     """(Id, exact XML text) of every TopicConfiguration, in the server's order."""
     entries = re.findall(r"<TopicConfiguration>.*?</TopicConfiguration>", document, flags=re.S)
-    return [(html.unescape(re.search(r"<Id>(.*?)</Id>", entry, flags=re.S).group(1)), entry) for entry in entries]  # type: ignore[union-attr]
+    ids = [re.findall(r"<Id>(.*?)</Id>", entry, flags=re.S)[0] for entry in entries]
+    return [(html.unescape(rule_id), entry) for rule_id, entry in zip(ids, entries)]
 
 
 def _rule(rule_id: str, target: str = CANONICAL_ALPHA, **fields: object) -> S3Rule:
-    return S3Rule(id=rule_id, type="topic", target=target, events=fields.pop("events", ("s3:ObjectCreated:*",)), **fields)
+    events = fields.pop("events", ("s3:ObjectCreated:*",))
+    return S3Rule(id=rule_id, type="topic", target=target, events=events, **fields)
 
 
 def _live_rule(document: LiveDocument, rule_id: str) -> S3Rule:
@@ -130,14 +132,17 @@ def test_read_of_a_bucket_without_rules_is_an_empty_document(client: Client, cep
     assert client.read(ceph_bucket) == LiveDocument()
 
 
-def test_read_parses_every_rule_and_keeps_its_wire_form(
+def test_read_parses_every_rule_including_rgw_filter_extensions(
     client: Client, ceph_bucket: str, foreign_rules: dict[str, str]
 ) -> None:
     document = client.read(ceph_bucket)
 
     assert document.ids == list(FOREIGN_IDS)
     assert _live_rule(document, "foreign-boto3") == _rule(
-        "foreign-boto3", "arn:aws:sns:default::beta", events=("s3:ObjectRemoved:*",), filter=S3Filter(prefix="logs/")
+        "foreign-boto3",
+        "arn:aws:sns:default::beta",
+        events=("s3:ObjectRemoved:*",),
+        filter=S3Filter(prefix="logs/"),
     )
     assert _live_rule(document, "foreign-extensions") == _rule(
         "foreign-extensions",
@@ -212,7 +217,9 @@ def test_removing_one_rule_deletes_only_that_rule(
     assert {rule_id: live[rule_id] for rule_id in FOREIGN_IDS} == foreign_rules
 
 
-def test_a_rule_whose_id_needs_escaping_is_removed(client: Client, rados_gateway: RadosGateway, ceph_bucket: str) -> None:
+def test_a_rule_whose_id_needs_escaping_is_removed(
+    client: Client, rados_gateway: RadosGateway, ceph_bucket: str
+) -> None:
     awkward = "a b/c&d?e=f"
     client.write(ceph_bucket, [_rule(awkward), _rule("plain")], LiveDocument())
     previous = client.read(ceph_bucket)
@@ -254,7 +261,11 @@ def test_changing_a_rule_leaves_exactly_one_entry_with_its_id(
 
 @pytest.mark.parametrize("declared", [[_rule("dup")], []], ids=["kept-once", "removed"])
 def test_an_id_duplicated_by_another_tool_ends_up_as_declared(
-    client: Client, rados_gateway: RadosGateway, ceph_topics: dict[str, str], ceph_bucket: str, declared: list[S3Rule]
+    client: Client,
+    rados_gateway: RadosGateway,
+    ceph_topics: dict[str, str],
+    ceph_bucket: str,
+    declared: list[S3Rule],
 ) -> None:
     # RGW keys entries by Id and topic, so two PUTs of one Id on two topics keep both entries,
     # and `DELETE ?notification=<id>` removes only one of them per request
@@ -280,7 +291,8 @@ def test_a_rule_moved_to_another_topic_notifies_only_the_new_topic(
 ) -> None:
     on_alpha = _rule("mover")
     client.write(ceph_bucket, [on_alpha], LiveDocument())
-    client.write(ceph_bucket, [on_alpha.model_copy(update={"target": "arn:aws:sns:default::beta"})], client.read(ceph_bucket))
+    on_beta = on_alpha.model_copy(update={"target": "arn:aws:sns:default::beta"})
+    client.write(ceph_bucket, [on_beta], client.read(ceph_bucket))
 
     rados_gateway.boto3_client("s3").put_object(Bucket=ceph_bucket, Key="moved.txt", Body=b"x")
 
@@ -324,7 +336,12 @@ def test_a_rejected_write_leaves_foreign_rules_untouched(
 
 @pytest.mark.parametrize(
     "target",
-    [CANONICAL_ALPHA, "arn:aws:sns:us-east-1::alpha", "arn:aws:sns:default:123456789012:alpha", "arn:aws:sns:::alpha"],
+    [
+        CANONICAL_ALPHA,
+        "arn:aws:sns:us-east-1::alpha",
+        "arn:aws:sns:default:123456789012:alpha",
+        "arn:aws:sns:::alpha",
+    ],
 )
 def test_any_accepted_topic_arn_reads_back_equivalent(client: Client, ceph_bucket: str, target: str) -> None:
     declared = _rule("arn-form", target)
@@ -337,8 +354,8 @@ def test_any_accepted_topic_arn_reads_back_equivalent(client: Client, ceph_bucke
 
 
 def test_get_sorts_rules_by_id_which_makes_no_difference(client: Client, ceph_bucket: str) -> None:
-    declared = [_rule(rule_id, events=(f"s3:ObjectCreated:{event}",)) for rule_id, event in
-                [("zeta", "Put"), ("Alpha", "Post"), ("beta", "Copy"), ("10", "*"), ("9", "CompleteMultipartUpload")]]
+    events = {"zeta": "Put", "Alpha": "Post", "beta": "Copy", "10": "*", "9": "CompleteMultipartUpload"}
+    declared = [_rule(rule_id, events=(f"s3:ObjectCreated:{event}",)) for rule_id, event in events.items()]
     client.write(ceph_bucket, declared, LiveDocument())
 
     document = client.read(ceph_bucket)
