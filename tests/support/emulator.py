@@ -69,7 +69,7 @@ class RunningEmulator:
     def env(self) -> dict[str, str]:
         """The usual credential variables of all three ecosystems, set to the emulator's keys."""
         values = {}
-        for prefix in ("AWS", "QY", "BCE"):
+        for prefix in ("AWS", "QINGSTOR", "QY", "BCE"):
             values[f"{prefix}_ACCESS_KEY_ID"] = self.access_key
             values[f"{prefix}_SECRET_ACCESS_KEY"] = self.secret_key
         return values
