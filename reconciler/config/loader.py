@@ -202,7 +202,7 @@ class _Loader:
 
 def _dialect_known(provider: Any) -> bool:
     """Enough of the provider is right to check rules against its dialect, whatever else is wrong."""
-    if not isinstance(provider, dict) or provider.get("type") not in _RULE_MODELS:
+    if not isinstance(provider, dict) or provider.get("type") not in tuple(_RULE_MODELS):
         return False
     return provider["type"] != "s3" or provider.get("flavor", "aws") in FLAVORS
 

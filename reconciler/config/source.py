@@ -69,7 +69,8 @@ class SourceFile:
         return Diagnostic(self.name, line, column, format_path(finding.path), message, finding.hint)
 
     def where(self, path: Path) -> str:
-        line, column = self.position(path)
+        """`file:line:col` where the entry at `path` is declared (its key, for a mapping entry)."""
+        line, column = self.position(path, at_key=True)
         return f"{self.name}:{line}:{column}"
 
 
