@@ -111,7 +111,7 @@ class _Admin:
 
     def _planned_bucket(self, spec: Any, where: str) -> tuple[str, str, str | None, tuple[Any, ...]]:
         if not isinstance(spec, dict):
-            raise AdminError(400, f"{where} must be an object like {{\"dialect\": \"s3\", \"name\": \"photos\"}}")
+            raise AdminError(400, f'{where} must be an object like {{"dialect": "s3", "name": "photos"}}')
         unknown = set(spec) - {"dialect", "name", "flavor", "document"}
         if unknown:
             raise AdminError(400, f"{where} has unknown field(s) {', '.join(sorted(unknown))}")

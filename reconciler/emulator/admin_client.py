@@ -1,10 +1,10 @@
 """A small synchronous client of the emulator's admin API, for tests, the quickstart and benchmarks.
 
-    with EmulatorAdmin("http://127.0.0.1:9000") as admin:
-        admin.create_bucket("s3", "photos", flavor="jdcloud")
-        admin.set_faults(latency_ms=20)
-        ...
-        admin.counters()["buckets"]["s3/photos"]["PUT"]
+with EmulatorAdmin("http://127.0.0.1:9000") as admin:
+    admin.create_bucket("s3", "photos", flavor="jdcloud")
+    admin.set_faults(latency_ms=20)
+    ...
+    admin.counters()["buckets"]["s3/photos"]["PUT"]
 """
 
 from __future__ import annotations

@@ -23,7 +23,9 @@ def camel_code(status: int) -> str:
 
 def snake_code(status: int) -> str:
     """`Service Unavailable` -> `service_unavailable`: the QingStor naming of an HTTP status."""
-    return HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_") if _known(status) else f"error_{status}"
+    return (
+        HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_") if _known(status) else f"error_{status}"
+    )
 
 
 def _known(status: int) -> bool:
@@ -75,7 +77,9 @@ class NotificationApi(ABC):
         """The dialect's code for a bare HTTP status (used by injected faults)."""
 
     def method_not_allowed(self, method: str) -> ApiError:
-        return ApiError(405, self.error_code(405), f"The specified method {method} is not allowed against this resource.")
+        return ApiError(
+            405, self.error_code(405), f"The specified method {method} is not allowed against this resource."
+        )
 
     def invalid_request(self, message: str) -> ApiError:
         return ApiError(400, self.error_code(400), message)

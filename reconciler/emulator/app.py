@@ -9,6 +9,7 @@ carries the dialect's request-id header; every error is in the dialect's own for
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import socket
 import struct
@@ -148,8 +149,8 @@ class Emulator:
                 log.info("%s %s: %s", call.request_id, error.code, error.reason)
         except Exception:  # a bug of ours: answer like a server would, keep serving
             log.exception("internal error while serving %s %s", call.method, call.raw_path)
-            error = ApiError(500, api.error_code(500), "We encountered an internal error. Please try again.")
-            reply = api.render_error(error, call, bucket_name)
+            internal = ApiError(500, api.error_code(500), "We encountered an internal error. Please try again.")
+            reply = api.render_error(internal, call, bucket_name)
         await _send(send, reply, ((api.request_id_header, call.request_id),))
         self._log(call, api, bucket_name, reply.status, started)
 
@@ -208,13 +209,13 @@ class Emulator:
             pass
 
     @staticmethod
-    def _log(call: Call, api: NotificationApi | None, bucket: str | None, outcome: object, started: float) -> None:
+    def _log(call: Call, api: NotificationApi, bucket: str | None, outcome: object, started: float) -> None:
         if log.isEnabledFor(logging.INFO):
             elapsed = (time.perf_counter() - started) * 1000
-            dialect = api.dialect if api else "?"
+            where = f"{api.dialect}/{bucket or '-'}"
             log.info(
-                "%s %s %s?%s %s/%s -> %s (%.1f ms)",
-                call.request_id, call.method, call.raw_path, call.query_string, dialect, bucket or "-", outcome, elapsed,
+                "%s %s %s?%s %s -> %s (%.1f ms)",
+                call.request_id, call.method, call.raw_path, call.query_string, where, outcome, elapsed,
             )  # fmt: skip
 
 
@@ -247,7 +248,7 @@ async def _with_body(call: Call, receive: Callable, api: NotificationApi) -> Cal
         chunks.append(chunk)
         if not message.get("more_body"):
             break
-    return Call(call.method, call.raw_path, call.query_string, call.headers, b"".join(chunks), call.request_id)
+    return dataclasses.replace(call, body=b"".join(chunks))
 
 
 async def _send(send: Callable, reply: Reply, extra: tuple[tuple[str, str], ...] = ()) -> None:

@@ -87,13 +87,17 @@ class BosApi(JsonNotificationApi):
         for index, app in enumerate(apps):
             _check_app(app, f"{path}.apps[{index}]")
         if source.get("encryption") is not None:
-            fields.text(fields.obj(source["encryption"], f"{path}.encryption"), "key", f"{path}.encryption", required=False)
+            fields.text(
+                fields.obj(source["encryption"], f"{path}.encryption"), "key", f"{path}.encryption", required=False
+            )
         return dict(source)
 
     def field_error(self, error: FieldError) -> ApiError:
         if error.shape:
             return ApiError(
-                400, "InappropriateJSON", f"The JSON you provided was well-formed and valid, but not appropriate: {error}"
+                400,
+                "InappropriateJSON",
+                f"The JSON you provided was well-formed and valid, but not appropriate: {error}",
             )
         return ApiError(400, "InvalidArgument", f"Invalid argument: {error}")
 
@@ -121,5 +125,7 @@ def _check_app(app: Any, path: str) -> None:
     url = fields.text(source, "eventUrl", path) or ""
     scheme = urlsplit(url).scheme
     if scheme not in EVENT_URL_SCHEMES:
-        raise FieldError(f"{path}.eventUrl", f"{url!r} must start with one of {', '.join(EVENT_URL_SCHEMES)}:", shape=False)
+        raise FieldError(
+            f"{path}.eventUrl", f"{url!r} must start with one of {', '.join(EVENT_URL_SCHEMES)}:", shape=False
+        )
     fields.text(source, "xVars", path, required=False)

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from reconciler.emulator.store import Store
 from reconciler.errors import ReconcilerError
+from reconciler.state.store import atomic_write
 
 
 class MemoryOnly:
@@ -38,6 +37,7 @@ class DataFile:
     def load(self) -> Store:
         """The stored buckets; a missing file is an empty store (it is created on the first change)."""
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return Store()
@@ -59,22 +59,5 @@ class DataFile:
 
 
 def write_atomically(path: Path, data: Any) -> None:
-    """Temporary file in the same directory, fsync, rename, fsync the directory."""
-    directory = path.parent
-    directory.mkdir(parents=True, exist_ok=True)
-    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    directory_fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(directory_fd)
-    finally:
-        os.close(directory_fd)
+    """Temporary file in the same directory, fsync, rename, fsync the directory (mode 0600)."""
+    atomic_write(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))

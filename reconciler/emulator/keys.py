@@ -37,9 +37,11 @@ def read_keys_file(path: Path) -> dict[str, str]:
     try:
         data = json.loads(text) if path.suffix == ".json" else YAML(typ="safe").load(text)
     except (ValueError, YAMLError) as error:
-        raise ReconcilerError(f"Keys file {path} is not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {error}") from None
+        raise ReconcilerError(
+            f"Keys file {path} is not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {error}"
+        ) from None
     if not isinstance(data, dict) or not data:
-        raise ReconcilerError(f"Keys file {path} must map access key ids to secrets, e.g. {{\"my-key\": \"my-secret\"}}")
+        raise ReconcilerError(f'Keys file {path} must map access key ids to secrets, e.g. {{"my-key": "my-secret"}}')
     for key, secret in data.items():
         if not isinstance(key, str) or not key or not isinstance(secret, str) or not secret:
             raise ReconcilerError(f"Keys file {path}: entry {key!r} must map a non-empty string to a non-empty string")

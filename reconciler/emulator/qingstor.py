@@ -48,7 +48,9 @@ class QingStorApi(JsonNotificationApi):
         try:
             when = parsedate_to_datetime(date_text or "")
         except (TypeError, ValueError):
-            raise ApiError(400, "invalid_request", "The request needs a Date or X-QS-Date header in RFC 1123 format.") from None
+            raise ApiError(
+                400, "invalid_request", "The request needs a Date or X-QS-Date header in RFC 1123 format."
+            ) from None
         if when.tzinfo is None:
             when = when.replace(tzinfo=timezone.utc)
         if abs(now - when) > MAX_SKEW:

@@ -72,7 +72,9 @@ class S3Api(NotificationApi):
         try:
             request_time = datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
         except ValueError:
-            raise ApiError(403, "AccessDenied", "AWS authentication requires a valid Date or x-amz-date header") from None
+            raise ApiError(
+                403, "AccessDenied", "AWS authentication requires a valid Date or x-amz-date header"
+            ) from None
         if date != amz_date[:8]:
             raise _malformed_header("Invalid credential date. Date is not the same as X-Amz-Date.")
         if abs(now - request_time) > MAX_SKEW:

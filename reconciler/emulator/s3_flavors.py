@@ -106,7 +106,9 @@ class Flavor(ABC):
             size = len(value.encode("utf-8")) if in_bytes else len(value)
             if size > max_length:
                 unit = "bytes" if in_bytes else "characters"
-                raise invalid_argument(f"The {key} filter value is longer than {max_length} {unit}.", "FilterRule", name)
+                raise invalid_argument(
+                    f"The {key} filter value is longer than {max_length} {unit}.", "FilterRule", name
+                )
             rules.append([group, key, value])
         return rules
 
@@ -135,9 +137,7 @@ class Aws(Flavor):
             assert entry.target is not None  # checked above
             if not _aws_arn(entry.target, AWS_ARN_SERVICE[entry.kind]):
                 raise invalid_argument("The ARN is not well formed", _target_name(entry), entry.target)
-            rules = self._key_filter(
-                entry, case_sensitive=False, max_length=AWS_FILTER_VALUE_MAX_CHARS, in_bytes=False
-            )
+            rules = self._key_filter(entry, case_sensitive=False, max_length=AWS_FILTER_VALUE_MAX_CHARS, in_bytes=False)
             entries.append(entry.stored(id=entry.id or generated_id(), filter=rules))
         self._unique_ids(entries)
         _no_overlap(entries)
@@ -151,7 +151,9 @@ class Aws(Flavor):
 
 def _aws_arn(target: str, service: str) -> bool:
     parts = target.split(":", 5)
-    return len(parts) == 6 and parts[0] == "arn" and parts[1].startswith("aws") and parts[2] == service and bool(parts[5])
+    return (
+        len(parts) == 6 and parts[0] == "arn" and parts[1].startswith("aws") and parts[2] == service and bool(parts[5])
+    )
 
 
 def _no_overlap(entries: Sequence[dict[str, Any]]) -> None:
@@ -202,9 +204,7 @@ def _jd_topic(topic: str) -> None:
         raise invalid_argument("The Topic must start with 'NS:' followed by callback URLs.", "Topic", topic)
     endpoints = topic[3:].split(",")
     if len(endpoints) > JDCLOUD_MAX_ENDPOINTS:
-        raise invalid_argument(
-            f"A Topic may name at most {JDCLOUD_MAX_ENDPOINTS} callback endpoints.", "Topic", topic
-        )
+        raise invalid_argument(f"A Topic may name at most {JDCLOUD_MAX_ENDPOINTS} callback endpoints.", "Topic", topic)
     for endpoint in endpoints:
         parts = urlsplit(endpoint.strip())
         if parts.scheme not in ("http", "https") or not parts.netloc:

@@ -6,7 +6,8 @@ server; only `app.py` touches ASGI.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import parse_qsl
 
 # Notification documents are small; anything bigger is a mistake or an attack.
@@ -24,7 +25,7 @@ class Call:
     body: bytes = b""
     request_id: str = "0"
 
-    @property
+    @cached_property
     def query(self) -> dict[str, str]:
         return dict(parse_qsl(self.query_string, keep_blank_values=True))
 
@@ -71,4 +72,4 @@ class Outcome:
     """A handler's answer: the reply, and the bucket's new rules when the call changed them."""
 
     reply: Reply
-    rules: tuple | None = field(default=None)
+    rules: tuple | None = None

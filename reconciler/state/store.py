@@ -116,3 +116,7 @@ def _atomic_write(path: Path, content: bytes) -> None:
         os.fsync(directory)
     finally:
         os.close(directory)
+
+
+# the emulator's data file is written the same way
+atomic_write = _atomic_write

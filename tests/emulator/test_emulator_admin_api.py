@@ -99,7 +99,11 @@ def test_reset_removes_buckets_counters_and_faults(emulator: RunningEmulator) ->
         ({"dialect": "s3", "name": "x", "flavor": "r2"}, 400, "flavor"),
         ({"dialect": "bos", "name": "x", "flavor": "aws"}, 400, "only for s3"),
         ({"dialect": "s3", "name": "bad/name"}, 400, "not a bucket name"),
-        ({"dialect": "s3", "name": "x", "document": "<Nope"}, 400, "buckets[1].document: the body is not well-formed XML"),
+        (
+            {"dialect": "s3", "name": "x", "document": "<Nope"},
+            400,
+            "buckets[1].document: the body is not well-formed XML",
+        ),
         ({"dialect": "qingstor", "name": "x", "document": {"rules": []}}, 400, "notifications"),
         ({"dialect": "s3", "name": "x", "colour": "red"}, 400, "colour"),
         ({"dialect": "s3", "name": "taken"}, 409, "already exists"),

@@ -97,7 +97,9 @@ def test_an_unusable_data_file_is_one_clear_error(tmp_path: Path) -> None:
 def test_a_keys_file_replaces_the_default_keys(tmp_path: Path) -> None:
     keys = tmp_path / "keys.yaml"
     keys.write_text("team-a: secret-a\nteam-b: secret-b\n")
-    running = start_emulator(tmp_path, access_key="team-a", secret_key="secret-a", extra_args=["--keys-file", str(keys)])
+    running = start_emulator(
+        tmp_path, access_key="team-a", secret_key="secret-a", extra_args=["--keys-file", str(keys)]
+    )
     try:
         running.admin.create_bucket("s3", "shared")
         assert running.request("s3", "GET", "shared", access_key="team-b", secret="secret-b").status_code == 200

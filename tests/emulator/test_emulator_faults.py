@@ -14,7 +14,7 @@ from tests.support.emulator import RunningEmulator
 
 QS_DOCUMENT = {"notifications": [{"id": "r", "event_types": ["create_object"], "cloudfunc": "notifier"}]}
 S3_DOCUMENT = (
-    b'<NotificationConfiguration><TopicConfiguration><Id>t</Id><Topic>arn:aws:sns:us-east-1:123456789012:x</Topic>'
+    b"<NotificationConfiguration><TopicConfiguration><Id>t</Id><Topic>arn:aws:sns:us-east-1:123456789012:x</Topic>"
     b"<Event>s3:ObjectCreated:*</Event></TopicConfiguration></NotificationConfiguration>"
 )
 

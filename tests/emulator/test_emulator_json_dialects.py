@@ -10,7 +10,12 @@ import pytest
 
 from tests.support.emulator import RunningEmulator
 
-QS_RULE = {"id": "thumbs", "event_types": ["create_object"], "cloudfunc": "image", "cloudfunc_args": {"action": "resize"}}
+QS_RULE = {
+    "id": "thumbs",
+    "event_types": ["create_object"],
+    "cloudfunc": "image",
+    "cloudfunc_args": {"action": "resize"},
+}
 BOS_RULE = {
     "id": "ocr",
     "appId": "app-ocr",
@@ -74,7 +79,10 @@ def test_qingstor_put_replaces_and_get_of_an_empty_bucket_is_an_empty_list(
 @pytest.mark.parametrize(
     ("rule", "words"),
     [
-        ({**QS_RULE, "event_types": ["create_objct"]}, ["notifications[0].event_types[0]", "did you mean 'create_object'"]),
+        (
+            {**QS_RULE, "event_types": ["create_objct"]},
+            ["notifications[0].event_types[0]", "did you mean 'create_object'"],
+        ),
         ({k: v for k, v in QS_RULE.items() if k != "cloudfunc"}, ["notifications[0].cloudfunc", "required"]),
         ({**QS_RULE, "cloudfunc": "thumbnailer"}, ["notifications[0].cloudfunc", "tupu-porn"]),
         ({**QS_RULE, "cloudfunc_args": {"key_prefix": "x"}}, ["notifications[0].cloudfunc_args.action"]),
@@ -142,15 +150,17 @@ def test_bos_answers_no_configuration_with_an_error_that_is_not_no_such_bucket(
         ({"notifications": [{**BOS_RULE, "status": "on"}]}, "InvalidArgument", "status"),
         ({"notifications": [{**BOS_RULE, "resources": ["/a/*/b/*.png"]}]}, "InvalidArgument", "'*'"),
         ({"notifications": [{**BOS_RULE, "events": ["PutObjekt"]}]}, "InvalidArgument", "PutObject"),
-        ({"notifications": [{**BOS_RULE, "apps": [{"id": "a", "eventUrl": "ftp://x"}]}]}, "InvalidArgument", "eventUrl"),
+        (
+            {"notifications": [{**BOS_RULE, "apps": [{"id": "a", "eventUrl": "ftp://x"}]}]},
+            "InvalidArgument",
+            "eventUrl",
+        ),
         ({"notifications": [BOS_RULE, BOS_RULE]}, "InvalidArgument", "twice"),
         (b"{not json", "MalformedJSON", "well-formed"),
     ],
     ids=["no-appId", "events-type", "status", "two-stars", "event", "url-scheme", "duplicate", "broken"],
 )
-def test_bos_rejects_invalid_documents(
-    emulator: RunningEmulator, bos: str, body: Any, code: str, word: str
-) -> None:
+def test_bos_rejects_invalid_documents(emulator: RunningEmulator, bos: str, body: Any, code: str, word: str) -> None:
     response = put(emulator, "bos", bos, body)
 
     assert (response.status_code, response.json()["code"]) == (400, code)

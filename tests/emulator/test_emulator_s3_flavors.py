@@ -26,7 +26,7 @@ def entry(
     parts = [f"<Id>{id}</Id>"] if id is not None else []
     parts.append(f"<{kind}>{target}</{kind}>")
     parts += [f"<Event>{event}</Event>" for event in events or ("s3:ObjectCreated:*",)]
-    rules = [(name, value) for name, value in zip(rule_names, (prefix, suffix)) if value is not None]
+    rules = [(name, value) for name, value in zip(rule_names, (prefix, suffix), strict=True) if value is not None]
     if rules:
         body = "".join(f"<FilterRule><Name>{n}</Name><Value>{v}</Value></FilterRule>" for n, v in rules)
         parts.append(f"<Filter><S3Key>{body}</S3Key></Filter>")
@@ -79,6 +79,7 @@ def minio(emulator: RunningEmulator) -> str:
 @pytest.fixture
 def ceph(emulator: RunningEmulator) -> str:
     return _bucket(emulator, "ceph")
+
 
 # --- aws ------------------------------------------------------------------------------------------
 
@@ -239,7 +240,9 @@ def test_minio_supports_only_queues(emulator: RunningEmulator, minio: str) -> No
         document(entry("Queue", QUEUE, id="aws-arn")),
         document(entry("Queue", "arn:minio:sqs:eu-west-1:primary:webhook", id="region")),
         document(entry("Queue", "arn:minio:sqs::primary:webhook", "s3:ObjectCreated:Put", "s3:ObjectCreated:Put")),
-        document(entry("Queue", "arn:minio:sqs::1:webhook", id="x"), entry("Queue", "arn:minio:sqs::1:webhook", id="x")),
+        document(
+            entry("Queue", "arn:minio:sqs::1:webhook", id="x"), entry("Queue", "arn:minio:sqs::1:webhook", id="x")
+        ),
         document(entry("Queue", "arn:minio:sqs::1:webhook", prefix="a", rule_names=("Prefix", "suffix"))),
     ],
     ids=["not-minio-arn", "other-region", "repeated-event", "identical-queues", "capitalised-name"],
@@ -279,7 +282,12 @@ def test_ceph_fills_in_created_and_removed_events_when_none_is_given(emulator: R
 
 @pytest.mark.parametrize(
     "body",
-    [document(), document(entry()), document(entry("Queue", QUEUE, id="q")), document(entry(id="n", prefix="a", rule_names=("Prefix", "suffix")))],
+    [
+        document(),
+        document(entry()),
+        document(entry("Queue", QUEUE, id="q")),
+        document(entry(id="n", prefix="a", rule_names=("Prefix", "suffix"))),
+    ],
     ids=["empty", "no-id", "queue-only", "capitalised-name"],
 )
 def test_ceph_answers_malformed_xml_with_an_empty_message(emulator: RunningEmulator, ceph: str, body: bytes) -> None:

@@ -33,7 +33,11 @@ def buckets(emulator: RunningEmulator) -> str:
 
 @pytest.mark.parametrize(
     ("dialect", "status", "code"),
-    [("qingstor", 401, "signature_not_matched"), ("bos", 403, "SignatureDoesNotMatch"), ("s3", 403, "SignatureDoesNotMatch")],
+    [
+        ("qingstor", 401, "signature_not_matched"),
+        ("bos", 403, "SignatureDoesNotMatch"),
+        ("s3", 403, "SignatureDoesNotMatch"),
+    ],
 )
 def test_a_wrong_secret_is_rejected_in_the_providers_own_format(
     emulator: RunningEmulator, buckets: str, dialect: str, status: int, code: str
@@ -76,7 +80,9 @@ def test_requests_outside_the_clock_window_are_rejected(
 
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_requests_inside_the_clock_window_are_accepted(emulator: RunningEmulator, buckets: str, dialect: str) -> None:
-    response = emulator.request(dialect, "DELETE" if dialect == "bos" else "GET", buckets, clock=clock(timedelta(minutes=-10)))
+    response = emulator.request(
+        dialect, "DELETE" if dialect == "bos" else "GET", buckets, clock=clock(timedelta(minutes=-10))
+    )
 
     assert response.status_code in (200, 204)
 
