@@ -88,7 +88,7 @@ class _Admin:
     # --- buckets --------------------------------------------------------------------------------
 
     async def health(self, request: Request) -> Response:
-        return JSONResponse({"status": "ok", "buckets": len(self.store.buckets())})
+        return JSONResponse({"status": "ok", "buckets": len(self.store)})
 
     async def list_buckets(self, request: Request) -> Response:
         return JSONResponse({"buckets": [self._describe(bucket) for bucket in self.store.buckets()]})
@@ -100,10 +100,11 @@ class _Admin:
         if not isinstance(specs, list) or not specs:
             raise AdminError(400, "'buckets' must be a non-empty list of bucket specs")
         planned = [self._planned_bucket(spec, f"buckets[{i}]" if many else "body") for i, spec in enumerate(specs)]
-        keys = [(dialect, name) for dialect, name, _flavor, _rules in planned]
-        for index, key in enumerate(keys):
-            if self.store.get(*key) is not None or key in keys[:index]:
-                raise AdminError(409, f"bucket {key[0]}/{key[1]} already exists")
+        seen: set[tuple[str, str]] = set()
+        for dialect, name, _flavor, _rules in planned:
+            if self.store.get(dialect, name) is not None or (dialect, name) in seen:
+                raise AdminError(409, f"bucket {dialect}/{name} already exists")
+            seen.add((dialect, name))
         created = [self.store.create(*plan) for plan in planned]
         await self.emulator.persist()
         described = [self._describe(bucket) for bucket in created]

@@ -44,6 +44,9 @@ class Store:
         # grows on every change, so a data file knows whether it is behind
         self.generation = 0
 
+    def __len__(self) -> int:
+        return len(self._buckets)
+
     def get(self, dialect: str, name: str) -> Bucket | None:
         return self._buckets.get((dialect, name))
 

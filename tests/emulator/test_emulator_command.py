@@ -94,9 +94,16 @@ def test_an_unusable_data_file_is_one_clear_error(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_a_keys_file_replaces_the_default_keys(tmp_path: Path) -> None:
-    keys = tmp_path / "keys.yaml"
-    keys.write_text("team-a: secret-a\nteam-b: secret-b\n")
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("keys.yaml", "team-a: secret-a\nteam-b: secret-b\n"),
+        ("keys.json", '{"team-a": "secret-a", "team-b": "secret-b"}'),
+    ],
+)
+def test_a_keys_file_replaces_the_default_keys(tmp_path: Path, name: str, text: str) -> None:
+    keys = tmp_path / name
+    keys.write_text(text)
     running = start_emulator(
         tmp_path, access_key="team-a", secret_key="secret-a", extra_args=["--keys-file", str(keys)]
     )
