@@ -29,7 +29,7 @@ from reconciler.emulator.s3_wire import (
     malformed,
 )
 from reconciler.emulator.wire import ApiError
-from reconciler.model.s3 import EVENTS_BY_FLAVOR, FILTER_VALUE_MAX_BYTES, JDCLOUD_MAX_ENDPOINTS
+from reconciler.model.s3 import EVENTS_BY_FLAVOR, FILTER_VALUE_MAX_BYTES, JDCLOUD_MAX_ENDPOINTS, WIRE_NAMES
 
 AWS_FILTER_VALUE_MAX_CHARS = 1024
 AWS_ARN_SERVICE = {"topic": "sns", "queue": "sqs", "cloud_function": "lambda"}
@@ -122,7 +122,7 @@ class Flavor(ABC):
 
 
 def _target_name(entry: ParsedEntry) -> str:
-    return {"topic": "Topic", "queue": "Queue", "cloud_function": "CloudFunction"}[entry.kind]
+    return WIRE_NAMES[entry.kind][1]
 
 
 class Aws(Flavor):
