@@ -86,7 +86,9 @@ def choose_rules(state: StateFile, address: str, live: LiveDocument, rule_id: st
         entry = live.by_id().get(rule_id)
         if entry is None:
             ids = ", ".join(i for i in live.ids if i is not None) or "no rules"
-            raise ReconcilerError(f"cannot import {address}/{rule_id}: the live bucket has no rule {rule_id!r} (it has: {ids})")
+            raise ReconcilerError(
+                f"cannot import {address}/{rule_id}: the live bucket has no rule {rule_id!r} (it has: {ids})"
+            )
         if rule_id in owned:
             raise ReconcilerError(f"cannot import {address}/{rule_id}: it is already managed (recorded in the state)")
         if entry.rule is None:
@@ -114,9 +116,7 @@ def choose_rules(state: StateFile, address: str, live: LiveDocument, rule_id: st
     return Adoption(address, tuple(adopted.values()), tuple(skipped))
 
 
-def adopt(
-    state: StateFile, provider: ProviderConfig, bucket: str, live: LiveDocument, adoption: Adoption
-) -> StateFile:
+def adopt(state: StateFile, provider: ProviderConfig, bucket: str, live: LiveDocument, adoption: Adoption) -> StateFile:
     """The state with the adopted rules recorded as managed, normalised, secrets as digests."""
     dialect = dialect_for(provider)
     rules = state.owned(adoption.address)
@@ -219,4 +219,3 @@ def _commented(value: Any) -> Any:
             sequence.fa.set_flow_style()
         return sequence
     return value
-

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -231,7 +231,7 @@ class DriftReport(Frozen):
 
 
 def _rfc3339(value: datetime) -> str:
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 # --- computation ------------------------------------------------------------------------------
@@ -274,7 +274,7 @@ def detect_drift(
     used = {entry for bucket in buckets for entry in _entries_used(bucket)}
     return DriftReport(
         tool_version=tool_version,
-        timestamp=now or datetime.now(timezone.utc),
+        timestamp=now or datetime.now(UTC),
         prior_state=PriorState(lineage=state.lineage, serial=state.serial),
         buckets=tuple(buckets),
         expired_ignores=ignores.expired,
@@ -336,9 +336,7 @@ def _bucket_drift(
     if document is None:
         return base.model_copy(update={"pending": pending, "error": error or "the live document was not read"})
     managed = _managed(address, expected, document, dialect, selected, ignores)
-    foreign = _foreign(
-        address, set(expected), recorded, document, base.ownership, selected, ignores
-    )
+    foreign = _foreign(address, set(expected), recorded, document, base.ownership, selected, ignores)
     return base.model_copy(update={"managed": managed, "foreign": foreign, "pending": pending})
 
 
@@ -537,6 +535,4 @@ def _pseudo(path: str, expected: Any, actual: Any) -> PropertyDifference:
 def _with_ignores(
     rule_address: str, differences: list[PropertyDifference], ignores: IgnoreList
 ) -> tuple[PropertyDifference, ...]:
-    return tuple(
-        d.model_copy(update={"ignored": ignores.for_field(rule_address, d.path)}) for d in differences
-    )
+    return tuple(d.model_copy(update={"ignored": ignores.for_field(rule_address, d.path)}) for d in differences)

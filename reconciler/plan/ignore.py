@@ -43,9 +43,7 @@ class IgnoreEntry(Frozen):
     def _is_rule_or_field_address(cls, value: str) -> str:
         parts = value.split("/", 2)
         if len(parts) != 3 or not all(part.strip() for part in parts):
-            raise ValueError(
-                f"{value!r} is not a rule address <provider>/<bucket>/<rule-id> (optionally :field.path)"
-            )
+            raise ValueError(f"{value!r} is not a rule address <provider>/<bucket>/<rule-id> (optionally :field.path)")
         return value
 
     @property

@@ -54,13 +54,22 @@ def _cell(value: Any) -> str:
 
 def _row(bucket: BucketDrift) -> str:
     c = bucket.counts()
-    numbers = (c["total_changed"], c["total_missing"], c["total_unmanaged_drift"], c["total_pending"], c["total_ignored"])
+    numbers = (
+        c["total_changed"],
+        c["total_missing"],
+        c["total_unmanaged_drift"],
+        c["total_pending"],
+        c["total_ignored"],
+    )
     return f"| {_cell(bucket.address)} | {_STATUS[bucket.status]} | " + " | ".join(map(str, numbers)) + " |\n"
 
 
 def _details(bucket: BucketDrift) -> str:
-    lines = [f"<details><summary>{_cell(bucket.address)} ({bucket.type or 'provider not configured'}, "
-             f"{bucket.ownership}): {_STATUS[bucket.status]}</summary>", ""]
+    lines = [
+        f"<details><summary>{_cell(bucket.address)} ({bucket.type or 'provider not configured'}, "
+        f"{bucket.ownership}): {_STATUS[bucket.status]}</summary>",
+        "",
+    ]
     if bucket.error:
         lines += [f"Could not be checked: {html.escape(bucket.error)}", ""]
     managed = [r for r in bucket.managed if r.status is not DriftStatus.IN_SYNC]
@@ -72,7 +81,12 @@ def _details(bucket: BucketDrift) -> str:
         lines.append("")
     new_foreign = [f for f in bucket.foreign if f.status is ForeignStatus.NEW]
     if new_foreign:
-        lines += [f"**{SECTION_TITLES['foreign']}**", "", "| Rule | Since the last apply | What it does |", "|---|---|---|"]
+        lines += [
+            f"**{SECTION_TITLES['foreign']}**",
+            "",
+            "| Rule | Since the last apply | What it does |",
+            "|---|---|---|",
+        ]
         for f in new_foreign:
             meaning = "new: drift (exclusive bucket)" if f.counts_as_drift else "new: kept, not ours"
             label = f.id if f.id is not None else f"(no id, position {f.live_index})"
@@ -110,7 +124,10 @@ def _ignored(entry: IgnoreEntry | None) -> str:
 def _ignore_blocks(report: DriftReport) -> list[str]:
     blocks = []
     for title, entries in (
-        ("Expired ignore entries: no longer applied; renew them with a new date, or remove them", report.expired_ignores),
+        (
+            "Expired ignore entries: no longer applied; renew them with a new date, or remove them",
+            report.expired_ignores,
+        ),
         ("Unused ignore entries: they matched nothing; remove them", report.unused_ignores),
     ):
         if entries:

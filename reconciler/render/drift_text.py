@@ -89,7 +89,9 @@ def _bucket_lines(bucket: BucketDrift, color: bool) -> list[str]:
         lines.append(f"  {SECTION_TITLES['observed' if bucket.ownership == 'observe' else 'managed']}:")
         for rule in managed:
             symbol = "-" if rule.status is DriftStatus.DELETED else "~"
-            lines.append(_paint(symbol, f"    {symbol} {rule.id}  {rule.status.value}", color) + ignored_note(rule.ignored))
+            lines.append(
+                _paint(symbol, f"    {symbol} {rule.id}  {rule.status.value}", color) + ignored_note(rule.ignored)
+            )
             lines.extend(_difference_lines(rule.differences))
     shown_foreign = [f for f in bucket.foreign if f.status is ForeignStatus.NEW]
     if shown_foreign:
@@ -108,7 +110,9 @@ def _bucket_lines(bucket: BucketDrift, color: bool) -> list[str]:
         symbols = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-"}
         for change in bucket.pending:
             symbol = symbols[change.action]
-            lines.append(_paint(symbol, f"    {symbol} {change.id}  {change.action.value}", color) + ignored_note(change.ignored))
+            lines.append(
+                _paint(symbol, f"    {symbol} {change.id}  {change.action.value}", color) + ignored_note(change.ignored)
+            )
             lines.extend(_difference_lines(change.differences))
     if bucket.status is BucketStatus.IN_SYNC and not managed and not shown_foreign and not bucket.pending:
         count = len(bucket.managed)

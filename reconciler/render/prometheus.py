@@ -35,7 +35,9 @@ class _DriftCollector:
         report = self.report
         summary = report.summary
         checked = [b for b in report.buckets if b.status is not BucketStatus.ERROR]
-        yield _gauge("reconciler_drift_detected", "1 when any rule-level drift that is not ignored exists.", report.drifted)
+        yield _gauge(
+            "reconciler_drift_detected", "1 when any rule-level drift that is not ignored exists.", report.drifted
+        )
         buckets = GaugeMetricFamily("reconciler_drift_buckets", "Buckets by drift status.", labels=["status"])
         for status, value in (
             ("in_sync", summary.buckets_in_sync),
@@ -76,7 +78,9 @@ class _DriftCollector:
         ignores.add_metric(["expired"], len(report.expired_ignores))
         ignores.add_metric(["unused"], len(report.unused_ignores))
         yield ignores
-        yield _gauge("reconciler_drift_state_serial", "Serial of the state file compared with.", report.prior_state.serial)
+        yield _gauge(
+            "reconciler_drift_state_serial", "Serial of the state file compared with.", report.prior_state.serial
+        )
         finished = report.timestamp.timestamp()
         yield _gauge("reconciler_drift_last_run_timestamp_seconds", "When the drift check ran (Unix time).", finished)
         if not report.errored:

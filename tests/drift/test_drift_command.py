@@ -14,9 +14,24 @@ from reconciler.state.lock import StateLock
 
 SCHEMA = json.loads((Path(__file__).parents[2] / "schemas" / "drift.schema.json").read_text())
 BOS_KEY = "bos-signing-key-for-drift-tests"
-QS_A = {"id": "a", "event_types": ["create_object"], "cloudfunc": "notifier", "notify_url": "https://hooks.example.com/a"}
-QS_B = {"id": "b", "event_types": ["delete_object"], "cloudfunc": "notifier", "notify_url": "https://hooks.example.com/b"}
-QS_FOREIGN = {"id": "theirs", "event_types": ["create_object"], "cloudfunc": "notifier", "notify_url": "https://x.example.org/"}
+QS_A = {
+    "id": "a",
+    "event_types": ["create_object"],
+    "cloudfunc": "notifier",
+    "notify_url": "https://hooks.example.com/a",
+}
+QS_B = {
+    "id": "b",
+    "event_types": ["delete_object"],
+    "cloudfunc": "notifier",
+    "notify_url": "https://hooks.example.com/b",
+}
+QS_FOREIGN = {
+    "id": "theirs",
+    "event_types": ["create_object"],
+    "cloudfunc": "notifier",
+    "notify_url": "https://x.example.org/",
+}
 OCR = {
     "id": "ocr",
     "appId": "app-ocr",
@@ -26,7 +41,12 @@ OCR = {
     "encryption": {"key": {"env": "BOS_NOTIFY_KEY"}},
     "apps": [{"id": "app-ocr", "eventUrl": "app:ImageOcr"}],
 }
-JPG = {"id": "jpg", "target": "NS:https://a.example.com/cb", "events": ["s3:ObjectCreated:*"], "filter": {"suffix": ".jpg"}}
+JPG = {
+    "id": "jpg",
+    "target": "NS:https://a.example.com/cb",
+    "events": ["s3:ObjectCreated:*"],
+    "filter": {"suffix": ".jpg"},
+}
 PNG = {"id": "png", "target": "NS:https://a.example.com/png", "events": ["s3:ObjectCreated:*"]}
 
 
@@ -126,7 +146,10 @@ def test_secret_changed_outside_is_drift_and_never_shown(applied):
 
 def test_reorder_on_jdcloud_is_drift(applied):
     xml = applied.live("jd", "uploads")
-    start, middle = xml.index("<TopicConfiguration>"), xml.index("<TopicConfiguration>", xml.index("<TopicConfiguration>") + 1)
+    start, middle = (
+        xml.index("<TopicConfiguration>"),
+        xml.index("<TopicConfiguration>", xml.index("<TopicConfiguration>") + 1),
+    )
     end = xml.index("</NotificationConfiguration>")
     applied.put_live("jd", "uploads", xml[:start] + xml[middle:end] + xml[start:middle] + xml[end:])
     result = drift(applied, "--format", "json")

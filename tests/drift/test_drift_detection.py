@@ -74,7 +74,10 @@ def test_managed_rule_changed_outside_shows_field_differences():
     (rule,) = only_bucket(report).managed
     assert rule.status is DriftStatus.MODIFIED and rule.drifted
     by_path = {d.path: d for d in rule.differences}
-    assert by_path["notify_url"].expected == "https://hooks.example.com/qs" and by_path["notify_url"].actual == "https://evil/x"
+    assert (
+        by_path["notify_url"].expected == "https://hooks.example.com/qs"
+        and by_path["notify_url"].actual == "https://evil/x"
+    )
     assert by_path["notify_url"].type is DifferenceType.NOT_EQUAL
     assert by_path["event_types"].actual == ["create_object", "delete_object"]
     assert report.drifted and report.summary.total_changed == 1
@@ -138,7 +141,11 @@ def test_configuration_not_yet_applied_is_a_separate_section():
         "drop": Action.DELETE,
     }
     (difference,) = pending["edit"].differences
-    assert (difference.path, difference.expected, difference.actual) == ("notify_url", "https://h/new", "https://hooks.example.com/qs")
+    assert (difference.path, difference.expected, difference.actual) == (
+        "notify_url",
+        "https://h/new",
+        "https://hooks.example.com/qs",
+    )
     assert report.drifted and report.summary.total_pending == 3
 
 

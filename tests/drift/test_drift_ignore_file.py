@@ -142,5 +142,5 @@ ignore:
 
 
 def test_missing_file_is_a_clear_error(tmp_path):
-    with pytest.raises(ReconcilerError, match="cannot read ignore file .*nope.yaml"):
+    with pytest.raises(ReconcilerError, match=r"cannot read ignore file .*nope\.yaml"):
         load_ignore_file(tmp_path / "nope.yaml")

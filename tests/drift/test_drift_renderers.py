@@ -101,7 +101,12 @@ def test_json_carries_statuses_and_summary():
 
 def test_no_format_ever_shows_a_secret():
     report = drifted_report()
-    outputs = [render_drift_json(report), render_drift_text(report), render_drift_markdown(report), render_prometheus(report)]
+    outputs = [
+        render_drift_json(report),
+        render_drift_text(report),
+        render_drift_markdown(report),
+        render_prometheus(report),
+    ]
     for output in outputs:
         assert SECRET not in output and "rotated-by-hand" not in output
     assert "(sensitive value)" in render_drift_text(report)

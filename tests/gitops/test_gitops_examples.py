@@ -44,7 +44,7 @@ class Repo:
 
 
 @pytest.fixture
-def repo(tmp_path: Path, emulator: RunningEmulator) -> Repo:  # noqa: F811
+def repo(tmp_path: Path, emulator: RunningEmulator) -> Repo:
     """A clone of the example (so `git pull` works), its providers' endpoints set to the emulator."""
     origin = tmp_path / "origin.git"
     seed = tmp_path / "seed"
@@ -132,7 +132,9 @@ def run_step(repo: Repo, step: dict[str, Any], step_env: dict[str, str], tmp: Pa
 def change_outside(emulator: RunningEmulator) -> None:
     """Someone deletes the JD Cloud rule with another tool."""
     xml = emulator.admin.document("s3", "uploads")
-    emulator.admin.put_document("s3", "uploads", re.sub(r"<TopicConfiguration>.*</TopicConfiguration>", "", xml, flags=re.S))
+    emulator.admin.put_document(
+        "s3", "uploads", re.sub(r"<TopicConfiguration>.*</TopicConfiguration>", "", xml, flags=re.S)
+    )
 
 
 def test_pull_request_plan_merge_apply_and_nightly_drift(repo, tmp_path):
@@ -185,7 +187,11 @@ def test_plan_comment_is_updated_in_place_and_the_plan_is_kept_as_an_artifact():
     applied = workflow("reconciler-apply.yml")["jobs"]["apply"]["steps"]
     download = next(step for step in applied if step.get("uses", "").startswith("actions/download-artifact@"))
     # the apply on merge takes the artifact saved for the very commit that was merged
-    assert download["with"]["name"] == upload["with"]["name"] == "reconciler-plan-${{ github.event.pull_request.head.sha }}"
+    assert (
+        download["with"]["name"]
+        == upload["with"]["name"]
+        == "reconciler-plan-${{ github.event.pull_request.head.sha }}"
+    )
 
 
 def test_drift_job_reports_through_one_issue():
@@ -210,7 +216,9 @@ def host_paths(repo: Repo, tmp: Path) -> dict[str, str]:
     textfile = tmp / "textfile_collector"
     textfile.mkdir(exist_ok=True)
     credentials = tmp / "credentials.env"
-    credentials.write_text("".join(f"{k}={v}\n" for k, v in repo.env.items() if k.endswith(("_KEY_ID", "_ACCESS_KEY", "_KEY"))))
+    credentials.write_text(
+        "".join(f"{k}={v}\n" for k, v in repo.env.items() if k.endswith(("_KEY_ID", "_ACCESS_KEY", "_KEY")))
+    )
     return {
         "/var/lib/node_exporter/textfile_collector": str(textfile),
         "/etc/reconciler/credentials.env": str(credentials),
@@ -300,7 +308,10 @@ def test_kubernetes_cronjob_command(applied, tmp_path):
     textfile.mkdir()
     command = [
         str(EXAMPLE / "ops" / container["command"][0]),
-        *(arg.replace(mounts["repo"], str(applied.root)).replace(mounts["textfile"], str(textfile)) for arg in container["command"][1:]),
+        *(
+            arg.replace(mounts["repo"], str(applied.root)).replace(mounts["textfile"], str(textfile))
+            for arg in container["command"][1:]
+        ),
     ]
     env = {k: v for k, v in applied.env.items()}
     result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)

@@ -1,8 +1,8 @@
 """A configuration directory and a state file on the emulator, and the CLI run in-process on them.
 
-    ws = Workspace(tmp_path, emulator, capsys)
-    ws.write("buckets.yaml", buckets=[ws.bucket("qs", "photos", rule, ...)])
-    result = ws.cli("drift", "--format", "json")
+ws = Workspace(tmp_path, emulator, capsys)
+ws.write("buckets.yaml", buckets=[ws.bucket("qs", "photos", rule, ...)])
+result = ws.cli("drift", "--format", "json")
 """
 
 from __future__ import annotations
@@ -18,7 +18,13 @@ from reconciler.cli import main
 from tests.support.emulator import RunningEmulator
 
 # provider name in configurations → (emulator dialect, s3 flavor)
-PROVIDERS = {"qs": ("qingstor", None), "bj": ("bos", None), "jd": ("s3", "jdcloud"), "mn": ("s3", "minio"), "aws": ("s3", "aws")}
+PROVIDERS = {
+    "qs": ("qingstor", None),
+    "bj": ("bos", None),
+    "jd": ("s3", "jdcloud"),
+    "mn": ("s3", "minio"),
+    "aws": ("s3", "aws"),
+}
 
 
 @dataclass(frozen=True)
@@ -87,7 +93,9 @@ class Workspace:
 
 
 @pytest.fixture
-def ws(tmp_path: Path, emulator: RunningEmulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Workspace:
+def ws(
+    tmp_path: Path, emulator: RunningEmulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Workspace:
     """A workspace on the reset emulator, its keys in every ecosystem's credential variables.
     Needs the `emulator` fixture in scope: import it next to this one in a conftest.py."""
     for name, value in emulator.env().items():
