@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     rules = sum(len(bucket.notifications) for bucket in config.buckets)
     counts = ", ".join(
-        _count(number, noun) for number, noun in ((len(config.providers), "provider"), (len(config.buckets), "bucket"), (rules, "rule"))
+        (_count(len(config.providers), "provider"), _count(len(config.buckets), "bucket"), _count(rules, "rule"))
     )
     success = f"{_GREEN}Success!{_RESET}" if _colour(args) else "Success!"
     print(f"{success} {counts} are valid.")

@@ -54,12 +54,11 @@ def load_configuration(paths: Sequence[str] | None) -> Configuration:
 
 @dataclass(frozen=True)
 class _Declared:
-    """A provider or bucket entry, where it was written, and whether it passed the schema."""
+    """A provider or bucket entry and where it was written."""
 
     source: SourceFile
     path: Path
     data: Any
-    valid: bool
 
 
 class _Loader:
@@ -78,19 +77,13 @@ class _Loader:
         if not source.parsed or not self._header_ok(source):
             self.complete = False
             return
-        findings = document_findings(source.data)
-        self.report(source, findings)
-        invalid = [finding.path for finding in findings]
-
-        def valid(path: Path) -> bool:
-            return not any(place[: len(path)] == path for place in invalid)
-
+        self.report(source, document_findings(source.data))
         providers = source.data.get("providers")
-        for name_, data in providers.items() if isinstance(providers, dict) else ():
-            self._add_provider(_Declared(source, ("providers", name_), data, valid(("providers", name_))))
+        for provider_name, data in providers.items() if isinstance(providers, dict) else ():
+            self._add_provider(provider_name, _Declared(source, ("providers", provider_name), data))
         buckets = source.data.get("buckets")
         for index, data in enumerate(buckets) if isinstance(buckets, list) else ():
-            self.buckets.append(_Declared(source, ("buckets", index), data, valid(("buckets", index))))
+            self.buckets.append(_Declared(source, ("buckets", index), data))
 
     def _header_ok(self, source: SourceFile) -> bool:
         """A mapping of a version this reconciler reads (a missing version is the schema's to report)."""
@@ -104,25 +97,24 @@ class _Loader:
             return False
         version = data.get("version", SUPPORTED_VERSION)
         if type(version) is not int or version != SUPPORTED_VERSION:
-            message = f"unsupported configuration version {quote(version)}; this reconciler reads version {SUPPORTED_VERSION}"
+            message = f"unsupported configuration version {quote(version)}; this reconciler reads {SUPPORTED_VERSION}"
             if isinstance(version, str):
                 message = f"must be the number {SUPPORTED_VERSION}, not the string {quote(version)}"
             self.report(source, [Finding(("version",), message)])
             return False
         return True
 
-    def _add_provider(self, declared: _Declared) -> None:
-        name = declared.path[-1]
-        first = self.providers.get(str(name))
+    def _add_provider(self, name: str, declared: _Declared) -> None:
+        first = self.providers.get(name)
         if first is None:
-            self.providers[str(name)] = declared
+            self.providers[name] = declared
             return
         message = f"provider {quote(name)} is already defined at {first.source.where(first.path)}"
         self.report(declared.source, [Finding(declared.path, message, at_key=True)])
 
     def check_providers(self) -> None:
         for declared in self.providers.values():
-            if declared.valid:
+            if isinstance(declared.data, dict):
                 self.report(declared.source, provider_findings(declared.path, declared.data))
 
     def check_buckets(self) -> None:
@@ -147,8 +139,10 @@ class _Loader:
         if provider is None and self.complete:
             hint = near_miss(name, self.providers)
             message = f"provider {quote(name)} is not defined"
-            if hint is None:
-                message += f" (defined: {', '.join(sorted(self.providers))})" if self.providers else " (no providers are defined)"
+            if hint is None and self.providers:
+                message += f" (defined: {', '.join(sorted(self.providers))})"
+            elif hint is None:
+                message += " (no providers are defined)"
             self.report(declared.source, [Finding(declared.path + ("provider",), message, hint)])
         return provider
 
@@ -169,7 +163,9 @@ class _Loader:
     def build(self) -> Configuration | None:
         """The models; None (with diagnostics) if the models disagree with what validation passed."""
         providers = {
-            name: self._model(declared.source, declared.path, _PROVIDER_MODELS[declared.data["type"]], _provider_data(name, declared))
+            name: self._model(
+                declared.source, declared.path, _PROVIDER_MODELS[declared.data["type"]], _provider_data(name, declared)
+            )
             for name, declared in self.providers.items()
         }
         buckets = [self._bucket(declared, providers[declared.data["provider"]]) for declared in self.buckets]
@@ -190,7 +186,8 @@ class _Loader:
             return None
         line, column = source.position(path)
         location = SourceLocation(file=source.name, line=line, column=column)
-        return self._model(source, path, BucketConfig, {**declared.data, "notifications": tuple(rules), "source": location})
+        fields = {**declared.data, "notifications": tuple(rules), "source": location}
+        return self._model(source, path, BucketConfig, fields)
 
     def _model(self, source: SourceFile, path: Path, model: Any, data: dict[str, Any]) -> Any:
         try:

@@ -1,8 +1,8 @@
 """Provider rules a JSON Schema cannot express, checked offline before any network call.
 
-Every check reads plain data that already passed the schema (types are known to be right) and
-yields Findings; API facts come from the dialect models (reconciler.model) and
-reference/providers.md.
+Checks read the plain data of one bucket and yield Findings; a field the dialect's schema
+refused is skipped (its problem is already reported). API facts come from the dialect models
+(reconciler.model) and reference/providers.md.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from reconciler.config.diagnostics import Finding, Path, one_of, quote
+from reconciler.model.bos import EVENT_URL_SCHEMES
 from reconciler.model.s3 import (
     EVENTS_BY_FLAVOR,
     FILTER_VALUE_MAX_BYTES,
@@ -19,7 +20,6 @@ from reconciler.model.s3 import (
     RULE_TYPES_BY_FLAVOR,
 )
 
-_EVENT_URL_SCHEMES = ("http", "https", "brn", "app")
 _AWS_SERVICES = {"topic": "sns", "queue": "sqs", "cloud_function": "lambda"}
 _CEPH_ONLY_FILTERS = ("regex", "metadata", "tags")
 
@@ -43,7 +43,7 @@ class RuleEntry(NamedTuple):
 
 def provider_findings(path: Path, provider: Mapping[str, Any]) -> Iterator[Finding]:
     endpoint = provider.get("endpoint")
-    if isinstance(endpoint, str) and not is_http_url(endpoint):
+    if isinstance(endpoint, str) and endpoint and not is_http_url(endpoint):
         yield Finding(path + ("endpoint",), f"{quote(endpoint)} is not an http:// or https:// URL with a host")
 
 
@@ -61,7 +61,8 @@ def bucket_findings(provider: Mapping[str, Any], rules: Sequence[RuleEntry]) -> 
         for entry in rules:
             yield from _s3_rule(flavor, entry)
         if flavor == "aws":
-            yield from _aws_overlaps([e for e in rules if e.clean("id") and e.clean("events") and e.clean("filter", optional=True)])
+            comparable = [e for e in rules if e.clean("id") and e.clean("events") and e.clean("filter", optional=True)]
+            yield from _aws_overlaps(comparable)
 
 
 def is_http_url(text: str) -> bool:
@@ -83,7 +84,8 @@ def _unique_ids(rules: Sequence[RuleEntry]) -> Iterator[Finding]:
             continue
         rule_id = entry.data["id"]
         if rule_id in first:
-            yield Finding(entry.path + ("id",), f"duplicate rule id {quote(rule_id)} in this bucket", see=first[rule_id] + ("id",))
+            message = f"duplicate rule id {quote(rule_id)} in this bucket"
+            yield Finding(entry.path + ("id",), message, see=first[rule_id] + ("id",))
         else:
             first[rule_id] = entry.path
 
@@ -94,7 +96,8 @@ def _unique_ids(rules: Sequence[RuleEntry]) -> Iterator[Finding]:
 def _qingstor_rule(entry: RuleEntry) -> Iterator[Finding]:
     rule = entry.data
     if entry.clean("cloudfunc") and rule["cloudfunc"] == "image" and "cloudfunc_args" not in rule:
-        yield Finding(entry.path, "cloudfunc 'image' needs cloudfunc_args.action (the image operation, e.g. 'resize:w_200')")
+        message = "cloudfunc 'image' needs cloudfunc_args.action (the image operation, e.g. 'resize:w_200')"
+        yield Finding(entry.path, message)
     if entry.clean("notify_url") and not is_http_url(rule["notify_url"]):
         yield Finding(entry.path + ("notify_url",), f"{quote(rule['notify_url'])} is not an http:// or https:// URL")
 
@@ -118,7 +121,8 @@ def _bos_rule(entry: RuleEntry) -> Iterator[Finding]:
         if not _is_event_url(app["eventUrl"]):
             yield Finding(
                 path + ("apps", index, "eventUrl"),
-                f"{quote(app['eventUrl'])} is not an http(s) URL, brn:… (a CFC function) or app:… (an official app)",
+                f"{quote(app['eventUrl'])} is not an http(s) URL, brn:… (a CFC function) "
+                "or app:… (an official app)",
             )
 
 
@@ -126,7 +130,7 @@ def _is_event_url(url: str) -> bool:
     scheme, _, rest = url.partition(":")
     if scheme.lower() in ("http", "https"):
         return is_http_url(url)
-    return scheme.lower() in _EVENT_URL_SCHEMES and bool(rest.strip())
+    return scheme.lower() in EVENT_URL_SCHEMES and bool(rest.strip())
 
 
 # --- s3 flavors -------------------------------------------------------------------------------
@@ -140,21 +144,22 @@ def _s3_rule(flavor: str, entry: RuleEntry) -> Iterator[Finding]:
         if kind not in allowed and "type" in rule:
             yield Finding(path + ("type",), f"{flavor} accepts only {one_of(allowed)} rules, not {quote(kind)}")
         elif kind not in allowed:
-            yield Finding(path, f"{flavor} accepts only {one_of(allowed)} rules; add type: {allowed[0]} (the default is topic)")
+            message = f"{flavor} accepts only {one_of(allowed)} rules; add type: {allowed[0]} (the default is topic)"
+            yield Finding(path, message)
         elif entry.clean("target"):
             for problem in _target_problems(flavor, kind, rule["target"]):
                 yield Finding(path + ("target",), problem)
     supported = EVENTS_BY_FLAVOR[flavor]
     for index, event in enumerate(rule["events"] if entry.clean("events") else ()):
         if event not in supported:
-            yield Finding(path + ("events", index), f"{quote(event)} is not supported on {flavor}; use {one_of(supported)}")
+            message = f"{quote(event)} is not supported on {flavor}; use {one_of(supported)}"
+            yield Finding(path + ("events", index), message)
     key_filter = rule["filter"] if entry.clean("filter") else {}
     for name in ("prefix", "suffix"):
         size = len(key_filter.get(name, "").encode("utf-8"))
         if size > FILTER_VALUE_MAX_BYTES:
-            yield Finding(
-                path + ("filter", name), f"{name} is {size} bytes long; at most {FILTER_VALUE_MAX_BYTES} bytes are allowed"
-            )
+            message = f"{name} is {size} bytes long; at most {FILTER_VALUE_MAX_BYTES} bytes are allowed"
+            yield Finding(path + ("filter", name), message)
     if flavor != "ceph":
         for name in _CEPH_ONLY_FILTERS:
             if name in key_filter:

@@ -106,8 +106,6 @@ def _explain(error: ValidationError, prefix: Path, document: Any) -> Iterator[Fi
                 yield Finding(path, _missing(name))
     elif kind == "enum":
         yield Finding(path, f"{quote(instance)} is not one of {one_of(expected)}", near_miss(instance, expected))
-    elif kind == "const":
-        yield Finding(path, f"{quote(instance)} is not allowed here; expected {quote(expected)}")
     elif kind == "type" and secret and isinstance(instance, (str, int, float)):
         yield Finding(path, _literal_secret_message(path, document))
     elif kind == "type":
@@ -120,8 +118,6 @@ def _explain(error: ValidationError, prefix: Path, document: Any) -> Iterator[Fi
         yield Finding(path, "a secret reference names either env or file, not both")
     elif kind in ("minItems", "minLength") and expected == 1:
         yield Finding(path, "must not be empty")
-    elif kind == "minItems":
-        yield Finding(path, f"needs at least {expected} items")
     elif kind == "pattern":
         yield _pattern(error, path)
     else:
@@ -132,7 +128,7 @@ def _unknown_field(path: Path, key: str, allowed: list[str]) -> Finding:
     hint = near_miss(key, allowed)
     message = f"unknown field {quote(key)}"
     if hint is None:
-        message += f" (allowed: {', '.join(allowed)})" if allowed else " (no fields are allowed here)"
+        message += f" (allowed: {', '.join(allowed)})"
     return Finding(path + (key,), message, hint, at_key=True)
 
 

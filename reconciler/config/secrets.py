@@ -45,8 +45,8 @@ def resolve_rule_secrets(config: Configuration, environ: Mapping[str, str]) -> C
 def _bucket_secrets(bucket: BucketConfig, environ: Mapping[str, str]) -> BucketConfig:
     rules = []
     for rule in bucket.notifications:
-        if isinstance(rule, BosRule) and rule.encryption is not None and isinstance(rule.encryption.key, (EnvRef, FileRef)):
-            ref = rule.encryption.key
+        ref = rule.encryption.key if isinstance(rule, BosRule) and rule.encryption is not None else None
+        if isinstance(ref, (EnvRef, FileRef)):
             clear = resolve_secret(ref, what=f"encryption.key of rule {bucket.address}/{rule.id}", environ=environ)
             encryption = rule.encryption.model_copy(update={"key": SecretValue.of(clear, ref=ref)})
             rule = rule.model_copy(update={"encryption": encryption})

@@ -151,7 +151,8 @@ def read_source(name: str) -> SourceFile:
         source.diagnostics.append(_whole_file(name, f"cannot read: {error.strerror or error}"))
         return source
     if len(raw) > MAX_FILE_BYTES:
-        source.diagnostics.append(_whole_file(name, f"too large for a configuration file (over {MAX_FILE_BYTES} bytes)"))
+        message = f"too large (over {MAX_FILE_BYTES} bytes) for a configuration file"
+        source.diagnostics.append(_whole_file(name, message))
         return source
     text = _decode(source, raw)
     if text is None:
@@ -165,7 +166,8 @@ def read_source(name: str) -> SourceFile:
         return source
     except ReaderError as error:
         line, column = _line_column(text, error.position)
-        source.diagnostics.append(Diagnostic(name, line, column, "", f"invalid {kind}: {error.reason} ({_char(error.character)})"))
+        message = f"invalid {kind}: {error.reason} ({_char(error.character)})"
+        source.diagnostics.append(Diagnostic(name, line, column, "", message))
         return source
     except RecursionError:
         source.diagnostics.append(_whole_file(name, f"invalid {kind}: nested too deeply"))
@@ -173,9 +175,8 @@ def read_source(name: str) -> SourceFile:
     except Exception as error:  # ruamel raises plain Python errors on some malformed input
         source.diagnostics.append(_whole_file(name, f"invalid {kind}: {error}"))
         return source
-    source.diagnostics += [
-        Diagnostic(name, line, column, format_path(path), message) for path, line, column, message in _duplicate_keys(root)
-    ]
+    for path, line, column, message in _duplicate_keys(root):
+        source.diagnostics.append(Diagnostic(name, line, column, format_path(path), message))
     source.tree = tree
     source.data = _PlainCopy(source).copy(tree, (), 0)
     source.parsed = True
@@ -242,12 +243,10 @@ def _duplicate_keys(root: Node | None) -> Iterator[tuple[Path, int, int, str]]:
                 marker = (str(key.tag), key.value)
                 if marker in first:
                     original = first[marker].start_mark
-                    yield (
-                        path + (key.value,),
-                        key.start_mark.line + 1,
-                        key.start_mark.column + 1,
-                        f"duplicate key {quote(key.value)} (first at line {original.line + 1}, column {original.column + 1})",
-                    )
+                    where = f"first at line {original.line + 1}, column {original.column + 1}"
+                    mark = key.start_mark
+                    message = f"duplicate key {quote(key.value)} ({where})"
+                    yield path + (key.value,), mark.line + 1, mark.column + 1, message
                     continue
                 first[marker] = key
                 stack.append((value, path + (key.value,)))
@@ -271,7 +270,9 @@ class _PlainCopy:
         if self.left < 0 or depth > MAX_DEPTH:
             if not self.stopped:
                 self.stopped = True
-                why = f"nested more than {MAX_DEPTH} levels deep" if depth > MAX_DEPTH else "too many values (aliases expanding?)"
+                why = "too many values (aliases expanding?)"
+                if depth > MAX_DEPTH:
+                    why = f"nested more than {MAX_DEPTH} levels deep"
                 self.source.diagnostics.append(self.source.diagnostic(Finding(path, why)))
             return None
         if isinstance(node, dict):

@@ -48,7 +48,7 @@ def _write(path: Path, content: str | bytes) -> Path:
         ("# nothing yet\n\n", ":1:1: the file is empty; a configuration file starts with version: 1"),
         ("- qs\n- bj\n", ":1:1: expected a mapping with version, providers and buckets at the top level, got a list"),
         ("just words\n", ":1:1: expected a mapping with version, providers and buckets at the top level, got a string ('just words')"),
-        ("version: 2\nproviders: []\n", ":1:10: version: unsupported configuration version 2; this reconciler reads version 1"),
+        ("version: 2\nproviders: []\n", ":1:10: version: unsupported configuration version 2; this reconciler reads 1"),
         ('version: "1"\n', ":1:10: version: must be the number 1, not the string '1'"),
         ("version: 1\nversion: 1\n", ":2:1: version: duplicate key 'version' (first at line 1, column 1)"),
         ("version: 1\nproviders:\n  qs: {type: qingstor\n", ":4:1: invalid YAML: while parsing a flow mapping expected ',' or '}', but got '<stream end>' (started at line 3, column 7)"),
