@@ -28,7 +28,10 @@ else
   command -v "$BASE_PY" >/dev/null || fail "$BASE_PY not found: install Python 3.11 or set PYTHON"
   "$BASE_PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || fail "$BASE_PY is older than Python 3.11"
   step "Installing reconciler into $ROOT/.venv"
-  [ -x "$ROOT/.venv/bin/python" ] || "$BASE_PY" -m venv "$ROOT/.venv"
+  if [ ! -x "$ROOT/.venv/bin/python" ]; then
+    "$BASE_PY" -m venv "$ROOT/.venv" ||
+      fail "could not create $ROOT/.venv (on Debian or Ubuntu: apt install python3-venv)"
+  fi
   "$ROOT/.venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
   "$ROOT/.venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT"
   PY="$ROOT/.venv/bin/python"
