@@ -11,7 +11,14 @@ PACKAGE_ROOT = Path(__file__).parents[1] / "reconciler"
 # package -> (imports it must not make, why)
 FORBIDDEN: dict[str, tuple[tuple[str, ...], str]] = {
     "reconciler.plan": (
-        ("httpx", "reconciler.providers", "reconciler.apply", "reconciler.render", "reconciler.commands", "reconciler.cli"),
+        (
+            "httpx",
+            "reconciler.providers",
+            "reconciler.apply",
+            "reconciler.render",
+            "reconciler.commands",
+            "reconciler.cli",
+        ),
         "planning is pure: no HTTP, no providers, no execution or output",
     ),
     "reconciler.providers": (
@@ -93,21 +100,35 @@ def test_a_violation_names_module_and_import(tmp_path: Path) -> None:
         (root / package / "__init__.py").write_text("", encoding="utf-8")
     (root / "__init__.py").write_text("", encoding="utf-8")
     (root / "plan" / "planner.py").write_text("import httpx\nfrom ..providers import s3\n", encoding="utf-8")
-    (root / "model" / "rule.py").write_text("from reconciler.config.loader import load_configuration\n", encoding="utf-8")
+    (root / "model" / "rule.py").write_text(
+        "from reconciler.config.loader import load_configuration\n", encoding="utf-8"
+    )
     (root / "providers" / "s3" / "client.py").write_text("from reconciler.plan import planner\n", encoding="utf-8")
     (root / "apply" / "engine.py").write_text("from reconciler.providers.s3.client import S3Client\n", encoding="utf-8")
     (root / "commands" / "plan.py").write_text("from reconciler.providers.s3 import client\n", encoding="utf-8")
     assert violations(root) == [
-        "reconciler/apply/engine.py:1: reconciler.apply.engine imports reconciler.providers.s3.client.S3Client: "
-        "only commands wire concrete providers in",
-        "reconciler/model/rule.py:1: reconciler.model.rule imports reconciler.config.loader.load_configuration: "
-        "models are the bottom layer",
-        "reconciler/plan/planner.py:1: reconciler.plan.planner imports httpx: planning is pure: no HTTP, no providers, "
-        "no execution or output",
-        "reconciler/plan/planner.py:2: reconciler.plan.planner imports reconciler.providers.s3: only commands wire "
-        "concrete providers in",
-        "reconciler/plan/planner.py:2: reconciler.plan.planner imports reconciler.providers.s3: planning is pure: no "
-        "HTTP, no providers, no execution or output",
-        "reconciler/providers/s3/client.py:1: reconciler.providers.s3.client imports reconciler.plan.planner: "
-        "providers only speak to stores",
+        (
+            "reconciler/apply/engine.py:1: reconciler.apply.engine imports reconciler.providers.s3.client.S3Client: "
+            "only commands wire concrete providers in"
+        ),
+        (
+            "reconciler/model/rule.py:1: reconciler.model.rule imports reconciler.config.loader.load_configuration: "
+            "models are the bottom layer"
+        ),
+        (
+            "reconciler/plan/planner.py:1: reconciler.plan.planner imports httpx: planning is pure: no HTTP, no providers, "
+            "no execution or output"
+        ),
+        (
+            "reconciler/plan/planner.py:2: reconciler.plan.planner imports reconciler.providers.s3: only commands wire "
+            "concrete providers in"
+        ),
+        (
+            "reconciler/plan/planner.py:2: reconciler.plan.planner imports reconciler.providers.s3: planning is pure: no "
+            "HTTP, no providers, no execution or output"
+        ),
+        (
+            "reconciler/providers/s3/client.py:1: reconciler.providers.s3.client imports reconciler.plan.planner: "
+            "providers only speak to stores"
+        ),
     ]

@@ -121,8 +121,7 @@ def _bos_rule(entry: RuleEntry) -> Iterator[Finding]:
         if not _is_event_url(app["eventUrl"]):
             yield Finding(
                 path + ("apps", index, "eventUrl"),
-                f"{quote(app['eventUrl'])} is not an http(s) URL, brn:… (a CFC function) "
-                "or app:… (an official app)",
+                f"{quote(app['eventUrl'])} is not an http(s) URL, brn:… (a CFC function) or app:… (an official app)",
             )
 
 

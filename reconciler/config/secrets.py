@@ -27,7 +27,9 @@ def resolve_secret(ref: EnvRef | FileRef, *, what: str, environ: Mapping[str, st
     except IsADirectoryError:
         raise CredentialError(f"the {what} comes from {ref.file}, which is a directory, not a file") from None
     except PermissionError:
-        raise CredentialError(f"the {what} comes from file {ref.file}, which cannot be read (permission denied)") from None
+        raise CredentialError(
+            f"the {what} comes from file {ref.file}, which cannot be read (permission denied)"
+        ) from None
     except UnicodeDecodeError:
         raise CredentialError(f"the {what} comes from file {ref.file}, which is not UTF-8 text") from None
     except OSError as exc:

@@ -172,7 +172,7 @@ def read_source(name: str) -> SourceFile:
     except RecursionError:
         source.diagnostics.append(_whole_file(name, f"invalid {kind}: nested too deeply"))
         return source
-    except Exception as error:  # ruamel raises plain Python errors on some malformed input
+    except Exception as error:  # noqa: BLE001 - ruamel raises plain Python errors on some malformed input
         source.diagnostics.append(_whole_file(name, f"invalid {kind}: {error}"))
         return source
     for path, line, column, message in _duplicate_keys(root):

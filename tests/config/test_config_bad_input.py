@@ -71,7 +71,9 @@ def test_binary_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
 
 
 def test_non_utf8_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = _write(tmp_path / "latin1.yaml", "version: 1\nproviders:\n  caf\xe9: {type: bos, region: bj}\n".encode("latin-1"))
+    path = _write(
+        tmp_path / "latin1.yaml", "version: 1\nproviders:\n  caf\xe9: {type: bos, region: bj}\n".encode("latin-1")
+    )
     assert _one_problem(capsys, path) == f"{path}:3:6: not UTF-8 text (byte 0xe9); save the file as UTF-8"
 
 
@@ -85,12 +87,16 @@ def test_missing_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert _one_problem(capsys, missing) == f"{missing}: no such file or directory"
 
 
-def test_default_location_missing(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_location_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     assert _one_problem(capsys) == "notifications: no such file or directory; name the configuration with -c PATH"
 
 
-def test_default_location_is_read(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_location_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     _write(tmp_path / "notifications" / "providers.yaml", VALID)
     monkeypatch.chdir(tmp_path)
     assert main(["validate"]) == 0
@@ -100,7 +106,10 @@ def test_default_location_is_read(tmp_path: Path, capsys: pytest.CaptureFixture[
 def test_directory_without_configuration_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _write(tmp_path / "conf" / "README.md", "# notes\n")
     _write(tmp_path / "conf" / ".hidden.yaml", VALID)
-    assert _one_problem(capsys, tmp_path / "conf") == f"{tmp_path / 'conf'}: no *.yaml, *.yml or *.json files in this directory"
+    assert (
+        _one_problem(capsys, tmp_path / "conf")
+        == f"{tmp_path / 'conf'}: no *.yaml, *.yml or *.json files in this directory"
+    )
 
 
 def test_unreadable_file_in_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -30,7 +30,10 @@ def _errors(*paths: Path) -> list[str]:
 
 def test_duplicate_provider_across_files_names_both_places(tmp_path: Path) -> None:
     first = _write(tmp_path / "a.yaml", "version: 1\nproviders:\n  qs: {type: qingstor, zone: pek3b}\n")
-    second = _write(tmp_path / "b.yaml", "version: 1\nproviders:\n  bj: {type: bos, region: bj}\n  qs: {type: qingstor, zone: sh1a}\n")
+    second = _write(
+        tmp_path / "b.yaml",
+        "version: 1\nproviders:\n  bj: {type: bos, region: bj}\n  qs: {type: qingstor, zone: sh1a}\n",
+    )
     assert _errors(tmp_path) == [f"{second}:4:3: providers.qs: provider 'qs' is already defined at {first}:3:3"]
 
 
@@ -39,7 +42,10 @@ def test_duplicate_bucket_across_files_names_both_places(tmp_path: Path) -> None
         tmp_path / "a.yaml",
         "version: 1\nproviders:\n  qs: {type: qingstor, zone: pek3b}\nbuckets:\n  - provider: qs\n    bucket: photos\n",
     )
-    second = _write(tmp_path / "sub" / "b.yml", "version: 1\nbuckets:\n  - {provider: qs, bucket: other}\n  - {provider: qs, bucket: photos}\n")
+    second = _write(
+        tmp_path / "sub" / "b.yml",
+        "version: 1\nbuckets:\n  - {provider: qs, bucket: other}\n  - {provider: qs, bucket: photos}\n",
+    )
     assert _errors(tmp_path) == [f"{second}:4:5: buckets[1]: bucket qs/photos is already declared at {first}:5:5"]
 
 
@@ -76,15 +82,21 @@ buckets:
 """,
     )
     assert _errors(tmp_path) == [
-        f"{buckets}:6:31: buckets[0].notifications[0].event_types[0]: 'create_objct' is not one of 'create_object', "
-        "'delete_object', 'abort_multipart' or 'complete_multipart'; did you mean 'create_object'?",
-        f"{buckets}:7:9: buckets[0].notifications[1]: cloudfunc 'image' needs cloudfunc_args.action (the image "
-        "operation, e.g. 'resize:w_200')",
+        (
+            f"{buckets}:6:31: buckets[0].notifications[0].event_types[0]: 'create_objct' is not one of 'create_object', "
+            "'delete_object', 'abort_multipart' or 'complete_multipart'; did you mean 'create_object'?"
+        ),
+        (
+            f"{buckets}:7:9: buckets[0].notifications[1]: cloudfunc 'image' needs cloudfunc_args.action (the image "
+            "operation, e.g. 'resize:w_200')"
+        ),
         f"{buckets}:11:25: buckets[1].notifications[0].target: callback 'ftp://x' is not an http:// or https:// URL",
         f"{buckets}:12:14: buckets[1].notifications[1].id: duplicate rule id 'a' in this bucket (see {buckets}:11:14)",
-        f"{buckets}:12:50: buckets[1].notifications[1].events[0]: 's3:ObjectAccessed:Get' is not supported on "
-        "jdcloud; use 's3:ObjectCreated:*', 's3:ObjectCreated:Put', 's3:ObjectCreated:Post', 's3:ObjectCreated:Copy', "
-        "'s3:ObjectCreated:CompleteMultipartUpload', 's3:ObjectRemoved:*' or 's3:ObjectRemoved:Delete'",
+        (
+            f"{buckets}:12:50: buckets[1].notifications[1].events[0]: 's3:ObjectAccessed:Get' is not supported on "
+            "jdcloud; use 's3:ObjectCreated:*', 's3:ObjectCreated:Put', 's3:ObjectCreated:Post', 's3:ObjectCreated:Copy', "
+            "'s3:ObjectCreated:CompleteMultipartUpload', 's3:ObjectRemoved:*' or 's3:ObjectRemoved:Delete'"
+        ),
         f"{buckets}:12:76: buckets[1].notifications[1].fliter: unknown field 'fliter'; did you mean 'filter'?",
         f"{buckets}:13:15: buckets[2].provider: provider 'nope' is not defined (defined: jd, qs)",
         f"{providers}:3:49: providers.qs.tls_verify: expected true or false, got a string ('maybe')",
@@ -136,7 +148,9 @@ def test_validate_json_failure_goes_to_stdout(tmp_path: Path, capsys: pytest.Cap
     }
 
 
-def test_validate_text_failure_lists_each_diagnostic_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_text_failure_lists_each_diagnostic_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = _write(tmp_path / "x.yaml", "version: 1\nprovidrs: {}\nbuckets: {}\n")
     assert main(["validate", "-c", str(path)]) == 1
     captured = capsys.readouterr()

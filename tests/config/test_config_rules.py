@@ -47,7 +47,11 @@ CREATED_ALL, CREATED_PUT = "s3:ObjectCreated:*", "s3:ObjectCreated:Put"
     [
         (_rule([CREATED_ALL]), _rule([CREATED_PUT], prefix="a/"), CREATED_PUT),  # no filter matches everything
         (_rule([CREATED_PUT], prefix="images/"), _rule([CREATED_PUT], prefix="images/thumbs/"), CREATED_PUT),
-        (_rule([CREATED_PUT], prefix="a/", suffix=".jpg"), _rule([CREATED_PUT], prefix="a/", suffix="jpg"), CREATED_PUT),
+        (
+            _rule([CREATED_PUT], prefix="a/", suffix=".jpg"),
+            _rule([CREATED_PUT], prefix="a/", suffix="jpg"),
+            CREATED_PUT,
+        ),
         (_rule(["s3:ObjectRestore:Completed"]), _rule(["s3:ObjectRestore:*"]), "s3:ObjectRestore:Completed"),
         (_rule([CREATED_PUT], suffix=".jpg"), _rule([CREATED_PUT], prefix="x/"), CREATED_PUT),
         (_rule([CREATED_ALL], prefix=""), _rule([CREATED_ALL], prefix="x/"), CREATED_ALL),
@@ -55,8 +59,10 @@ CREATED_ALL, CREATED_PUT = "s3:ObjectCreated:*", "s3:ObjectCreated:Put"
 )
 def test_aws_overlap_is_reported(tmp_path: Path, first: dict[str, Any], second: dict[str, Any], shared: str) -> None:
     assert _two_rules(tmp_path, "aws", first, second) == [
-        f"overlaps rule 'r0': both receive {shared} for keys matching both filters, which AWS rejects (see "
-        f"{tmp_path / 'config.json'}:1:{_column_of_first_rule(tmp_path)})"
+        (
+            f"overlaps rule 'r0': both receive {shared} for keys matching both filters, which AWS rejects (see "
+            f"{tmp_path / 'config.json'}:1:{_column_of_first_rule(tmp_path)})"
+        )
     ]
 
 
@@ -110,7 +116,9 @@ def test_rule_secrets_are_resolved_into_secret_values(tmp_path: Path) -> None:
     assert isinstance(key, SecretValue)
     assert key.reveal() == "signing-key" and key.ref == EnvRef(env="BOS_NOTIFY_KEY")
     assert key == SecretValue.of("signing-key")
-    assert rules["archive-function"] == next(r for b in config.buckets for r in b.notifications if r.id == "archive-function")
+    assert rules["archive-function"] == next(
+        r for b in config.buckets for r in b.notifications if r.id == "archive-function"
+    )
     assert "signing-key" not in repr(resolved) + resolved.model_dump_json()
 
 
@@ -126,7 +134,9 @@ def test_file_secret_relative_to_the_configuration_file(tmp_path: Path, monkeypa
     conf = tmp_path / "conf"
     (conf / "keys").mkdir(parents=True)
     (conf / "keys" / "notify.key").write_text("from-a-file\n", encoding="utf-8")
-    text = (EXAMPLES / "bos.yaml").read_text(encoding="utf-8").replace("{env: BOS_NOTIFY_KEY}", "{file: keys/notify.key}")
+    text = (
+        (EXAMPLES / "bos.yaml").read_text(encoding="utf-8").replace("{env: BOS_NOTIFY_KEY}", "{file: keys/notify.key}")
+    )
     (conf / "bos.yaml").write_text(text, encoding="utf-8")
     monkeypatch.chdir(tmp_path)  # a relative -c and a relative file reference
     resolved = resolve_rule_secrets(load_configuration(["conf"]), {})

@@ -27,8 +27,10 @@ from reconciler.model import (
     S3Filter,
     S3Provider,
     S3Rule,
+    bos,
+    qingstor,
+    s3,
 )
-from reconciler.model import bos, qingstor, s3
 from reconciler.model.config import Ownership
 
 ROOT = Path(__file__).parents[2]
@@ -121,7 +123,9 @@ def test_every_property_has_a_description_and_examples() -> None:
 
 def test_closed_objects() -> None:
     open_objects = [
-        name for name, definition in DEFINITIONS.items() if "properties" in definition and definition.get("additionalProperties") is not False
+        name
+        for name, definition in DEFINITIONS.items()
+        if "properties" in definition and definition.get("additionalProperties") is not False
     ]
     assert open_objects == ["provider"]  # dispatches on `type` to closed definitions
     assert SCHEMA["additionalProperties"] is False
@@ -143,8 +147,20 @@ def test_published_schema_accepts_valid_files_as_editors_see_them(path: Path) ->
 def test_published_schema_refuses_a_literal_secret_and_an_unknown_field() -> None:
     document = {
         "version": 1,
-        "providers": {"qs": {"type": "qingstor", "zone": "pek3b", "credentials": {"access_key_id": "AK", "secret_access_key": {"env": "SK"}}}},
-        "buckets": [{"provider": "qs", "bucket": "b", "notifications": [{"id": "a", "event_types": ["create_object"], "cloudfunc": "x"}]}],
+        "providers": {
+            "qs": {
+                "type": "qingstor",
+                "zone": "pek3b",
+                "credentials": {"access_key_id": "AK", "secret_access_key": {"env": "SK"}},
+            }
+        },
+        "buckets": [
+            {
+                "provider": "qs",
+                "bucket": "b",
+                "notifications": [{"id": "a", "event_types": ["create_object"], "cloudfunc": "x"}],
+            }
+        ],
     }
     paths = sorted(tuple(error.absolute_path) for error in Draft7Validator(SCHEMA).iter_errors(document))
     assert paths == [("buckets", 0, "notifications", 0), ("providers", "qs", "credentials", "access_key_id")]
