@@ -256,12 +256,14 @@ def detect_drift(
     errors = errors or {}
     ignores = ignores or IgnoreList()
     selection = select_buckets(configuration, state, tuple(targets))
+    declared = {entry.address: entry for entry in configuration.buckets}  # Configuration.bucket() scans
     buckets = []
     for address, rule_filter in selection.items():
         buckets.append(
             _bucket_drift(
                 address,
                 configuration,
+                declared.get(address),
                 state.buckets.get(address),
                 live.get(address),
                 errors.get(address),
@@ -295,13 +297,13 @@ def _entries_used(bucket: BucketDrift) -> list[IgnoreEntry]:
 def _bucket_drift(
     address: str,
     configuration: Configuration,
+    declared: BucketConfig | None,
     recorded: BucketState | None,
     document: LiveDocument | None,
     error: str | None,
     ignores: IgnoreList,
     rule_filter: frozenset[str] | None,
 ) -> BucketDrift:
-    declared = configuration.bucket(address)
     provider_name, bucket_name = address.split("/", 1)
     provider = configuration.providers.get(provider_name)
     base = BucketDrift(
@@ -423,7 +425,7 @@ def _pending(
     selected: Callable[[str], bool],
     ignores: IgnoreList,
 ) -> tuple[PendingChange, ...]:
-    wanted = {rule.id: rule_document(rule, dialect) for rule in declared.notifications} if declared else {}
+    wanted: dict[str, Rule] = {rule.id: rule for rule in declared.notifications} if declared else {}
     applied = dict(recorded.rules) if recorded else {}
     positions = _relative_positions(list(wanted), list(applied)) if dialect.ordered else {}
     changes = []
@@ -470,16 +472,20 @@ def _relative_positions(reference: list[str], other: list[str | None]) -> dict[s
 def _rule_differences(recorded: dict[str, Any], entry: LiveRule, dialect: Dialect) -> list[PropertyDifference]:
     if entry.rule is None:
         actual = unparsed_document(entry.raw, dialect)
-        expected = _redacted_secrets(_comparable(recorded, dialect), dialect)
+        expected = _redacted_secrets(_comparable(_parsed(recorded, dialect), recorded, dialect), dialect)
         return [_pseudo(WHOLE_RULE, expected, _redacted_secrets(actual, dialect))]
-    return _document_differences(recorded, rule_document(entry.rule, dialect), dialect)
+    return _document_differences(recorded, entry.rule, dialect)
 
 
 def _document_differences(
-    expected: dict[str, Any], actual: dict[str, Any], dialect: Dialect
+    expected: dict[str, Any] | Rule, actual: dict[str, Any] | Rule, dialect: Dialect
 ) -> list[PropertyDifference]:
     """Field differences after the dialect's canonical form; secrets by digest only."""
-    expected_doc, actual_doc = _comparable(expected, dialect), _comparable(actual, dialect)
+    expected_rule, actual_rule = _parsed(expected, dialect), _parsed(actual, dialect)
+    if expected_rule is not None and actual_rule is not None and dialect.equivalent(expected_rule, actual_rule):
+        return []  # the common case, decided by model equality without building documents
+    expected_doc = _comparable(expected_rule, expected, dialect)
+    actual_doc = _comparable(actual_rule, actual, dialect)
     differences = []
     for change in field_changes(expected_doc, actual_doc, dialect.sensitive_paths):
         if change.before is None:
@@ -500,17 +506,28 @@ def _document_differences(
     return differences
 
 
-def _comparable(document: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
-    """A rule document in the dialect's canonical form, each secret reduced to its digest."""
+def _parsed(value: dict[str, Any] | Rule, dialect: Dialect) -> Rule | None:
+    """A recorded rule document as its model (None for a record of a shape the model no longer reads)."""
+    if not isinstance(value, dict):
+        return value
     try:
-        rule: Rule = dialect.rule_model.model_validate(_without_refs(document, dialect))
+        return dialect.rule_model.model_validate(value)
     except ValidationError:
-        return _without_refs(document, dialect)  # a record of an older shape: compare as it is
-    return _without_refs(rule_document(dialect.canonical(rule), dialect), dialect)
+        return None
+
+
+def _comparable(rule: Rule | None, original: dict[str, Any] | Rule, dialect: Dialect) -> dict[str, Any]:
+    """A rule document in the dialect's canonical form, each secret reduced to its digest."""
+    if rule is not None:
+        return _without_refs(rule_document(dialect.canonical(rule), dialect), dialect)
+    assert isinstance(original, dict)
+    return _without_refs(original, dialect)
 
 
 def _without_refs(document: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
     """Where a secret came from is configuration, not content: keep only its digest."""
+    if not dialect.sensitive_paths:
+        return document
     document = copy.deepcopy(document)
     for path in dialect.sensitive_paths:
         for container, key in reached(document, path):
