@@ -21,7 +21,8 @@ from jsonschema.exceptions import ValidationError
 
 from reconciler.config.diagnostics import Finding, Path, near_miss, one_of, quote
 
-SCHEMA_FILE = FilePath(__file__).resolve().parents[2] / "schemas" / "bucket-notifications.schema.json"
+# schemas/ is shipped inside the package (reconciler/schemas links to it), so any install finds it
+SCHEMA_FILE = FilePath(__file__).resolve().parents[1] / "schemas" / "bucket-notifications.schema.json"
 DIALECT_DEFINITIONS = {"qingstor": "qingstor_rule", "bos": "bos_rule", "s3": "s3_rule"}
 
 # variable names suggested when a literal secret is found (the usual ones of each ecosystem)
