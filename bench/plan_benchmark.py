@@ -90,7 +90,8 @@ def run_plan(config_file: Path, state_file: Path, parallelism: int, clock: Clock
     async def read_and_plan():  # type: ignore[no-untyped-def]
         names = providers_in_scope(config, state)
         async with open_clients(config, names, parallelism=parallelism, environ=os.environ) as clients:
-            return await make_plan(config, state, clients, parallelism=parallelism)
+            plan, _ = await make_plan(config, state, clients, parallelism=parallelism)
+            return plan
 
     plan = clock.time("read live buckets and plan", lambda: asyncio.run(read_and_plan()))
     clock.time("render text and json", lambda: (render_plan_text(plan), render_plan_json(plan)))

@@ -19,7 +19,14 @@ from reconciler.apply.report import ApplyHook, ApplyReport, FanOutHook
 from reconciler.commands.console import ProgressBar, color_enabled, confirm, enable_verbose, interactive
 from reconciler.commands.plan import render_plan
 from reconciler.commands.planfile import load_plan_file, state_for_saved_plan
-from reconciler.commands.workspace import load_config, make_plan, open_clients, providers_in_scope, state_path
+from reconciler.commands.workspace import (
+    load_config,
+    make_plan,
+    open_clients,
+    planning_error,
+    providers_in_scope,
+    state_path,
+)
 from reconciler.errors import ReconcilerError
 from reconciler.model.config import Configuration
 from reconciler.plan.model import Plan
@@ -74,9 +81,14 @@ async def _apply(
     async with open_clients(config, names, parallelism=args.parallelism, environ=os.environ) as clients:
         plan = saved
         if plan is None:
-            plan = await make_plan(
+            plan, live = await make_plan(
                 config, state, clients, targets=tuple(args.target or ()), parallelism=args.parallelism, progress=progress
             )
+            # A bucket that could not be read fails alone; one the configuration cannot plan stops everything.
+            unplannable = [b for b in plan.buckets if b.error is not None and b.address not in live.errors]
+            if unplannable:
+                errors = [f"{b.address}: {b.error}" for b in unplannable]
+                raise planning_error(errors, consequence="nothing was applied")
             shown = sys.stdout if text else sys.stderr  # stdout stays one JSON document
             shown.write(render_plan(plan, "text", color=color and text))
             writes = any(bucket.writes_document for bucket in plan.buckets)

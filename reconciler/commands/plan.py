@@ -41,9 +41,10 @@ async def _plan_live(
     targets = tuple(args.target or ())
     names = providers_in_scope(config, state, targets)
     async with open_clients(config, names, parallelism=args.parallelism, environ=os.environ) as clients:
-        return await make_plan(
+        plan, _ = await make_plan(
             config, state, clients, targets=targets, parallelism=args.parallelism, progress=ProgressBar(command)
         )
+        return plan
 
 
 def run(args: argparse.Namespace) -> int:

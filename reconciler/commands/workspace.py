@@ -6,7 +6,7 @@
     async with open_clients(config, providers_in_scope(config, state, targets),
                             parallelism=args.parallelism, environ=environ) as clients:
         live = await read_live(clients, addresses, parallelism=..., progress=...)   # apply.live
-        plan = await make_plan(config, state, clients, targets=..., parallelism=..., progress=...)
+        plan, live = await make_plan(config, state, clients, targets=..., parallelism=..., progress=...)
 
 Every failure is a ReconcilerError with one clear message, raised before any request where it
 can be (configuration, credentials, state file, unknown targets).
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from reconciler import __version__
 from reconciler.apply.engine import utc_now
-from reconciler.apply.live import ReadProgress, read_live
+from reconciler.apply.live import LiveRead, ReadProgress, read_live
 from reconciler.apply.report import error_reason
 from reconciler.config.loader import load_configuration
 from reconciler.config.secrets import resolve_rule_secrets
@@ -78,13 +78,14 @@ async def make_plan(
     targets: Sequence[str] = (),
     parallelism: int,
     progress: ReadProgress | None = None,
-) -> Plan:
-    """Read every bucket in scope concurrently and plan; a bucket that cannot be read is an
-    errored bucket of the plan (its reason names the provider's code and request id)."""
+) -> tuple[Plan, LiveRead]:
+    """Read every bucket in scope concurrently and plan. A bucket that cannot be read is an
+    errored bucket of the plan (its reason names the provider's code and request id) and is in
+    the LiveRead's errors; any other errored bucket cannot be planned from the configuration."""
     addresses = [read.address for read in buckets_to_read(config, state, targets)]
     live = await read_live(clients, addresses, parallelism=parallelism, progress=progress)
     reasons = {address: error_reason(error) for address, error in live.errors.items()}
-    return build_plan(
+    plan = build_plan(
         config,
         live.documents,
         state,
@@ -93,13 +94,17 @@ async def make_plan(
         now=utc_now(),
         read_errors=reasons,
     )
+    return plan, live
+
+
+def planning_error(errors: Sequence[str], *, consequence: str = "") -> ReconcilerError:
+    """One error naming every bucket that could not be planned, one line each; `consequence`
+    (e.g. "the plan was not saved") opens the message."""
+    noun = "bucket" if len(errors) == 1 else "buckets"
+    opening = f"{consequence}: " if consequence else ""
+    return ReconcilerError(f"{opening}{len(errors)} {noun} could not be planned:\n  " + "\n  ".join(errors))
 
 
 def raise_plan_errors(plan: Plan, *, consequence: str = "") -> None:
-    """One ReconcilerError naming every bucket that could not be planned, one line each;
-    `consequence` (e.g. "the plan was not saved") opens the message."""
     if plan.errored:
-        errors = plan.errors
-        noun = "bucket" if len(errors) == 1 else "buckets"
-        opening = f"{consequence}: " if consequence else ""
-        raise ReconcilerError(f"{opening}{len(errors)} {noun} could not be planned:\n  " + "\n  ".join(errors))
+        raise planning_error(plan.errors, consequence=consequence)

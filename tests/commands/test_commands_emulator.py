@@ -221,3 +221,23 @@ def test_apply_json_report(project: Project, emulated: RunningEmulator) -> None:
         {"address": "ce/reported", "status": "applied", "reason": None, "summary": {"add": 1, "change": 0, "delete": 0}}
     ]
     assert "reconciler will perform the following actions" in result.err
+
+
+def test_a_removed_provider_stops_the_whole_apply(project: Project, emulated: RunningEmulator) -> None:
+    qs, aws = BY_NAME["qs"], BY_NAME["aws"]
+    qs.create(emulated, "kept-provider")
+    aws.create(emulated, "dropped-provider")
+    providers = {qs.name: qs.provider(emulated), aws.name: aws.provider(emulated)}
+    project.configure(providers, [qs.bucket("kept-provider", qs.rule), aws.bucket("dropped-provider", aws.rule)])
+    applied(project)
+    project.configure({qs.name: qs.provider(emulated)}, [qs.bucket("kept-provider", qs.changed)])
+    state_before = project.state.read_bytes()
+    emulated.admin.reset_counters()
+
+    result = project.cli("apply", "--auto-approve")
+
+    assert result.code == 1
+    assert "nothing was applied: 1 bucket could not be planned" in result.err
+    assert "aws/dropped-provider: provider 'aws' is no longer configured" in result.err
+    assert qs.writes(emulated, "kept-provider") == 0
+    assert project.state.read_bytes() == state_before
