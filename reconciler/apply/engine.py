@@ -4,10 +4,10 @@
    digests; any problem refuses the whole apply before a request is made.
 2. Re-read every bucket to write; if any live document no longer has the plan's fingerprint,
    nothing at all is written (the lost-update guard).
-3. Write each changed bucket as one whole document, in parallel; read it back until it matches
-   (bounded retries for eventually consistent stores); save the state for that bucket.
-4. Buckets the plan does not write get their state record refreshed when it is out of date
+3. Refresh the state records of buckets the plan does not write, where they are out of date
    (owned rules forgotten, rules adopted after an interrupted apply), without any request.
+4. Write each changed bucket as one whole document, in parallel; read it back until it matches
+   (bounded retries for eventually consistent stores); save the state for that bucket.
 The caller holds the StateLock and has checked the plan's lineage and serial.
 """
 
