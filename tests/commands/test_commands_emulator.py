@@ -241,3 +241,18 @@ def test_a_removed_provider_stops_the_whole_apply(project: Project, emulated: Ru
     assert "aws/dropped-provider: provider 'aws' is no longer configured" in result.err
     assert qs.writes(emulated, "kept-provider") == 0
     assert project.state.read_bytes() == state_before
+
+
+def test_jdcloud_order_is_applied_and_verified(project: Project, emulated: RunningEmulator) -> None:
+    case = BY_NAME["jd"]
+    case.create(emulated, "ordered", foreign=True)
+    second = {**case.rule, "id": "second", "target": "NS:https://c.example.com/cb"}
+    configure(project, emulated, case, case.bucket("ordered", case.rule, second))
+    applied(project)
+    assert case.ids(emulated, "ordered") == ["theirs", "callback", "second"]
+
+    configure(project, emulated, case, case.bucket("ordered", second, case.rule))
+    planned = project.cli("plan")
+    assert "will move from position" in planned.out, planned.output
+    applied(project)
+    assert case.ids(emulated, "ordered") == ["theirs", "second", "callback"]
