@@ -25,10 +25,10 @@ from typing import Any, TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from reconciler.commands.workspace import load_config, make_plan, open_clients, providers_in_scope, state_path  # noqa: E402
-from reconciler.render import render_plan_json, render_plan_text  # noqa: E402
-from reconciler.state.store import load_state  # noqa: E402
-from tests.support.emulator import start_emulator  # noqa: E402
+from reconciler.commands.workspace import load_config, make_plan, open_clients, providers_in_scope, state_path
+from reconciler.render import render_plan_json, render_plan_text
+from reconciler.state.store import load_state
+from tests.support.emulator import start_emulator
 
 BATCH = 1000
 T = TypeVar("T")

@@ -8,6 +8,7 @@ live document re-read just before writing.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+
 from reconciler.model.dialect import Dialect
 from reconciler.model.document import DocumentEntry, LiveDocument, LiveRule, Rule
 from reconciler.plan.model import BucketChange, LiveSlot, ManagedSlot

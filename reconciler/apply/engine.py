@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from reconciler.apply.document import document_entries, managed_rules, readback_mismatch
 from reconciler.apply.live import ReadProgress, read_live
@@ -36,7 +36,7 @@ VERIFY_DELAYS = (0.5, 1.0, 2.0, 4.0)
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 @dataclass(frozen=True)
@@ -172,14 +172,15 @@ class ApplyEngine:
         )
         if changed:
             lines = [
-                f"live configuration of bucket {address} changed since the plan; run plan again"
-                for address in changed
+                f"live configuration of bucket {address} changed since the plan; run plan again" for address in changed
             ]
             raise StalePlanError("\n".join(lines) + "\nNothing was written.")
         for change in changes:
             if change.address in read.errors:
                 error = read.errors[change.address]
-                self._outcome(change, "failed", f"not written: reading it again before writing failed: {error_reason(error)}")
+                self._outcome(
+                    change, "failed", f"not written: reading it again before writing failed: {error_reason(error)}"
+                )
         return read.documents
 
     async def _record_unwritten(self) -> None:

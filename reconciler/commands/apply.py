@@ -82,7 +82,12 @@ async def _apply(
         plan = saved
         if plan is None:
             plan, live = await make_plan(
-                config, state, clients, targets=tuple(args.target or ()), parallelism=args.parallelism, progress=progress
+                config,
+                state,
+                clients,
+                targets=tuple(args.target or ()),
+                parallelism=args.parallelism,
+                progress=progress,
             )
             # A bucket that could not be read fails alone; one the configuration cannot plan stops everything.
             unplannable = [b for b in plan.buckets if b.error is not None and b.address not in live.errors]

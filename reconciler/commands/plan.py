@@ -58,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
         raise_plan_errors(plan, consequence=f"the plan was not saved to {args.out}")
         save_plan_file(args.out, plan)
         note = sys.stdout if args.format == "text" else sys.stderr
-        note.write(f"\nSaved the plan to: {args.out}\nTo perform exactly these actions, run: reconciler apply {args.out}\n")
+        note.write(
+            f"\nSaved the plan to: {args.out}\nTo perform exactly these actions, run: reconciler apply {args.out}\n"
+        )
     raise_plan_errors(plan)
     return EXIT_CHANGES if args.detailed_exitcode and plan.has_changes else EXIT_OK

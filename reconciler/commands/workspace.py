@@ -28,7 +28,7 @@ from reconciler.config.secrets import resolve_rule_secrets
 from reconciler.errors import ReconcilerError, StateError
 from reconciler.model.config import Configuration
 from reconciler.plan.model import Plan
-from reconciler.plan.planner import build_plan, buckets_to_read, select_buckets
+from reconciler.plan.planner import buckets_to_read, build_plan, select_buckets
 from reconciler.providers.base import NotificationClient
 from reconciler.providers.registry import client_for
 from reconciler.state.model import StateFile
@@ -44,7 +44,9 @@ def state_path(path: str | os.PathLike[str]) -> Path:
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
-        raise StateError(f"state path {path} is a directory; give the state file's path, e.g. {path / 'reconciler.state.json'}")
+        raise StateError(
+            f"state path {path} is a directory; give the state file's path, e.g. {path / 'reconciler.state.json'}"
+        )
     if not directory.is_dir():
         raise StateError(
             f"the directory of state file {path} does not exist; create {directory} or pass --state with another path"

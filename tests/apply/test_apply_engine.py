@@ -133,7 +133,9 @@ def test_one_failing_bucket_does_not_stop_the_others(state_path):
     client = FakeClient({"a": document(), "b": document(), "c": document()})
     cfg = config(*(bucket(f"qs/{name}", qs_rule("r")) for name in "abc"))
     the_plan = plan(cfg, {f"qs/{n}": client.documents[n] for n in "abc"})
-    client.fail[("write", "b")] = ProviderError("access denied", code="permission_denied", status=403, request_id="rq-9")
+    client.fail[("write", "b")] = ProviderError(
+        "access denied", code="permission_denied", status=403, request_id="rq-9"
+    )
     hook = RecordingHook()
 
     report = run_apply(the_plan, cfg, {"qs": client}, state_path, hook=hook)
@@ -175,7 +177,9 @@ def test_observe_buckets_are_never_written(state_path):
 
 
 def test_exclusive_removes_foreign_rules_and_an_empty_layout_clears(state_path):
-    client = FakeClient({"mine": document(foreign("theirs"), live_rule(qs_rule("keep"))), "gone": document(foreign("x"))})
+    client = FakeClient(
+        {"mine": document(foreign("theirs"), live_rule(qs_rule("keep"))), "gone": document(foreign("x"))}
+    )
     cfg = config(bucket("qs/mine", qs_rule("keep"), ownership="exclusive"), bucket("qs/gone", ownership="exclusive"))
     the_plan = plan(cfg, {"qs/mine": client.documents["mine"], "qs/gone": client.documents["gone"]})
 

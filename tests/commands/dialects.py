@@ -48,7 +48,9 @@ class Case:
         document = emulator.admin.document(self.dialect, bucket)
         if self.dialect in ("qingstor", "bos"):
             return next((e for e in document.get("notifications", []) if e.get("id") == "theirs"), None)
-        match = re.search(r"<((?:Topic|Queue|CloudFunction)Configuration)>(?:(?!</\1>).)*<Id>theirs</Id>.*?</\1>", document, re.S)
+        match = re.search(
+            r"<((?:Topic|Queue|CloudFunction)Configuration)>(?:(?!</\1>).)*<Id>theirs</Id>.*?</\1>", document, re.DOTALL
+        )
         return match.group(0) if match else None
 
     def ids(self, emulator: RunningEmulator, bucket: str) -> list[str]:
@@ -74,7 +76,12 @@ def _changed(rule: dict[str, Any], **fields: Any) -> dict[str, Any]:
     return json.loads(json.dumps({**rule, **fields}))
 
 
-_QS = {"id": "thumbs", "event_types": ["create_object"], "cloudfunc": "notifier", "notify_url": "https://hooks.example.com/qs"}
+_QS = {
+    "id": "thumbs",
+    "event_types": ["create_object"],
+    "cloudfunc": "notifier",
+    "notify_url": "https://hooks.example.com/qs",
+}
 _BOS = {
     "id": "ocr",
     "appId": "app-ocr",
@@ -102,7 +109,17 @@ CASES = [
         None,
         _QS,
         _changed(_QS, event_types=["create_object", "delete_object"]),
-        {"notifications": [{"id": "theirs", "event_types": ["delete_object"], "cloudfunc": "tupu-porn", "notify_url": "https://other.example.com/x", "object_filters": ["*.gif"]}]},
+        {
+            "notifications": [
+                {
+                    "id": "theirs",
+                    "event_types": ["delete_object"],
+                    "cloudfunc": "tupu-porn",
+                    "notify_url": "https://other.example.com/x",
+                    "object_filters": ["*.gif"],
+                }
+            ]
+        },
     ),
     Case(
         "bj",
@@ -110,11 +127,50 @@ CASES = [
         None,
         _BOS,
         _changed(_BOS, status="disabled"),
-        {"notifications": [{"id": "theirs", "appId": "other", "status": "enabled", "resources": ["/x/*"], "events": ["DeleteObject"], "apps": [{"id": "other", "eventUrl": "https://other.example.com/bos"}]}]},
+        {
+            "notifications": [
+                {
+                    "id": "theirs",
+                    "appId": "other",
+                    "status": "enabled",
+                    "resources": ["/x/*"],
+                    "events": ["DeleteObject"],
+                    "apps": [{"id": "other", "eventUrl": "https://other.example.com/bos"}],
+                }
+            ]
+        },
     ),
-    Case("aws", "s3", "aws", _AWS, _changed(_AWS, events=["s3:ObjectCreated:Put"]), _s3_document("Queue", "arn:aws:sqs:us-east-1:123456789012:theirs", "s3:ObjectRemoved:*")),
-    Case("jd", "s3", "jdcloud", _JD, _changed(_JD, target="NS:https://a.example.com/cb,https://b.example.com/cb"), _s3_document("Topic", "NS:https://other.example.com/cb", "s3:ObjectRemoved:*")),
-    Case("mn", "s3", "minio", _MINIO, _changed(_MINIO, events=["s3:ObjectCreated:Put"]), _s3_document("Queue", "arn:minio:sqs::secondary:webhook", "s3:ObjectRemoved:*")),
-    Case("ce", "s3", "ceph", _CEPH, _changed(_CEPH, events=["s3:ObjectCreated:Put"]), _s3_document("Topic", "arn:aws:sns:default::theirs", "s3:ObjectRemoved:*")),
+    Case(
+        "aws",
+        "s3",
+        "aws",
+        _AWS,
+        _changed(_AWS, events=["s3:ObjectCreated:Put"]),
+        _s3_document("Queue", "arn:aws:sqs:us-east-1:123456789012:theirs", "s3:ObjectRemoved:*"),
+    ),
+    Case(
+        "jd",
+        "s3",
+        "jdcloud",
+        _JD,
+        _changed(_JD, target="NS:https://a.example.com/cb,https://b.example.com/cb"),
+        _s3_document("Topic", "NS:https://other.example.com/cb", "s3:ObjectRemoved:*"),
+    ),
+    Case(
+        "mn",
+        "s3",
+        "minio",
+        _MINIO,
+        _changed(_MINIO, events=["s3:ObjectCreated:Put"]),
+        _s3_document("Queue", "arn:minio:sqs::secondary:webhook", "s3:ObjectRemoved:*"),
+    ),
+    Case(
+        "ce",
+        "s3",
+        "ceph",
+        _CEPH,
+        _changed(_CEPH, events=["s3:ObjectCreated:Put"]),
+        _s3_document("Topic", "arn:aws:sns:default::theirs", "s3:ObjectRemoved:*"),
+    ),
 ]
 BY_NAME = {case.name: case for case in CASES}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -56,7 +56,7 @@ def owned_state(project: Project, provider: str = "gone") -> StateFile:
         rules={"r": {"id": "r"}},
         foreign=(),
         live_fingerprint="sha256:" + "0" * 64,
-        applied_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
+        applied_at=datetime(2026, 1, 1, tzinfo=UTC),
     )
     return save_state(project.state, state)
 

@@ -164,7 +164,9 @@ def test_live_change_after_the_plan_writes_nothing(project: Project, emulated: R
     assert not project.state.exists()
 
 
-def test_plans_of_another_lineage_or_serial_write_nothing(project: Project, emulated: RunningEmulator, tmp_path) -> None:
+def test_plans_of_another_lineage_or_serial_write_nothing(
+    project: Project, emulated: RunningEmulator, tmp_path
+) -> None:
     case = BY_NAME["qs"]
     case.create(emulated, "one")
     configure(project, emulated, case, case.bucket("one", case.rule))

@@ -76,7 +76,10 @@ def test_create_update_delete_keep_the_foreign_rule(project: Project, aws: MotoS
     planned = project.cli("plan", "--detailed-exitcode")
     assert planned.code == 2 and "Plan: 0 to add, 1 to change, 0 to delete. 1 foreign rules kept." in planned.out
     assert project.cli("apply", "--auto-approve").code == 0
-    assert set(live(aws, bucket)["TopicConfigurations"][0]["Events"]) == {"s3:ObjectCreated:Put", "s3:ObjectCreated:Post"}
+    assert set(live(aws, bucket)["TopicConfigurations"][0]["Events"]) == {
+        "s3:ObjectCreated:Put",
+        "s3:ObjectCreated:Post",
+    }
     assert project.cli("plan", "--detailed-exitcode").code == 0
 
     configure(project, aws, bucket, " []")

@@ -70,7 +70,12 @@ def run_in_terminal(project: Project, answer: str, *argv: str, **env: str) -> tu
     """Run with stdin, stdout and stderr on a pseudo-terminal; answer the prompt."""
     leader, follower = pty.openpty()
     process = subprocess.Popen(
-        command(project, *argv), cwd=project.root, env=environment(**env), stdin=follower, stdout=follower, stderr=follower
+        command(project, *argv),
+        cwd=project.root,
+        env=environment(**env),
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
     )
     os.close(follower)
     output = b""

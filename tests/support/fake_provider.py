@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Self
 
 from reconciler.errors import ProviderError
 from reconciler.model.common import SecretValue
@@ -63,7 +63,7 @@ class FakeClient:
     async def aclose(self) -> None:
         self.closed = True
 
-    async def __aenter__(self) -> FakeClient:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
