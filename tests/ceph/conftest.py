@@ -47,6 +47,6 @@ def ceph_topics(rados_gateway: RadosGateway, event_sink: EventSink) -> dict[str,
 
 
 @pytest.fixture
-def ceph_bucket(rados_gateway: RadosGateway) -> str:
-    """A new, empty bucket for this test."""
+def ceph_bucket(rados_gateway: RadosGateway, ceph_topics: dict[str, str]) -> str:
+    """A new, empty bucket for this test; the topics exist, whatever order tests run in."""
     return rados_gateway.create_bucket(f"bucket-{next(_bucket_numbers):04d}")

@@ -236,7 +236,7 @@ def _ceph_live(*rules):
     return LiveDocument(rules=tuple(LiveRule(id=r.id, raw=s3_codec.entry_xml(r), rule=r) for r in rules))
 
 
-def test_ceph_write_deletes_gone_and_changed_ids_then_puts_only_those_missing(server):
+def test_ceph_write_deletes_gone_ids_and_overwrites_same_topic_changes_in_place(server):
     ceph_arn = "arn:aws:sns:default::sink"
     same = S3Rule(id="a-same", target=ceph_arn, events=("s3:ObjectCreated:*",))
     changed = S3Rule(id="b-changed", target=ceph_arn, events=("s3:ObjectCreated:*",))
@@ -245,18 +245,28 @@ def test_ceph_write_deletes_gone_and_changed_ids_then_puts_only_those_missing(se
     previous = _ceph_live(same, changed, gone, foreign)
     wanted = [
         same.model_copy(update={"target": "sink"}),  # ceph rewrites topic names into ARNs: not a change
-        changed.model_copy(update={"events": ("s3:ObjectRemoved:*",)}),
+        changed.model_copy(update={"events": ("s3:ObjectRemoved:*",)}),  # same Id and topic: RGW overwrites
         S3Rule(id="d-new", target="sink", events=("s3:ObjectCreated:Put",)),
         previous.by_id()["f-foreign"],
     ]
     server.handler = lambda request: OK
     run(_do(server.client(_s3("ceph")), ("write", "bkt", wanted, previous)))
     assert server.calls == [
-        ("DELETE", "http://127.0.0.1:7480/bkt?notification=b-changed"),
         ("DELETE", "http://127.0.0.1:7480/bkt?notification=c-gone"),
         ("PUT", "http://127.0.0.1:7480/bkt?notification"),
     ]
-    assert s3_codec.decode(server.requests[2].content).ids == ["b-changed", "d-new"]
+    assert s3_codec.decode(server.requests[1].content).ids == ["b-changed", "d-new"]
+
+
+def test_ceph_write_deletes_a_rule_first_only_when_its_topic_changes(server):
+    rule = S3Rule(id="a", target="arn:aws:sns:default::old", events=("s3:ObjectCreated:*",))
+    previous = _ceph_live(rule)
+    server.handler = lambda request: OK
+    run(_do(server.client(_s3("ceph")), ("write", "bkt", [rule.model_copy(update={"target": "new"})], previous)))
+    assert server.calls == [
+        ("DELETE", "http://127.0.0.1:7480/bkt?notification=a"),
+        ("PUT", "http://127.0.0.1:7480/bkt?notification"),
+    ]
 
 
 def test_ceph_write_of_nothing_new_sends_no_put(server):

@@ -79,17 +79,27 @@ class S3Client(BucketClient):
         wanted = {entry.id: entry for entry in entries}
         # RGW keeps one entry per (Id, topic) and deletes one per request: a duplicated Id goes entirely
         copies = {rule_id: previous.ids.count(rule_id) for rule_id in live}
+        changed = {rule_id for rule_id, rule in live.items() if not self._unchanged(rule, wanted.get(rule_id))}
+        # delete first only where a PUT cannot overwrite in place, so a failed PUT loses as little as possible
         stale = [
             rule_id
-            for rule_id, rule in live.items()
-            if copies[rule_id] > 1 or not self._unchanged(rule, wanted.get(rule_id))
+            for rule_id in live
+            if copies[rule_id] > 1 or (rule_id in changed and not self._same_topic(live[rule_id], wanted.get(rule_id)))
         ]
         for rule_id in stale:
             for _ in range(copies[rule_id]):
                 await self._delete(bucket, f"{QUERY}={quote(rule_id, safe='')}")
-        missing = [entry for entry in entries if entry.id not in live or entry.id in stale]
+        missing = [entry for entry in entries if entry.id not in live or entry.id in changed or entry.id in stale]
         if missing:
             await self._put(bucket, missing)
+
+    @staticmethod
+    def _same_topic(live: LiveRule, entry: DocumentEntry | None) -> bool:
+        """RGW overwrites an entry of the same Id and topic in place; another topic adds a second entry."""
+        rule = entry.rule if isinstance(entry, LiveRule) else entry
+        if live.rule is None or rule is None:
+            return False
+        return live.rule.target.rsplit(":", 1)[-1] == rule.target.rsplit(":", 1)[-1]
 
     def _unchanged(self, live: LiveRule, entry: DocumentEntry | None) -> bool:
         if isinstance(entry, LiveRule):
