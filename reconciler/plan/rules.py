@@ -55,9 +55,19 @@ def reached(document: Any, path: str) -> list[tuple[Any, str | int]]:
     return list(_slots(document, path.split(".")))
 
 
+def _without_empty(value: Any) -> Any:
+    """Drop absent fields (None, empty sets) so documents show only what a rule says."""
+    if isinstance(value, dict):
+        pruned = {key: _without_empty(item) for key, item in value.items()}
+        return {key: item for key, item in pruned.items() if item not in (None, [], {})}
+    if isinstance(value, list):
+        return [_without_empty(item) for item in value]
+    return value
+
+
 def rule_document(rule: Rule, dialect: Dialect) -> dict[str, Any]:
     """The normalised rule as a plan/state dict. Refuses a secret that was never resolved."""
-    document = rule.model_dump(mode="json")
+    document = _without_empty(rule.model_dump(mode="json"))
     for path in dialect.sensitive_paths:
         for container, key in reached(document, path):
             value = container[key]

@@ -90,7 +90,7 @@ def test_added_and_removed_fields_are_typed():
     live_rule = qs_rule("a", object_filters=[])
     report = run(config(), state_with(("qs", "p", applied, [])), {"qs/p": live(live_rule)})
     types = {d.path: d.type for d in only_bucket(report).managed[0].differences}
-    assert types == {"notify_url": DifferenceType.ADD, "object_filters": DifferenceType.NOT_EQUAL}
+    assert types == {"notify_url": DifferenceType.ADD, "object_filters": DifferenceType.REMOVE}
 
 
 def test_managed_rule_deleted_outside():
