@@ -113,17 +113,19 @@ def _bucket_lines(bucket: BucketDrift, color: bool) -> list[str]:
             lines.append(
                 _paint(symbol, f"    {symbol} {change.id}  {change.action.value}", color) + ignored_note(change.ignored)
             )
-            lines.extend(_difference_lines(change.differences))
+            lines.extend(_difference_lines(change.differences, applied_first=True))
     if bucket.status is BucketStatus.IN_SYNC and not managed and not shown_foreign and not bucket.pending:
         count = len(bucket.managed)
         lines[0] += f": {count} managed rule{'s' if count != 1 else ''} as applied"
     return lines
 
 
-def _difference_lines(differences: tuple[PropertyDifference, ...]) -> list[str]:
+def _difference_lines(differences: tuple[PropertyDifference, ...], *, applied_first: bool = False) -> list[str]:
+    """`old → new`: state → live for changes outside reconciler; for pending changes (`applied_first`,
+    where `expected` is the configuration) state → configuration, as apply would change it."""
+    pairs = ((d, d.actual, d.expected) if applied_first else (d, d.expected, d.actual) for d in differences)
     return [
-        f"        {d.path}: {format_value(d.expected)} → {format_value(d.actual)}" + ignored_note(d.ignored)
-        for d in differences
+        f"        {d.path}: {format_value(old)} → {format_value(new)}" + ignored_note(d.ignored) for d, old, new in pairs
     ]
 
 

@@ -192,3 +192,17 @@ def test_prometheus_in_sync_records_its_success_time():
     assert {s.labels["kind"]: s.value for s in parsed["reconciler_drift_rules"].samples} == dict.fromkeys(
         ("modified", "deleted", "foreign_drift", "foreign_new", "pending", "ignored"), 0
     )
+
+
+def test_text_shows_a_pending_update_from_the_state_to_the_configuration():
+    """Configuration not yet applied reads like the plan: what was applied → what apply would write."""
+    applied = (qs_rule("hook", notify_url="https://hooks.example.com/old"),)
+    report = detect_drift(
+        config(bucket("qs/p", qs_rule("hook", notify_url="https://hooks.example.com/new"))),
+        state(qs__p=applied),
+        {"qs/p": document(*applied)},
+        tool_version="0.1.0",
+        now=NOW,
+    )
+    text = render_drift_text(report)
+    assert 'notify_url: "https://hooks.example.com/old" → "https://hooks.example.com/new"' in text
