@@ -50,9 +50,9 @@ def _forget(state: StateFile, addresses: list[str]) -> StateFile:
 def _rm(args: argparse.Namespace) -> int:
     addresses = list(dict.fromkeys(_checked(args.addresses)))
     path = state_path(args.state)
+    if not path.exists():  # checked before locking, so a mistyped --state leaves no directory behind
+        raise StateError(f"state file {path} does not exist; nothing to remove")
     with StateLock(path, "state rm", timeout=args.lock_timeout):
-        if not path.exists():
-            raise StateError(f"state file {path} does not exist; nothing to remove")
         save_state(path, _forget(load_state(path), addresses))
     for address in addresses:
         sys.stdout.write(f"Removed {address}\n")

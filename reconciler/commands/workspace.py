@@ -1,7 +1,7 @@
 """Wiring shared by the commands that talk to live buckets (plan, apply, drift, import).
 
     config  = load_config(args.config, environ)            # validated, rule secrets resolved
-    path    = state_path(args.state)                       # its directory must exist
+    path    = state_path(args.state)                       # not a directory; may not exist yet
     state   = load_state(path)
     async with open_clients(config, providers_in_scope(config, state, targets),
                             parallelism=args.parallelism, environ=environ) as clients:
@@ -40,16 +40,12 @@ def load_config(paths: Sequence[str] | None, environ: Mapping[str, str]) -> Conf
 
 
 def state_path(path: str | os.PathLike[str]) -> Path:
-    """The state file's path; its directory must exist, so a mistyped --state is not a new state."""
+    """The state file's path. A missing file (or directory) is a new, empty state, as in Terraform:
+    readers never create it, the first writer creates its directory."""
     path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
         raise StateError(
             f"state path {path} is a directory; give the state file's path, e.g. {path / 'reconciler.state.json'}"
-        )
-    if not directory.is_dir():
-        raise StateError(
-            f"the directory of state file {path} does not exist; create {directory} or pass --state with another path"
         )
     return path
 

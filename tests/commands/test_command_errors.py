@@ -61,9 +61,9 @@ def owned_state(project: Project, provider: str = "gone") -> StateFile:
     return save_state(project.state, state)
 
 
-def test_missing_state_directory(configured: Project, tmp_path) -> None:
-    result = configured.cli("plan", "--state", str(tmp_path / "nowhere" / "s.json"))
-    assert_clean_failure(result, "does not exist", "nowhere")
+def test_state_path_that_is_a_directory(configured: Project, tmp_path) -> None:
+    result = configured.cli("plan", "--state", str(tmp_path))
+    assert_clean_failure(result, "is a directory")
 
 
 def test_missing_credential_fails_before_any_request(configured: Project) -> None:

@@ -258,3 +258,25 @@ def test_jdcloud_order_is_applied_and_verified(project: Project, emulated: Runni
     assert "will move from position" in planned.out, planned.output
     applied(project)
     assert case.ids(emulated, "ordered") == ["theirs", "second", "callback"]
+
+
+def test_defaults_in_a_fresh_directory(
+    emulated: RunningEmulator, tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """-c ./notifications and --state state/reconciler.state.json: plan needs no state directory and
+    creates none; the first apply creates it."""
+    from reconciler.cli import main
+
+    case = BY_NAME["qs"]
+    case.create(emulated, "fresh")
+    (tmp_path / "notifications").mkdir()
+    document = {"version": 1, "providers": {"qs": case.provider(emulated)}, "buckets": [case.bucket("fresh", case.rule)]}
+    (tmp_path / "notifications" / "rules.yaml").write_text(json.dumps(document))
+    monkeypatch.chdir(tmp_path)
+
+    assert main(["plan", "--detailed-exitcode"]) == 2
+    assert not (tmp_path / "state").exists()
+    assert main(["apply", "--auto-approve"]) == 0
+    assert (tmp_path / "state" / "reconciler.state.json").stat().st_mode & 0o777 == 0o600
+    assert main(["plan", "--detailed-exitcode"]) == 0
+    capsys.readouterr()

@@ -273,7 +273,7 @@ def test_drift_runs_while_another_command_holds_the_lock(applied):
         assert drift(applied).code == 0
 
 
-def test_a_missing_state_directory_is_an_error_not_a_new_state(ws):
+def test_a_missing_state_directory_is_a_new_state_and_is_not_created(ws):
     ws.write("buckets.yaml", buckets=[])
     result = ws.cli("drift", "--state", str(ws.root / "nowhere" / "state.json"))
-    assert result.code == 1 and "does not exist" in result.err
+    assert result.code == 0 and not (ws.root / "nowhere").exists()
