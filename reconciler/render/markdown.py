@@ -11,7 +11,7 @@ import re
 import textwrap
 
 from reconciler.plan.model import Action, BucketChange, Plan
-from reconciler.render.text import bucket_lines, closing_line, count, render_lines, shown
+from reconciler.render.text import bucket_lines, count, no_changes_note, render_lines, shown, summary_line
 
 MARKER = "<!-- reconciler-plan -->"
 LIMIT = 60_000
@@ -76,7 +76,9 @@ def _take(parts: list[str], budget: int) -> tuple[list[str], int]:
 def render_plan_markdown(plan: Plan, *, limit: int = LIMIT) -> str:
     sections = [b for b in plan.buckets if shown(b)]
     quiet = len(plan.buckets) - len(sections)
-    head = f"{MARKER}\n<!-- labels: {', '.join(labels(plan))} -->\n**{closing_line(plan)}**\n\n"
+    note = no_changes_note(plan)
+    head = f"{MARKER}\n<!-- labels: {', '.join(labels(plan))} -->\n**{summary_line(plan.summary)}**\n\n"
+    head += f"{note}\n\n" if note is not None else ""
     if not sections:
         return head + f"{count(len(plan.buckets), 'bucket')} checked.\n"
     tail_note = f"\n{count(quiet, 'other bucket')} unchanged.\n" if quiet else ""

@@ -52,15 +52,16 @@ def summary_line(summary: Summary) -> str:
     return line
 
 
-def closing_line(plan: Plan) -> str:
-    """The last line of every plan: the counts, or that there is nothing to do."""
+def no_changes_note(plan: Plan) -> str | None:
+    """Why a plan without changes has none (None when it has changes)."""
     if plan.has_changes:
-        return summary_line(plan.summary)
+        return None
     if plan.errored:
         return f"No changes planned, but {count(len(plan.errors), 'bucket')} could not be planned (see above)."
     observed = sum(1 for b in plan.buckets if b.action is Action.READ and shown(b))
     if observed:
-        return f"No changes. {count(observed, 'observed bucket')} differ from the configuration (never written)."
+        verb = "differs" if observed == 1 else "differ"
+        return f"No changes. {count(observed, 'observed bucket')} {verb} from the configuration (never written)."
     return NO_CHANGES
 
 
@@ -171,7 +172,10 @@ def plan_lines(plan: Plan) -> list[Text]:
         lines += [Text("reconciler will perform the following actions:"), Text()]
     for bucket in sections:
         lines += bucket_lines(bucket) + [Text()]
-    lines.append(Text(closing_line(plan), style="bold"))
+    note = no_changes_note(plan)
+    if note is not None:
+        lines.append(Text(note, style="bold"))
+    lines.append(Text(summary_line(plan.summary), style="bold"))  # every plan ends with the counts
     return lines
 
 

@@ -104,10 +104,19 @@ def test_text_plan_shows_every_symbol_and_ends_with_the_summary() -> None:
     )
 
 
-def test_no_changes_plan_says_so() -> None:
+def test_no_changes_plan_says_so_and_still_ends_with_the_summary_line() -> None:
     result = plan(config(bucket("qs/b", qs_rule("r"))), {"qs/b": document(qs_rule("r"), foreign("f"))})
-    assert render_plan_text(result) == NO_CHANGES + "\n"
-    assert render_plan_markdown(result).startswith(f"{MARKER}\n<!-- labels: no-changes -->\n**{NO_CHANGES}**\n")
+    summary = "Plan: 0 to add, 0 to change, 0 to delete. 1 foreign rules kept."
+    assert render_plan_text(result) == f"{NO_CHANGES}\n{summary}\n"
+    assert render_plan_markdown(result).startswith(
+        f"{MARKER}\n<!-- labels: no-changes -->\n**{summary}**\n\n{NO_CHANGES}\n"
+    )
+
+
+def test_observe_differences_are_counted_in_plain_english() -> None:
+    watched = bucket("qs/w", qs_rule("r"), ownership="observe")
+    text = render_plan_text(plan(config(watched), {"qs/w": document()}))
+    assert "No changes. 1 observed bucket differs from the configuration (never written).\n" in text
 
 
 def test_plain_summary_line_without_removals_or_forgets() -> None:
