@@ -151,11 +151,12 @@ def configuration_yaml(
     document = CommentedMap()
     document["version"] = 1
     document["buckets"] = CommentedSeq([entry])
+    place = ""
+    if declared is not None and declared.source is not None:
+        line = f" line {declared.source.line}" if declared.source.line is not None else ""
+        place = f" in {declared.source.file}{line}"
     where = (
-        f"{address} is already declared in {declared.source.file} line {declared.source.line}: add the rules "
-        "below to its notifications."
-        if declared is not None and declared.source is not None
-        else f"{address} is already declared: add the rules below to its notifications."
+        f"{address} is already declared{place}: add the rules below to its notifications."
         if declared is not None
         else "Save this as a new file in the configuration directory, or add the bucket entry to a `buckets:` list."
     )

@@ -28,7 +28,6 @@ from reconciler.model.config import (
     Configuration,
     QingStorProvider,
     S3Provider,
-    SourceLocation,
 )
 from reconciler.model.qingstor import QingStorRule
 from reconciler.model.s3 import FLAVORS, S3Rule
@@ -184,9 +183,7 @@ class _Loader:
         ]
         if any(rule is None for rule in rules):
             return None
-        line, column = source.position(path)
-        location = SourceLocation(file=source.name, line=line, column=column)
-        fields = {**declared.data, "notifications": tuple(rules), "source": location}
+        fields = {**declared.data, "notifications": tuple(rules), "source": source.location(path)}
         return self._model(source, path, BucketConfig, fields)
 
     def _model(self, source: SourceFile, path: Path, model: Any, data: dict[str, Any]) -> Any:

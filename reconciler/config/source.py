@@ -1,24 +1,33 @@
 """Configuration files: finding them, reading them, and knowing where each value was written.
 
-Files are parsed with ruamel.yaml's round-trip loader (YAML 1.2, of which JSON is a subset) so
-every key and list item keeps its line and column. Each problem with reading or parsing becomes
-a Diagnostic; nothing here raises for bad input.
+YAML files are parsed once with ruamel.yaml's round-trip loader (YAML 1.2) so every key and list
+item keeps its line and column. JSON is a subset of YAML 1.2 but ruamel's pure-Python parser is
+slow, so a JSON file that the standard library reads exactly as YAML 1.2 would is read with
+`json`, and parsed again with ruamel only if a diagnostic needs a position; any other JSON file
+(a duplicate key, a syntax error, a corner where the two parsers differ) takes the YAML path, so
+every diagnostic is the same either way. Each problem with reading or parsing becomes a
+Diagnostic; nothing here raises for bad input.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 
 from reconciler.config.diagnostics import Diagnostic, Finding, Path, format_path, quote
+from reconciler.model.config import SourceLocation
 
 DEFAULT_LOCATION = "notifications"
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -26,6 +35,14 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_DEPTH = 64  # far beyond any real configuration; keeps recursion bounded
 MAX_NODES = 1_000_000  # alias expansion ("billion laughs") stops here
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+# JSON text that YAML 1.2 (as ruamel reads it) refuses or reads otherwise than `json` does
+_NOT_LIKE_YAML = re.compile(
+    r"[^\t\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"  # refused, or line breaks
+    r"|\\u[dD][89a-fA-F]"  # escaped surrogates: json pairs them up, YAML keeps them apart
+    r'|"\s*[\r\n]\s*:'  # a key on another line than its colon
+    r'|"[ \t]{16,}:'  # a key far from its colon (YAML allows 1024 characters from a key's start)
+)
+_MAX_JSON_KEY = 160  # escaped, at most 6 * 160 + 2 characters: far from YAML's 1024
 
 
 @dataclass
@@ -33,10 +50,15 @@ class SourceFile:
     """One parsed file: the position-carrying tree and a plain copy (dicts, lists, scalars)."""
 
     name: str
-    tree: Any = None
     data: Any = None
     parsed: bool = False  # False: `diagnostics` say why the file could not be read or parsed
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    json_text: str | None = None  # set when `json` read the file: positions need a YAML parse of it
+
+    @functools.cached_property
+    def tree(self) -> Any:
+        """The position-carrying tree; for a file `json` read, parsed now (set at once otherwise)."""
+        return None if self.json_text is None else _positioned_json(self.json_text)
 
     def position(self, path: Path, *, at_key: bool = False) -> tuple[int, int]:
         """1-based line and column of the value at `path` (of its key with `at_key`).
@@ -72,6 +94,13 @@ class SourceFile:
         """`file:line:col` where the entry at `path` is declared (its key, for a mapping entry)."""
         line, column = self.position(path, at_key=True)
         return f"{self.name}:{line}:{column}"
+
+    def location(self, path: Path) -> SourceLocation:
+        """Where the value at `path` is; only the file when finding the line means parsing JSON again."""
+        if self.json_text is not None:
+            return SourceLocation(file=self.name)
+        line, column = self.position(path)
+        return SourceLocation(file=self.name, line=line, column=column)
 
 
 def _start_of(node: Any) -> tuple[int, int]:
@@ -157,10 +186,23 @@ def read_source(name: str) -> SourceFile:
     text = _decode(source, raw)
     if text is None:
         return source
+    if name.lower().endswith(".json"):
+        try:
+            data = _json_read_like_yaml(text)
+        except (ValueError, RecursionError):  # the YAML parser says what is wrong, and where
+            pass
+        else:
+            source.json_text = text
+            return _with_plain_copy(source, data)
+    return _read_yaml(source, text)
+
+
+def _read_yaml(source: SourceFile, text: str) -> SourceFile:
+    name = source.name
     kind = "JSON" if name.lower().endswith(".json") else "YAML"
+    yaml = _yaml()
     try:
-        root = _yaml().compose(text)
-        tree = _yaml(allow_duplicates=True).load(text)
+        tree = yaml.load(text)
     except MarkedYAMLError as error:
         source.diagnostics.append(_parse_error(name, kind, error))
         return source
@@ -175,19 +217,60 @@ def read_source(name: str) -> SourceFile:
     except Exception as error:  # noqa: BLE001 - ruamel raises plain Python errors on some malformed input
         source.diagnostics.append(_whole_file(name, f"invalid {kind}: {error}"))
         return source
-    for path, line, column, message in _duplicate_keys(root):
+    for path, line, column, message in _duplicate_keys(yaml.constructor.root):
         source.diagnostics.append(Diagnostic(name, line, column, format_path(path), message))
     source.tree = tree
-    source.data = _PlainCopy(source).copy(tree, (), 0)
+    return _with_plain_copy(source, tree)
+
+
+def _with_plain_copy(source: SourceFile, content: Any) -> SourceFile:
+    source.data = _PlainCopy(source).copy(content, (), 0)
     source.parsed = True
     return source
 
 
-def _yaml(*, allow_duplicates: bool = False) -> YAML:
+class _RootKeepingConstructor(RoundTripConstructor):
+    """Keeps the composed root node, so duplicate keys are found without composing twice."""
+
+    root: Node | None = None
+
+    def construct_document(self, node: Node) -> Any:
+        self.root = node
+        return super().construct_document(node)
+
+
+def _yaml() -> YAML:
     yaml = YAML(typ="rt")
+    yaml.Constructor = _RootKeepingConstructor
     yaml.version = (1, 2)
-    yaml.allow_duplicate_keys = allow_duplicates
+    yaml.allow_duplicate_keys = True  # _duplicate_keys reports every one, with both places
     return yaml
+
+
+def _json_read_like_yaml(text: str) -> Any:
+    """The content of a JSON text, read by `json`; ValueError unless YAML 1.2 reads it the same."""
+    if _NOT_LIKE_YAML.search(text) or text.strip(" \t\r\n") != text.strip(" \r\n"):  # a tab around the value
+        raise ValueError("read as YAML")
+    return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    mapping = dict(pairs)
+    if len(mapping) != len(pairs) or any(len(key) > _MAX_JSON_KEY for key in mapping):
+        raise ValueError("duplicate or long keys")
+    return mapping
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # json reads NaN and Infinity; YAML reads them as strings
+
+
+def _positioned_json(text: str) -> Any:
+    """The round-trip tree of JSON text that `json` read without a problem (None if ruamel cannot)."""
+    try:
+        return _yaml().load(text)
+    except Exception:  # noqa: BLE001 - never expected (the checks above); positions then fall back to 1:1
+        return None
 
 
 def _decode(source: SourceFile, raw: bytes) -> str | None:

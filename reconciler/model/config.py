@@ -59,8 +59,8 @@ class SourceLocation(Frozen):
     """Where something was declared: for messages that name file and line."""
 
     file: str
-    line: int  # 1-based
-    column: int  # 1-based
+    line: int | None = None  # 1-based; None when finding it would mean parsing the file again (JSON)
+    column: int | None = None  # 1-based
 
 
 class BucketConfig(Frozen):
