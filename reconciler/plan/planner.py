@@ -13,7 +13,6 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from difflib import SequenceMatcher
 from typing import Any
 
 from reconciler.errors import ReconcilerError
@@ -271,11 +270,27 @@ class _BucketPlanner:
 
     @staticmethod
     def _moved(anchored: list[str], placing: list[str]) -> set[str]:
-        """Managed rules whose order relative to the others changes (outside a longest common run)."""
-        wanted = [rule_id for rule_id in placing if rule_id in anchored]
-        matcher = SequenceMatcher(None, anchored, wanted, autojunk=False)
-        kept = {anchored[b.a + k] for b in matcher.get_matching_blocks() for k in range(b.size)}
-        return set(anchored) - kept
+        """Managed rules whose order relative to the others changes: all but a longest run kept in
+        order, preferring (among runs as long) rules that keep their place, so a swap moves the two."""
+        anchored_ids = set(anchored)
+        wanted = [rule_id for rule_id in placing if rule_id in anchored_ids]
+        if wanted == anchored:
+            return set()
+        target = {rule_id: index for index, rule_id in enumerate(wanted)}
+        order = [target[rule_id] for rule_id in anchored]
+        # weighted longest increasing subsequence: length first, rules in place break ties
+        weights = [len(order) + 1 + (index == position) for index, position in enumerate(order)]
+        best, previous = list(weights), [-1] * len(order)
+        for i, position in enumerate(order):
+            for j in range(i):
+                if order[j] < position and best[j] + weights[i] > best[i]:
+                    best[i], previous[i] = best[j] + weights[i], j
+        kept: set[str] = set()
+        index = max(range(len(order)), key=best.__getitem__, default=-1)
+        while index >= 0:
+            kept.add(anchored[index])
+            index = previous[index]
+        return anchored_ids - kept
 
     def _insertion_point(self, slots: list[LayoutSlot | str], previous: str | None) -> int:
         """Ordered: right after the previous desired rule, the first before every managed rule.

@@ -192,6 +192,14 @@ def test_jdcloud_reorder_is_an_update_with_positions() -> None:
     assert slots(change) == ["a", "b"] and change.action is Action.UPDATE
 
 
+def test_jdcloud_swap_moves_the_two_swapped_rules_and_not_the_one_in_place() -> None:
+    cfg = config(bucket("jd/b", s3_rule("c"), s3_rule("b"), s3_rule("a")))
+    change = plan(cfg, {"jd/b": document(s3_rule("a"), s3_rule("b"), s3_rule("c"))}).bucket("jd/b")
+    moves = {c.rule_id: (c.before_position, c.after_position) for c in change.changes if c.reason == Reason.MOVED}
+    assert moves == {"a": (0, 2), "c": (2, 0)}
+    assert slots(change) == ["c", "b", "a"]
+
+
 def test_unordered_dialect_never_reports_order() -> None:
     cfg = config(bucket("qs/b", qs_rule("a"), qs_rule("b")))
     change = plan(cfg, {"qs/b": document(qs_rule("b"), qs_rule("a"))}).bucket("qs/b")
