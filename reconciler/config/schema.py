@@ -24,6 +24,7 @@ from reconciler.config.diagnostics import Finding, Path, near_miss, one_of, quot
 # schemas/ is shipped inside the package (reconciler/schemas links to it), so any install finds it
 SCHEMA_FILE = FilePath(__file__).resolve().parents[1] / "schemas" / "bucket-notifications.schema.json"
 DIALECT_DEFINITIONS = {"qingstor": "qingstor_rule", "bos": "bos_rule", "s3": "s3_rule"}
+_DEFINITIONS = "#/definitions/"
 
 # variable names suggested when a literal secret is found (the usual ones of each ecosystem)
 _SUGGESTED_ENV = {
@@ -58,13 +59,30 @@ def published_schema() -> dict[str, Any]:
 def _document_validator() -> Draft7Validator:
     schema = copy.deepcopy(published_schema())
     schema["definitions"]["bucket"]["properties"]["notifications"]["items"] = {}  # checked per dialect
-    return Draft7Validator(schema)
+    definitions = schema.pop("definitions")
+    return Draft7Validator(_inlined(schema, definitions))
 
 
 @functools.cache
 def _rule_validator(provider_type: str) -> Draft7Validator:
     definitions = published_schema()["definitions"]
-    return Draft7Validator({"definitions": definitions, "$ref": f"#/definitions/{DIALECT_DEFINITIONS[provider_type]}"})
+    return Draft7Validator(_inlined(definitions[DIALECT_DEFINITIONS[provider_type]], definitions))
+
+
+def _inlined(schema: Any, definitions: Mapping[str, Any]) -> Any:
+    """`schema` with each `#/definitions/NAME` reference replaced by that definition.
+
+    The same checks and errors (draft-07 ignores a reference's siblings; no definition refers to
+    itself), without jsonschema resolving a reference for every value of every bucket.
+    """
+    if isinstance(schema, list):
+        return [_inlined(item, definitions) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    reference = schema.get("$ref")
+    if isinstance(reference, str) and reference.startswith(_DEFINITIONS):
+        return _inlined(definitions[reference.removeprefix(_DEFINITIONS)], definitions)
+    return {key: _inlined(value, definitions) for key, value in schema.items()}
 
 
 def document_findings(document: Any) -> list[Finding]:
