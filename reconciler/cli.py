@@ -32,6 +32,15 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_ERROR)
 
 
+_GLOBAL_FLAGS = {"no_color": "_global_no_color", "verbose": "_global_verbose"}
+
+
+def _global(p: argparse.ArgumentParser) -> None:
+    """--no-color and -v before the command too (`reconciler -v plan`); merged by parse_arguments."""
+    p.add_argument("--no-color", dest=_GLOBAL_FLAGS["no_color"], action="store_true", help="never colour output")
+    p.add_argument("-v", "--verbose", dest=_GLOBAL_FLAGS["verbose"], action="store_true", help="see the command's -v")
+
+
 def _common(p: argparse.ArgumentParser, *, config: bool = True, state: bool = True, fmt: tuple[str, ...] = ()) -> None:
     if config:
         p.add_argument(
@@ -104,11 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Declarative, ownership-aware management of bucket event-notification rules.",
     )
     parser.add_argument("--version", action="version", version=f"reconciler {__version__}")
+    _global(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
     p = sub.add_parser("validate", help="check the configuration offline (schema and provider rules)")
-    _common(p, state=False, fmt=("text", "json"))
+    _common(p, fmt=("text", "json"))  # --state is accepted like every command's, and never read
 
     p = sub.add_parser("plan", help="read the live buckets and show what apply would change")
     _common(p, fmt=("text", "json", "markdown"))
@@ -173,9 +183,18 @@ def build_parser() -> argparse.ArgumentParser:
 _MODULES = {"import": "import_", "force-unlock": "force_unlock"}
 
 
+def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The parsed command line, with the flags given before the command merged into the command's."""
+    args = build_parser().parse_args(argv)
+    for name, global_name in _GLOBAL_FLAGS.items():
+        if getattr(args, global_name) and hasattr(args, name):
+            setattr(args, name, True)
+        delattr(args, global_name)
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_arguments(argv)
     verbose = getattr(args, "verbose", False)
     module_name = _MODULES.get(args.command, args.command)
     try:
