@@ -119,3 +119,29 @@ def test_bad_bucket_specs_are_refused_with_one_clear_sentence(
     assert raised.value.status == status
     assert words in str(raised.value)
     assert [b["name"] for b in emulator.admin.buckets()] == ["taken"]  # all or nothing
+
+
+def test_a_qingstor_document_put_out_of_band_is_stored_as_the_server_would_store_it(emulator: RunningEmulator) -> None:
+    """As if another client PUT it: spec defaults filled, a lone filter listed, unknown keys dropped, so a
+    rule planted here is exactly what a later PUT of the same rule leaves (foreign rules stay byte for byte).
+    A rule the API would refuse is kept as given, for tests of rules that fit no format."""
+    planted = {
+        "notifications": [
+            {"notify_url": "http://h/x", "id": "a", "cloudfunc": "image", "event_types": ["create_object"],
+             "cloudfunc_args": {"action": "resize:w_100"}, "object_filters": "*.jpg", "extra": 1},
+            {"id": "odd", "event_types": ["no_such_event"], "cloudfunc": "notifier"},
+        ]
+    }  # fmt: skip
+    emulator.admin.create_bucket("qingstor", "planted")
+    emulator.admin.put_document("qingstor", "planted", planted)
+    stored = emulator.admin.document("qingstor", "planted")["notifications"]
+    assert stored[0] == {
+        "id": "a",
+        "event_types": ["create_object"],
+        "object_filters": ["*.jpg"],
+        "cloudfunc": "image",
+        "cloudfunc_args": {"action": "resize:w_100", "key_prefix": "gen", "key_seprate": "_"},
+        "notify_url": "http://h/x",
+    }
+    assert list(stored[0]) == ["id", "event_types", "object_filters", "cloudfunc", "cloudfunc_args", "notify_url"]
+    assert stored[1] == planted["notifications"][1]
