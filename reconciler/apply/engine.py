@@ -1,9 +1,11 @@
 """Executing a Plan through the providers (DESIGN §5), bucket by independent bucket.
 
 1. Rebuild every managed rule to write, secrets re-resolved and checked against their planned
-   digests; any problem refuses the whole apply before a request is made.
-2. Re-read every bucket to write; if any live document no longer has the plan's fingerprint,
-   nothing at all is written (the lost-update guard).
+   digests, each still the rule the configuration declares; any problem refuses the whole apply
+   before a request is made.
+2. Re-read every bucket to write; if any live document no longer has the plan's fingerprint, or
+   the plan would drop a live rule neither declared nor owned (a foreign rule, unless the
+   configuration says exclusive), nothing at all is written (the lost-update and foreign guards).
 3. Refresh the state records of buckets the plan does not write, where they are out of date
    (owned rules forgotten, rules adopted after an interrupted apply), without any request.
 4. Write each changed bucket as one whole document, in parallel; read it back until it matches
@@ -26,7 +28,7 @@ from reconciler.errors import ProviderError, ReconcilerError, StalePlanError, St
 from reconciler.model.config import Configuration
 from reconciler.model.dialect import Dialect, dialect_for
 from reconciler.model.document import DocumentEntry, LiveDocument, Rule
-from reconciler.plan.model import Action, BucketChange, Plan
+from reconciler.plan.model import Action, BucketChange, LiveSlot, Plan
 from reconciler.plan.outcome import state_after
 from reconciler.providers.base import NotificationClient
 from reconciler.state.model import BucketState, StateFile
@@ -95,6 +97,7 @@ class ApplyEngine:
         self.now = now
         self.verify_delays = tuple(verify_delays)
         self.outcomes: dict[str, BucketOutcome] = {}
+        self.entries = {entry.address: entry for entry in config.buckets}
 
     async def run(self) -> ApplyReport:
         writes = self._prepare()
@@ -134,7 +137,9 @@ class ApplyEngine:
                 self._outcome(change, "unchanged", "no changes")
             else:
                 dialect = self._dialect(change)
-                writes.append(_Write(change, dialect, managed_rules(change, dialect, self.environ)))
+                rules = managed_rules(change, dialect, self.environ)
+                self._check_declared(change, rules)
+                writes.append(_Write(change, dialect, rules))
         return writes
 
     def _dialect(self, change: BucketChange) -> Dialect:
@@ -149,7 +154,7 @@ class ApplyEngine:
                 f"{change.address}: provider {change.provider!r} is no longer {change.type}"
                 f"{f' ({change.flavor})' if change.flavor else ''} as when planned; plan again"
             )
-        entry = self.config.bucket(change.address)
+        entry = self.entries.get(change.address)
         if entry is not None and entry.ownership == "observe":
             raise StalePlanError(
                 f"{change.address}: the bucket is now observe-only in the configuration, so it is never written; "
@@ -157,24 +162,55 @@ class ApplyEngine:
             )
         return dialect
 
+    def _check_declared(self, change: BucketChange, rules: dict[str, Rule]) -> None:
+        """Every rule a saved plan writes must be the one the configuration declares now."""
+        entry = self.entries.get(change.address)
+        declared = {rule.id: rule for rule in entry.notifications} if entry else {}
+        for rule_id, rule in rules.items():
+            if declared.get(rule_id) != rule:
+                raise StalePlanError(
+                    f"{change.address}/{rule_id}: the rule in the saved plan is not what the configuration declares "
+                    "(the configuration changed since the plan, or the plan was edited); plan again"
+                )
+
+    def _unmanaged_removals(self, change: BucketChange, fresh: LiveDocument) -> list[str]:
+        """Live rules the layout leaves out that are neither declared nor owned (foreign), unless the
+        configuration says the bucket is exclusive: whatever a plan says, those are never removed."""
+        entry = self.entries.get(change.address)
+        if entry is not None and entry.ownership == "exclusive" and not change.partial:
+            return []
+        declared = {rule.id for rule in entry.notifications} if entry else set()
+        owned = self.recorder.state.owned(change.address)
+        kept = {slot.live_index for slot in change.layout if isinstance(slot, LiveSlot)}
+        return [
+            f"{change.address}: the plan would remove live rule {rule.id!r} (live_index {index}), which is neither "
+            "declared in the configuration nor managed in the state"
+            for index, rule in enumerate(fresh.rules)
+            if index not in kept and (rule.id is None or (rule.id not in declared and rule.id not in owned))
+        ]
+
     async def _guard(self, changes: list[BucketChange]) -> dict[str, LiveDocument]:
-        """Re-read the buckets to write; refuse everything if any changed since the plan."""
+        """Re-read the buckets to write; refuse everything if any changed since the plan, or if
+        the plan would remove a foreign rule."""
         read = await read_live(
             self.clients,
             [c.address for c in changes],
             parallelism=self.parallelism,
             progress=self.read_progress,
         )
-        changed = sorted(
-            c.address
-            for c in changes
-            if c.address in read.documents and read.documents[c.address].fingerprint != c.live_fingerprint
-        )
-        if changed:
-            lines = [
-                f"live configuration of bucket {address} changed since the plan; run plan again" for address in changed
-            ]
-            raise StalePlanError("\n".join(lines) + "\nNothing was written.")
+        lines = []
+        for change in changes:
+            fresh = read.documents.get(change.address)
+            if fresh is None:
+                continue
+            if fresh.fingerprint != change.live_fingerprint:
+                lines.append(f"live configuration of bucket {change.address} changed since the plan; run plan again")
+            elif len(fresh.rules) != change.rule_count_before:
+                lines.append(f"{change.address}: the plan does not describe the live document (edited?); plan again")
+            else:
+                lines.extend(self._unmanaged_removals(change, fresh))
+        if lines:
+            raise StalePlanError("\n".join(sorted(lines)) + "\nNothing was written.")
         for change in changes:
             if change.address in read.errors:
                 error = read.errors[change.address]

@@ -20,6 +20,7 @@ secret is ever part of a plan: apply re-reads live and takes foreign rules from 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from enum import StrEnum
 from typing import Any, Literal
@@ -30,6 +31,16 @@ from reconciler.errors import PlanFileError
 from reconciler.model.common import Frozen
 
 FORMAT_VERSION = "1.0"
+
+
+def _repeated(values: Iterable[Any]) -> Any:
+    """The first value seen twice."""
+    seen: set[Any] = set()
+    for value in values:
+        if value in seen:
+            return value
+        seen.add(value)
+    return None
 
 
 class Action(StrEnum):
@@ -101,6 +112,8 @@ class RuleChange(Frozen):
             raise ValueError(f"{self.address}: an update without a content difference must be a move")
         if not self.address.endswith("/" + self.rule_id):
             raise ValueError(f"{self.address}: address does not end with the rule id {self.rule_id!r}")
+        if self.after is not None and self.after.get("id") != self.rule_id:
+            raise ValueError(f"{self.address}: its 'after' is the rule {self.after.get('id')!r}, not {self.rule_id!r}")
         return self
 
     @property
@@ -160,11 +173,15 @@ class BucketChange(Frozen):
         if (self.ownership == "observe") != (self.action is Action.READ):
             raise ValueError(f"{self.address}: observe buckets, and only they, are read-only")
         writes = {c.rule_id: c for c in self.changes if c.after is not None}
+        written = [c.rule_id for c in self.changes if c.after is not None]
+        if len(writes) != len(written):
+            raise ValueError(f"{self.address}: more than one change writes rule {_repeated(written)!r}")
         for slot in self.layout:
             if isinstance(slot, ManagedSlot) and slot.managed not in writes:
                 raise ValueError(f"{self.address}: layout slot {slot.managed!r} has no change with an after")
             if isinstance(slot, LiveSlot) and not 0 <= slot.live_index < self.rule_count_before:
                 raise ValueError(f"{self.address}: layout slot live_index {slot.live_index} is out of range")
+        self._check_slots(writes)
         if self.rule_count_after != len(self.layout):
             raise ValueError(f"{self.address}: rule_count_after does not match the layout")
         if self.action is Action.DELETE and self.layout:
@@ -173,6 +190,33 @@ class BucketChange(Frozen):
         if self.action is not Action.READ and rewrites != self.writes_document:
             raise ValueError(f"{self.address}: bucket action {self.action.value} does not match its rule changes")
         return self
+
+    def _check_slots(self, writes: dict[str, RuleChange]) -> None:
+        """Every live entry is written at most once, and every foreign rule kept is written as it is."""
+        kept = [slot.live_index for slot in self.layout if isinstance(slot, LiveSlot)]
+        if len(set(kept)) != len(kept):
+            raise ValueError(f"{self.address}: the layout writes live_index {_repeated(kept)} more than once")
+        managed = [slot.managed for slot in self.layout if isinstance(slot, ManagedSlot)]
+        if len(set(managed)) != len(managed):
+            raise ValueError(f"{self.address}: the layout writes rule {_repeated(managed)!r} more than once")
+        indexes = [rule.live_index for rule in self.foreign]
+        if len(set(indexes)) != len(indexes) or not all(0 <= i < self.rule_count_before for i in indexes):
+            raise ValueError(f"{self.address}: foreign rules must name distinct live entries in range")
+        if self.action is Action.READ:
+            return
+        if set(writes) != set(managed):
+            raise ValueError(f"{self.address}: rules {sorted(set(writes) - set(managed))} have no slot in the layout")
+        for rule in self.foreign:
+            if rule.disposition == "remove" and (self.ownership != "exclusive" or self.partial):
+                raise ValueError(
+                    f"{self.address}: foreign rule {rule.id!r} is marked for removal, but only an exclusive bucket "
+                    "removes foreign rules, and only when planned whole"
+                )
+            if (rule.disposition == "keep") != (rule.live_index in kept):
+                where = "kept but has no slot in the layout" if rule.disposition == "keep" else "removed but kept"
+                raise ValueError(f"{self.address}: foreign rule {rule.id!r} (live_index {rule.live_index}) is {where}")
+        if not self.partial and set(kept) != {r.live_index for r in self.foreign if r.disposition == "keep"}:
+            raise ValueError(f"{self.address}: the layout keeps live entries that are not foreign rules")
 
     @property
     def writes_document(self) -> bool:
@@ -218,6 +262,9 @@ class Plan(Frozen):
     def _contract(self) -> Plan:
         if self.errored != any(b.error is not None for b in self.buckets):
             raise ValueError("errored must be true exactly when a bucket has an error")
+        addresses = [b.address for b in self.buckets]
+        if len(set(addresses)) != len(addresses):
+            raise ValueError(f"bucket {_repeated(addresses)} appears more than once")
         return self
 
     @field_serializer("timestamp")

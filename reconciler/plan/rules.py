@@ -13,8 +13,10 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from pydantic import ValidationError
+
 from reconciler.config.secrets import resolve_secret
-from reconciler.errors import CredentialError, StalePlanError
+from reconciler.errors import CredentialError, PlanFileError, StalePlanError
 from reconciler.model.bos import BosRule
 from reconciler.model.common import SecretValue, digest_of
 from reconciler.model.dialect import Dialect
@@ -108,13 +110,16 @@ def rule_from_after(dialect: Dialect, after: dict[str, Any], environ: Mapping[st
     """Rebuild the rule to write from a saved plan's `after`, secrets re-resolved from their `ref`.
 
     Raises CredentialError when a reference cannot be resolved, StalePlanError when it now
-    resolves to a value whose digest differs from the one planned.
+    resolves to a value whose digest differs from the one planned, PlanFileError when `after`
+    is not a rule of the dialect (a plan edited by hand).
     """
     document = copy.deepcopy(after)
     rule_id = document.get("id")
     for path in dialect.sensitive_paths:
         for container, key in reached(document, path):
-            planned = SecretValue.model_validate(container[key])
+            if not is_secret(container[key]):
+                raise PlanFileError(f"rule {rule_id!r}: secret {path} is not a digest with a reference in the plan")
+            planned = _valid(SecretValue, container[key], f"rule {rule_id!r}: secret {path}")
             if planned.ref is None:
                 raise CredentialError(f"rule {rule_id!r}: secret {path} has no reference to resolve it from")
             clear = resolve_secret(planned.ref, what=f"secret {path} of rule {rule_id!r}", environ=environ)
@@ -122,7 +127,17 @@ def rule_from_after(dialect: Dialect, after: dict[str, Any], environ: Mapping[st
             if resolved.digest != planned.digest:
                 raise StalePlanError(f"rule {rule_id!r}: secret {path} changed since the plan was made; plan again")
             container[key] = resolved  # a model instance passes validation as is, clear value included
-    return dialect.rule_model.model_validate(document)  # type: ignore[attr-defined]
+    return _valid(dialect.rule_model, document, f"rule {rule_id!r} is not a valid {dialect.type} rule")
+
+
+def _valid(model: Any, document: Any, what: str) -> Any:
+    """`model` validated from a plan's document; PlanFileError naming the first problem (never its value)."""
+    try:
+        return model.model_validate(document)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        raise PlanFileError(f"{what}: {where}: {first['msg']}") from None
 
 
 def _safe_url(text: str) -> str:

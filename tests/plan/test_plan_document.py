@@ -13,7 +13,7 @@ from reconciler.errors import CredentialError, PlanFileError, StalePlanError
 from reconciler.model import EnvRef, FileRef, SecretValue, dialect_for
 from reconciler.plan import Action, Plan, RuleChange, rule_from_after, state_after
 from reconciler.plan.diff import field_changes
-from reconciler.plan.model import BucketChange, LiveSlot, ManagedSlot
+from reconciler.plan.model import BucketChange, ForeignRule, LiveSlot, ManagedSlot
 from tests.support.plans import (
     NOW,
     PROVIDERS,
@@ -65,11 +65,19 @@ def test_rule_change_has_exactly_one_action_and_a_matching_address() -> None:
         RuleChange(address="qs/b/other", rule_id="r", actions=(Action.CREATE,), after=RULE)
 
 
+def test_a_change_writes_the_rule_it_names() -> None:
+    with pytest.raises(ValidationError, match="its 'after' is the rule 'other', not 'r'"):
+        change("create", None, {"id": "other"})
+
+
 def test_a_move_may_keep_its_content() -> None:
     assert change("update", RULE, RULE, reason="moved", before_position=1, after_position=0).action is Action.UPDATE
 
 
 # --- BucketChange contract --------------------------------------------------------------------------
+
+
+THEIRS, MINE = LiveSlot(live_index=0), ManagedSlot(managed="r")
 
 
 def bucket_change(**fields) -> BucketChange:
@@ -81,6 +89,7 @@ def bucket_change(**fields) -> BucketChange:
         live_fingerprint="sha256:" + "0" * 64,
         action=Action.UPDATE,
         changes=(change("create", None, RULE),),
+        foreign=(ForeignRule(id="f", live_index=0, disposition="keep"),),
         rule_count_before=1,
         rule_count_after=2,
         layout=(LiveSlot(live_index=0), ManagedSlot(managed="r")),
@@ -101,11 +110,30 @@ def bucket_change(**fields) -> BucketChange:
         ({"address": "qs/other"}, "address is not <provider>/<bucket>"),
         ({"error": "boom"}, "an errored bucket plans nothing"),
         ({"live_fingerprint": None}, "live_fingerprint is required"),
+        ({"layout": (MINE,), "rule_count_after": 1}, "foreign rule 'f' \\(live_index 0\\) is kept but"),
+        ({"layout": (THEIRS, THEIRS, MINE), "rule_count_after": 3}, "writes live_index 0 more than once"),
+        ({"layout": (THEIRS, MINE, MINE), "rule_count_after": 3}, "writes rule 'r' more than once"),
+        ({"layout": (THEIRS,), "rule_count_after": 1}, "rules \\['r'\\] have no slot in the layout"),
+        (
+            {"foreign": (ForeignRule(id="f", live_index=0, disposition="remove"),), "layout": (MINE,)}
+            | {"rule_count_after": 1},
+            "only an exclusive bucket removes foreign rules",
+        ),
+        ({"foreign": ()}, "keeps live entries that are not foreign rules"),
+        ({"foreign": (ForeignRule(id="f", live_index=3, disposition="keep"),)}, "distinct live entries in range"),
+        ({"changes": (change("create", None, RULE),) * 2}, "more than one change writes rule 'r'"),
     ],
 )
 def test_bucket_change_asserts_its_contract(fields, message) -> None:
     with pytest.raises(ValidationError, match=message):
         bucket_change(**fields)
+
+
+def test_plan_names_each_bucket_once() -> None:
+    result = plan(config(bucket("qs/b", qs_rule("r"))), {"qs/b": document()})
+    document_ = result.to_document()
+    with pytest.raises(ValidationError, match="bucket qs/b appears more than once"):
+        Plan.model_validate({**document_, "buckets": document_["buckets"] * 2})
 
 
 def test_plan_errored_flag_must_match_its_buckets() -> None:
@@ -193,6 +221,22 @@ def test_rule_from_after_reads_file_references(tmp_path) -> None:
     rule = bos_rule("k", secret=None, encryption={"key": SecretValue.of("from-a-file", FileRef(file=str(secret_file)))})
     after = plan(config(bucket("bj/b", rule)), {"bj/b": document()}).bucket("bj/b").change("k").after
     assert rule_from_after(dialect_for(PROVIDERS["bj"]), after, {}).encryption.key.reveal() == "from-a-file"
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        ({"status": 5}, "rule 'k' is not a valid bos rule: status: Input should be a valid string"),
+        ({"surprise": 1}, "rule 'k' is not a valid bos rule: surprise: Extra inputs are not permitted"),
+        ({"encryption": {"key": SECRET}}, "rule 'k': secret encryption.key is not a digest with a reference"),
+        ({"encryption": {"key": {"digest": 5}}}, "rule 'k': secret encryption.key: digest: Input should be a valid"),
+    ],
+)
+def test_rule_from_after_refuses_an_edited_rule_without_showing_values(edit, message) -> None:
+    after = {**rich_plan().bucket("bj/b").change("k").after, **edit}
+    with pytest.raises(PlanFileError, match=f"^{message}") as raised:
+        rule_from_after(dialect_for(PROVIDERS["bj"]), after, {"BOS_KEY": "rotated"})
+    assert SECRET not in str(raised.value)
 
 
 def test_rule_from_after_without_secrets_is_the_plain_model() -> None:
