@@ -253,8 +253,12 @@ class ApplyEngine:
             await self.recorder.record(
                 lambda state: state_after(state, change, live_fingerprint=readback.fingerprint, applied_at=applied_at)
             )
-        except StateError:
-            raise  # the state cannot be saved: stop rather than write what cannot be recorded
+        except StateError as error:
+            # stop rather than write what cannot be recorded; what was written is adopted by the next apply
+            raise StateError(
+                f"{change.address} was applied, but the state could not be saved ({error}); apply again once the state "
+                "can be saved: it records the rules already written"
+            ) from None
         except ReconcilerError as error:
             outcome = self._outcome(change, "failed", error_reason(error))
         else:

@@ -20,7 +20,7 @@ from types import TracebackType
 from pydantic import ValidationError
 
 from reconciler import __version__
-from reconciler.errors import LockError
+from reconciler.errors import LockError, StateError
 from reconciler.model.common import Frozen
 from reconciler.state.model import rfc3339
 
@@ -63,6 +63,10 @@ def read_lock_info(state_path: str | os.PathLike[str]) -> LockInfo | None:
         return None
 
 
+def _unusable(doing: str, path: Path, exc: OSError) -> StateError:
+    return StateError(f"cannot {doing} the state lock {path}: {exc.strerror or exc}; nothing was changed")
+
+
 def _try_flock(descriptor: int) -> bool:
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -87,8 +91,11 @@ class StateLock:
 
     def __enter__(self) -> StateLock:
         path = lock_path(self.state_path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise _unusable("create", path, exc) from None
         try:
             deadline = time.monotonic() + self.timeout
             while not _try_flock(descriptor):
@@ -108,8 +115,10 @@ class StateLock:
             os.ftruncate(descriptor, 0)
             os.pwrite(descriptor, record, 0)
             os.fsync(descriptor)
-        except BaseException:
+        except BaseException as exc:
             os.close(descriptor)  # closing also drops the flock if it was taken
+            if isinstance(exc, OSError):
+                raise _unusable("write", path, exc) from None
             raise
         self._descriptor = descriptor
         return self
@@ -147,7 +156,10 @@ def force_unlock(state_path: str | os.PathLike[str], lock_id: str) -> LockInfo:
             f"lock ID {lock_id} does not match the lock on state {state_path}, held by {holder.describe()}; "
             "nothing was unlocked"
         )
-    descriptor = os.open(path, os.O_RDWR)
+    try:
+        descriptor = os.open(path, os.O_RDWR)
+    except OSError as exc:
+        raise _unusable("open", path, exc) from None
     try:
         if not _try_flock(descriptor):
             raise LockError(

@@ -10,7 +10,7 @@ import pytest
 from reconciler.apply.engine import ApplyEngine
 from reconciler.apply.recorder import StateRecorder
 from reconciler.apply.report import ApplyReport, BucketOutcome
-from reconciler.errors import CredentialError, ProviderError, StalePlanError
+from reconciler.errors import CredentialError, ProviderError, StalePlanError, StateError
 from reconciler.model import LiveDocument
 from reconciler.plan.model import Plan
 from reconciler.state import load_state, save_state
@@ -273,3 +273,22 @@ def test_many_buckets_are_all_recorded(state_path):
     saved = load_state(state_path)
     assert len(saved.buckets) == 40
     assert all(isinstance(doc, LiveDocument) and doc.ids == ["r"] for doc in client.documents.values())
+
+
+def test_a_state_that_cannot_be_saved_stops_and_says_what_was_written(state_path, monkeypatch):
+    client = FakeClient({"photos": document(foreign("theirs"))})
+    cfg = config(bucket("qs/photos", qs_rule("mine")))
+    the_plan = plan(cfg, {"qs/photos": client.documents["photos"]})
+
+    def disk_full(path, state):
+        raise StateError(f"cannot write state file {path}: No space left on device")
+
+    monkeypatch.setattr("reconciler.apply.recorder.save_state", disk_full)
+    message = "^qs/photos was applied, but the state could not be saved .*No space left"
+    with pytest.raises(StateError, match=message) as raised:
+        run_apply(the_plan, cfg, {"qs": client}, state_path)
+    assert "apply again once the state can be saved" in str(raised.value)
+    assert client.documents["photos"].ids == ["theirs", "mine"]
+    monkeypatch.undo()
+    again = plan(cfg, {"qs/photos": client.documents["photos"]})
+    assert not any(b.writes_document for b in again.buckets)  # the next apply only records it

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -10,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.errors import LockError
+from reconciler.errors import LockError, StateError
 from reconciler.state import StateLock, force_unlock, lock_path, read_lock_info
 
 REPO = Path(__file__).parents[2]
@@ -150,3 +152,41 @@ def test_force_unlock_refuses_a_lock_held_by_a_running_process(path: Path, holde
 def test_force_unlock_without_a_lock_says_so(path: Path) -> None:
     with pytest.raises(LockError, match="is not locked"):
         force_unlock(path, "anything")
+
+
+def test_a_lock_that_cannot_be_created_is_one_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the state directory should be")
+    with pytest.raises(StateError, match=r"cannot create the state lock .*not-a-directory/reconciler.state.json.lock"):
+        with StateLock(blocker / "reconciler.state.json", "apply"):
+            pass
+
+
+def test_force_unlock_of_a_lock_file_it_cannot_open(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with StateLock(path, "apply") as lock:
+        lock_id = lock.info.ID
+        record = lock_path(path).read_bytes()
+    lock_path(path).write_bytes(record)  # a record left behind, as by a killed holder on another host
+    real_open = os.open
+
+    def read_only(file, flags, *args):
+        if str(file) == str(lock_path(path)) and flags & os.O_RDWR:
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(file))
+        return real_open(file, flags, *args)
+
+    monkeypatch.setattr(os, "open", read_only)
+    with pytest.raises(StateError, match="cannot open the state lock .*Read-only file system"):
+        force_unlock(path, lock_id)
+
+
+def test_a_lock_record_that_cannot_be_written_is_one_clear_error(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def disk_full(*args):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "pwrite", disk_full)
+    with pytest.raises(StateError, match="cannot write the state lock .*No space left on device"):
+        with StateLock(path, "apply"):
+            pass
+    monkeypatch.undo()
+    with StateLock(path, "apply"):  # nothing was left held
+        pass
