@@ -16,7 +16,7 @@ from pathlib import Path
 from reconciler.apply.engine import ApplyEngine
 from reconciler.apply.recorder import StateRecorder
 from reconciler.apply.report import ApplyHook, ApplyReport, FanOutHook
-from reconciler.commands.console import ProgressBar, color_enabled, confirm, enable_verbose, interactive
+from reconciler.commands.console import color_enabled, confirm, enable_verbose, interactive, progress_bar
 from reconciler.commands.plan import render_plan
 from reconciler.commands.planfile import load_plan_file, state_for_saved_plan
 from reconciler.commands.workspace import (
@@ -73,7 +73,7 @@ async def _apply(
 ) -> ApplyReport:
     text = args.format == "text"
     color = color_enabled(args)
-    progress = ProgressBar("apply")
+    progress = progress_bar(args, "apply")
     if saved is not None:
         names = sorted({b.provider for b in saved.buckets if b.writes_document and b.provider in config.providers})
     else:

@@ -1,7 +1,8 @@
 """Terminal behaviour shared by commands: colour, the `-v` HTTP log, progress bars, prompts.
 
 Colour only when stdout is a terminal and neither --no-color nor NO_COLOR says otherwise.
-Progress bars go to stderr, only when stderr is a terminal, so pipes and CI logs stay clean.
+Progress bars go to stderr, only when stderr is a terminal and colour is allowed there, so pipes,
+CI logs and --no-color output hold no escape codes at all.
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ def color_enabled(
     return stream.isatty()
 
 
+def progress_bar(args: argparse.Namespace, description: str) -> ProgressBar:
+    """The command's progress bar: drawn with escape codes, so only where colour is allowed on stderr."""
+    return ProgressBar(description, enabled=color_enabled(args, sys.stderr))
+
+
 def enable_verbose(args: argparse.Namespace) -> None:
     """`-v`: the redacted HTTP log (logger `reconciler.http`) on stderr."""
     if getattr(args, "verbose", False):
@@ -53,14 +59,17 @@ def confirm(question: str, stream: TextIO) -> bool:
 class ProgressBar:
     """A transient bar on stderr for bucket reads (ReadProgress) and writes (ApplyHook).
 
-    Shown only when stderr is a terminal, and only once a phase has lasted `delay` seconds, so
-    quick runs print no bar at all.
+    Shown only when stderr is a terminal and `enabled` (see `progress_bar`), and only once a
+    phase has lasted `delay` seconds, so quick runs print no bar at all.
     """
 
-    def __init__(self, description: str, *, stream: TextIO | None = None, delay: float = 0.5) -> None:
+    def __init__(
+        self, description: str, *, enabled: bool = True, stream: TextIO | None = None, delay: float = 0.5
+    ) -> None:
         self.description = description
         self.console = Console(file=stream or sys.stderr)
         self.delay = delay
+        self._allowed = enabled
         self._progress: Progress | None = None
         self._task: TaskID | None = None
         self._phase: tuple[str, int, float] | None = None  # description, total, start
@@ -68,7 +77,7 @@ class ProgressBar:
 
     @property
     def enabled(self) -> bool:
-        return self.console.is_terminal
+        return self._allowed and self.console.is_terminal
 
     def _start(self, total: int, description: str) -> None:
         self._stop()

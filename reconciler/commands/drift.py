@@ -18,7 +18,7 @@ from reconciler.apply.engine import utc_now
 from reconciler.apply.live import ReadProgress, read_live
 from reconciler.apply.report import error_reason
 from reconciler.cli import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
-from reconciler.commands.console import ProgressBar, color_enabled, enable_verbose
+from reconciler.commands.console import color_enabled, enable_verbose, progress_bar
 from reconciler.commands.workspace import load_config, open_clients, state_path
 from reconciler.config.source import DEFAULT_LOCATION
 from reconciler.model.config import Configuration
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
             ignores=ignores,
             parallelism=args.parallelism,
             environ=os.environ,
-            progress=ProgressBar("drift"),
+            progress=progress_bar(args, "drift"),
         )
     )
     sys.stdout.write(render(report, args.format, color=color_enabled(args)))

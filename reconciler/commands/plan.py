@@ -7,7 +7,7 @@ import asyncio
 import os
 import sys
 
-from reconciler.commands.console import ProgressBar, color_enabled, enable_verbose
+from reconciler.commands.console import color_enabled, enable_verbose, progress_bar
 from reconciler.commands.planfile import save_plan_file
 from reconciler.commands.workspace import (
     load_config,
@@ -42,7 +42,7 @@ async def _plan_live(
     names = providers_in_scope(config, state, targets)
     async with open_clients(config, names, parallelism=args.parallelism, environ=os.environ) as clients:
         plan, _ = await make_plan(
-            config, state, clients, targets=targets, parallelism=args.parallelism, progress=ProgressBar(command)
+            config, state, clients, targets=targets, parallelism=args.parallelism, progress=progress_bar(args, command)
         )
         return plan
 

@@ -125,6 +125,20 @@ def test_terminal_prompt_anything_else_cancels(project: Project, emulated: Runni
     assert QS.writes(emulated, "declined") == 0 and not project.state.exists()
 
 
+@pytest.mark.parametrize(("flags", "env"), [(("--no-color",), {}), ((), {"NO_COLOR": "1"})], ids=["flag", "env"])
+def test_no_color_on_a_terminal_means_no_escape_codes_even_from_progress_bars(
+    project: Project, emulated: RunningEmulator, flags: tuple[str, ...], env: dict[str, str]
+) -> None:
+    setup_buckets(project, emulated, ["slow"])
+    emulated.admin.set_faults(bucket="slow", latency_ms=800)  # long enough for the progress bars to show
+
+    code, output = run_in_terminal(project, "", "apply", "--auto-approve", *flags, **env)
+
+    assert code == 0, output
+    assert "Apply complete!" in output
+    assert "\x1b" not in output
+
+
 def test_two_applies_at_once_never_both_write(project: Project, emulated: RunningEmulator) -> None:
     setup_buckets(project, emulated, ["contended"])
     emulated.admin.set_faults(bucket="contended", latency_ms=400)
