@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, field_validator
@@ -98,3 +98,34 @@ class SecretValue(Frozen):
 
 
 REDACTED = "(sensitive value)"
+
+
+# --- dotted paths into JSON-able rule documents (`encryption.key`, `apps[].key`) ----------------
+
+
+def _slots(node: Any, parts: list[str]) -> Iterator[tuple[Any, str | int]]:
+    """Every (container, key) a dotted path with `[]` list steps reaches in a JSON-able tree."""
+    if not parts:
+        return
+    name, rest = parts[0], parts[1:]
+    each = name.endswith("[]")
+    key = name[:-2] if each else name
+    if not isinstance(node, dict) or node.get(key) is None:
+        return
+    if each:
+        items = node[key]
+        if not isinstance(items, list):
+            return
+        for index, item in enumerate(items):
+            if rest:
+                yield from _slots(item, rest)
+            else:
+                yield items, index
+    elif rest:
+        yield from _slots(node[key], rest)
+    else:
+        yield node, key
+
+
+def reached(document: Any, path: str) -> list[tuple[Any, str | int]]:
+    return list(_slots(document, path.split(".")))

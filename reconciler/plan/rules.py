@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,43 +18,15 @@ from pydantic import ValidationError
 from reconciler.config.secrets import resolve_secret
 from reconciler.errors import CredentialError, PlanFileError, StalePlanError
 from reconciler.model.bos import BosRule
-from reconciler.model.common import SecretValue, digest_of
+from reconciler.model.common import SecretValue, digest_of, reached
 from reconciler.model.dialect import Dialect
 from reconciler.model.document import Rule
 from reconciler.model.qingstor import QingStorRule
 
 
-def _slots(node: Any, parts: list[str]) -> Iterator[tuple[Any, str | int]]:
-    """Every (container, key) a dotted path with `[]` list steps reaches in a JSON-able tree."""
-    if not parts:
-        return
-    name, rest = parts[0], parts[1:]
-    each = name.endswith("[]")
-    key = name[:-2] if each else name
-    if not isinstance(node, dict) or node.get(key) is None:
-        return
-    if each:
-        items = node[key]
-        if not isinstance(items, list):
-            return
-        for index, item in enumerate(items):
-            if rest:
-                yield from _slots(item, rest)
-            else:
-                yield items, index
-    elif rest:
-        yield from _slots(node[key], rest)
-    else:
-        yield node, key
-
-
 def is_secret(value: Any) -> bool:
     """Is this a secret as plans and state hold it: `{"digest": …, "ref": …}`?"""
     return isinstance(value, dict) and "digest" in value and set(value) <= {"digest", "ref"}
-
-
-def reached(document: Any, path: str) -> list[tuple[Any, str | int]]:
-    return list(_slots(document, path.split(".")))
 
 
 def _without_empty(value: Any) -> Any:

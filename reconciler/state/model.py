@@ -12,9 +12,10 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, Field, field_serializer
+from pydantic import AwareDatetime, Field, ValidationError, field_serializer, model_validator
 
-from reconciler.model.common import Frozen
+from reconciler.model.bos import SENSITIVE_PATHS as BOS_SENSITIVE
+from reconciler.model.common import Frozen, SecretValue, reached
 
 STATE_VERSION = 1
 ProviderType = Literal["qingstor", "bos", "s3"]
@@ -43,6 +44,17 @@ class BucketState(Frozen):
         return rfc3339(value)
 
 
+SENSITIVE_PATHS = {"bos": BOS_SENSITIVE}
+
+
+def _is_digest(value: Any) -> bool:
+    try:
+        SecretValue.model_validate(value)
+    except ValidationError:
+        return False
+    return True
+
+
 def rfc3339(value: datetime) -> str:
     return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
@@ -53,6 +65,22 @@ class StateFile(Frozen):
     lineage: str = Field(min_length=1)
     serial: int = Field(default=0, ge=0)
     buckets: dict[str, BucketState] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> StateFile:
+        """Keys match what they name, and secrets are digests (a hand-edited file may break either)."""
+        for address, entry in self.buckets.items():
+            if address != f"{entry.provider}/{entry.bucket}":
+                raise ValueError(
+                    f"bucket {address!r} is recorded as provider {entry.provider!r}, bucket {entry.bucket!r}"
+                )
+            for rule_id, rule in entry.rules.items():
+                if rule.get("id") != rule_id:
+                    raise ValueError(f"rule '{address}/{rule_id}' is recorded with id {rule.get('id')!r}")
+                for path in SENSITIVE_PATHS.get(entry.type, ()):
+                    if any(not _is_digest(container[key]) for container, key in reached(rule, path)):
+                        raise ValueError(f"rule '{address}/{rule_id}' holds {path} in clear; the state keeps only digests")
+        return self
 
     @classmethod
     def new(cls, tool_version: str) -> StateFile:

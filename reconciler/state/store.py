@@ -58,8 +58,9 @@ def load_state(path: str | os.PathLike[str]) -> StateFile:
         return StateFile.model_validate(document)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
-        raise StateError(f"state file {path} is invalid at {where}: {first['msg']}; {restore}") from None
+        where = " at " + ".".join(str(part) for part in first["loc"]) if first["loc"] else ""
+        problem = first["msg"].removeprefix("Value error, ")
+        raise StateError(f"state file {path} is invalid{where}: {problem}; {restore}") from None
 
 
 def save_state(path: str | os.PathLike[str], state: StateFile) -> StateFile:

@@ -168,3 +168,33 @@ def test_without_forgets_rules_and_buckets() -> None:
             prior.without(unknown)
     with pytest.raises(ValueError, match="is not an address"):
         prior.without("qs")
+
+
+def recorded(path: Path, **changes) -> dict:
+    """A saved state document with one BOS rule, changed by `changes` (dotted keys into the bucket)."""
+    save_state(path, state(bj__d=[bos_rule("k")]))
+    document = json.loads(path.read_text())
+    bucket = document["buckets"]["bj/d"]
+    for dotted, value in changes.items():
+        *parents, last = dotted.split("__")
+        node = bucket
+        for part in parents:
+            node = node[part]
+        node[last] = value
+    return document
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"bucket": "other"}, "bucket 'bj/d' is recorded as provider 'bj', bucket 'other'"),
+        ({"rules__k__id": "j"}, "rule 'bj/d/k' is recorded with id 'j'"),
+        ({"rules__k__encryption__key": "clear-text-secret"}, "rule 'bj/d/k' holds encryption.key in clear"),
+        ({"rules__k__encryption__key": {"digest": "sha256:short"}}, "rule 'bj/d/k' holds encryption.key in clear"),
+    ],
+)
+def test_a_state_edited_into_inconsistency_is_refused_without_showing_secrets(path: Path, changes, message) -> None:
+    path.write_text(json.dumps(recorded(path, **changes)))
+    with pytest.raises(StateError, match=f"^state file {path} is invalid: {message}") as raised:
+        load_state(path)
+    assert "clear-text-secret" not in str(raised.value)
