@@ -79,7 +79,9 @@ class StateFile(Frozen):
                     raise ValueError(f"rule '{address}/{rule_id}' is recorded with id {rule.get('id')!r}")
                 for path in SENSITIVE_PATHS.get(entry.type, ()):
                     if any(not _is_digest(container[key]) for container, key in reached(rule, path)):
-                        raise ValueError(f"rule '{address}/{rule_id}' holds {path} in clear; the state keeps only digests")
+                        raise ValueError(
+                            f"rule '{address}/{rule_id}' holds {path} in clear; the state keeps only digests"
+                        )
         return self
 
     @classmethod
