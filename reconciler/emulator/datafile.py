@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -35,14 +36,21 @@ class DataFile:
         self._saved_generation = 0
 
     def load(self) -> Store:
-        """The stored buckets; a missing file is an empty store (it is created on the first change)."""
+        """The stored buckets; a missing file is an empty store (it is created on the first change).
+        Its directory must be writable, so no change is ever acknowledged that cannot be kept."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            return Store()
+            text = None
         except OSError as error:
             raise ReconcilerError(f"Cannot read emulator data file {self.path}: {error.strerror}") from None
+        try:
+            tempfile.TemporaryFile(dir=self.path.parent).close()
+        except OSError as error:
+            raise ReconcilerError(f"Cannot write emulator data file {self.path}: {error.strerror or error}") from None
+        if text is None:
+            return Store()
         try:
             return Store.from_snapshot(json.loads(text))
         except (ValueError, TypeError) as error:

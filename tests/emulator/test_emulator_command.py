@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
+import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +18,7 @@ import pytest
 from reconciler.emulator import datafile
 from reconciler.emulator.datafile import DataFile
 from reconciler.emulator.store import Store
+from reconciler.errors import ReconcilerError
 from tests.support.emulator import REPOSITORY, start_emulator
 
 QS_BODY = json.dumps({"notifications": [{"id": "r", "event_types": ["create_object"], "cloudfunc": "notifier"}]})
@@ -92,6 +96,17 @@ def test_an_unusable_data_file_is_one_clear_error(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "Emulator data file" in result.stderr and "buckets[0].dialect" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_data_file_that_cannot_be_written_is_refused_at_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", read_only)
+    with pytest.raises(ReconcilerError, match="Cannot write emulator data file .*emulator.json: Read-only file system"):
+        DataFile(tmp_path / "emulator.json").load()
 
 
 @pytest.mark.parametrize(
