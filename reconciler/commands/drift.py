@@ -17,10 +17,11 @@ from reconciler import __version__
 from reconciler.apply.engine import utc_now
 from reconciler.apply.live import ReadProgress, read_live
 from reconciler.apply.report import error_reason
-from reconciler.cli import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
+from reconciler.cli import EXIT_CHANGES, EXIT_OK
 from reconciler.commands.console import color_enabled, enable_verbose, progress_bar
 from reconciler.commands.workspace import load_config, open_clients, state_path
 from reconciler.config.source import DEFAULT_LOCATION
+from reconciler.errors import ReconcilerError
 from reconciler.model.config import Configuration
 from reconciler.plan.drift import DriftReport, detect_drift
 from reconciler.plan.ignore import DEFAULT_IGNORE_FILE, IgnoreList, load_ignore_file
@@ -51,8 +52,11 @@ def run(args: argparse.Namespace) -> int:
     )
     sys.stdout.write(render(report, args.format, color=color_enabled(args)))
     sys.stdout.flush()
-    if report.errored:
-        return EXIT_ERROR
+    if report.errored:  # the report covers the others; stderr says what a cron job must act on
+        failed = [f"{bucket.address}: {bucket.error}" for bucket in report.buckets if bucket.error is not None]
+        raise ReconcilerError(
+            f"{len(failed)} of {len(report.buckets)} buckets could not be checked for drift:\n  " + "\n  ".join(failed)
+        )
     return EXIT_CHANGES if report.drifted else EXIT_OK
 
 

@@ -195,6 +195,8 @@ def test_a_bucket_that_cannot_be_read_exits_1_but_reports_the_others(applied):
     assert "reconciler_drift_last_success_timestamp_seconds" not in families
     text = drift(applied)
     assert text.code == 1 and "jd/uploads  ERROR" in text.out and "could not be checked" in text.out
+    assert text.err.startswith("Error: 1 of 3 buckets could not be checked for drift:\n  jd/uploads: ")
+    assert "NoSuchBucket" in text.err and "Traceback" not in text.err
 
 
 def test_prometheus_output_for_a_textfile_collector(applied):
