@@ -126,11 +126,12 @@ class StateLock:
     def _held_error(self) -> LockError:
         holder = read_lock_info(self.state_path)
         waited = f" after waiting {self.timeout:g}s" if self.timeout > 0 else ""
+        option = "a longer --lock-timeout" if self.timeout > 0 else "--lock-timeout"
         if holder is None:
             return LockError(f"state {self.state_path} is locked by another process{waited}; try again shortly")
         return LockError(
             f"state {self.state_path} is locked by {holder.describe()}{waited}; wait for it to finish or use "
-            f"--lock-timeout; if that process is stuck, stop it, or run `reconciler force-unlock {holder.ID}`"
+            f"{option}; if that process is stuck, stop it, or run `reconciler force-unlock {holder.ID}`"
         )
 
     def __exit__(

@@ -88,7 +88,7 @@ def test_waiting_with_a_timeout_gets_the_lock_once_the_holder_finishes(path: Pat
 
 
 def test_timeout_expires_with_the_holder_named(path: Path, holder) -> None:
-    with pytest.raises(LockError, match=r"lock ID .* after waiting 0\.2s"):
+    with pytest.raises(LockError, match=r"lock ID .* after waiting 0\.2s; wait for it to finish or use a longer --lock"):
         with StateLock(path, "apply", timeout=0.2):
             pass
 
