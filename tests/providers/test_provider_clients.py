@@ -129,9 +129,11 @@ def test_bos_no_configuration_error_is_an_empty_document(server):
     [
         httpx.Response(404, json={"code": "NoSuchBucket", "message": "The specified bucket does not exist.", "requestId": "b2"}),
         httpx.Response(404),  # no code: we cannot tell "no rules" from "no bucket"
+        # a generic Not Found (a gateway, a fault) must not read as an empty document: a write would drop rules
+        httpx.Response(404, json={"code": "NotFound", "message": "Not Found", "requestId": "b4"}),
         httpx.Response(403, json={"code": "AccessDenied", "message": "Access denied.", "requestId": "b3"}),
     ],
-    ids=["no-such-bucket", "bodiless-404", "access-denied"],
+    ids=["no-such-bucket", "bodiless-404", "generic-not-found", "access-denied"],
 )
 def test_bos_other_read_errors_stay_errors(server, response):
     server.queue = [response]

@@ -1,7 +1,8 @@
 """Baidu BOS: GET / PUT / DELETE on `/<bucket>?notification=`.
 
 GET on a bucket without configuration answers with an error (the SDK's own test expects one):
-a 404 whose code is not NoSuchBucket means "no rules". The docs say PUT "adds" rules, so when a
+a 404 with a code of its own means "no rules"; NoSuchBucket and a generic NotFound (a gateway,
+an injected fault) stay errors, since reading them as empty would let a write drop every rule. The docs say PUT "adds" rules, so when a
 write removes rules the document is read back, and if the server kept them (a merge), it is
 cleared and written again.
 """
@@ -20,7 +21,7 @@ from reconciler.providers.bos.auth import BceAuth
 from reconciler.providers.client_base import CLEAR, READ, WRITE, BucketClient
 
 QUERY = "notification="
-NO_SUCH_BUCKET = "NoSuchBucket"
+NOT_NO_CONFIGURATION = frozenset({"NoSuchBucket", "NotFound"})  # 404 codes that do not mean "no rules"
 
 
 class BosClient(BucketClient):
@@ -37,7 +38,7 @@ class BosClient(BucketClient):
         if response.is_success:
             return self.decoded(response, bucket, codec.decode)
         error = self.error(response, bucket, READ)
-        if response.status_code == 404 and error.code and error.code != NO_SUCH_BUCKET:
+        if response.status_code == 404 and error.code and error.code not in NOT_NO_CONFIGURATION:
             return LiveDocument()
         raise error
 
