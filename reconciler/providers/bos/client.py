@@ -2,9 +2,9 @@
 
 GET on a bucket without configuration answers with an error (the SDK's own test expects one):
 a 404 with a code of its own means "no rules"; NoSuchBucket and a generic NotFound (a gateway,
-an injected fault) stay errors, since reading them as empty would let a write drop every rule. The docs say PUT "adds" rules, so when a
-write removes rules the document is read back, and if the server kept them (a merge), it is
-cleared and written again.
+an injected fault) stay errors, since reading them as empty would let a write drop every rule.
+The docs say PUT "adds" rules, so when a write removes rules the document is read back, and if
+the server kept them (a merge), it is cleared and written again.
 """
 
 from __future__ import annotations
