@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from reconciler import __version__
 from reconciler.errors import ConfigError, ReconcilerError
+from reconciler.render.values import printable
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_STATE = os.path.join("state", "reconciler.state.json")
@@ -205,13 +206,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except ConfigError as exc:
         for diagnostic in exc.diagnostics:
-            sys.stderr.write(f"{diagnostic}\n")
+            sys.stderr.write(f"{printable(str(diagnostic))}\n")
         sys.stderr.write(f"Error: {exc}\n")
         return EXIT_ERROR
     except ReconcilerError as exc:
         if verbose:
             traceback.print_exc()
-        sys.stderr.write(f"Error: {exc}\n")
+        sys.stderr.write(f"Error: {printable(str(exc), keep=chr(10))}\n")  # messages quote servers and files
         return exc.exit_code
     except BrokenPipeError:
         return EXIT_ERROR

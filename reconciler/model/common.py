@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -98,6 +99,21 @@ class SecretValue(Frozen):
 
 
 REDACTED = "(sensitive value)"
+
+# C0 controls (tab aside) as their control pictures, DEL as ␡, C1 controls as �: one character each
+_VISIBLE = {c: 0x2400 + c for c in range(0x20) if c != 0x09} | {0x7F: 0x2421}
+_VISIBLE |= dict.fromkeys(range(0x80, 0xA0), 0xFFFD)
+_SGR = re.compile(r"(\x1b\[[0-9;]*m)")
+
+
+def printable(text: str, *, keep: str = "", keep_sgr: bool = False) -> str:
+    """`text` with every control character shown, not obeyed: rule ids, targets and server messages
+    are data, and must never clear a terminal or start a fake line. `keep` lists characters the
+    caller wrote itself (a document's newlines); `keep_sgr` keeps colour codes (colour output)."""
+    table = {c: v for c, v in _VISIBLE.items() if chr(c) not in keep} if keep else _VISIBLE
+    if not keep_sgr:
+        return text.translate(table)
+    return "".join(part if index % 2 else part.translate(table) for index, part in enumerate(_SGR.split(text)))
 
 
 # --- dotted paths into JSON-able rule documents (`encryption.key`, `apps[].key`) ----------------

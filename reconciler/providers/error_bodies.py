@@ -11,7 +11,9 @@ import json
 from http import HTTPStatus
 
 import httpx
+
 from reconciler.errors import ProviderError, ResponseError
+from reconciler.model.common import printable
 from reconciler.providers.safe_xml import local_name, parse
 
 REQUEST_ID_HEADERS = (
@@ -30,7 +32,7 @@ class MalformedDocument(ValueError):
 def request_id_header(response: httpx.Response) -> str | None:
     for name in REQUEST_ID_HEADERS:
         if response.headers.get(name):
-            return response.headers[name]
+            return printable(response.headers[name])
     return None
 
 
@@ -39,7 +41,8 @@ ErrorFields = tuple[str | None, str | None, str | None]
 
 
 def _field(value: object) -> str | None:
-    return None if value in (None, "") else str(value)
+    """A field of a server's error body, its control characters shown, not obeyed."""
+    return None if value in (None, "") else printable(str(value))
 
 
 def _from_json(text: str) -> ErrorFields | None:

@@ -15,6 +15,7 @@ from reconciler.plan.drift import BucketDrift, BucketStatus, DriftReport, DriftS
 from reconciler.plan.ignore import IgnoreEntry
 from reconciler.render.drift_text import SECTION_TITLES, format_value, verdict_lines
 from reconciler.render.markdown import _take
+from reconciler.render.values import printable
 
 MARKER = "<!-- reconciler:drift -->"
 MAX_CHARS = 60_000
@@ -44,7 +45,7 @@ def render_drift_markdown(report: DriftReport, *, max_chars: int = MAX_CHARS) ->
     kept_details, _ = _take(details, budget)
     cut = len(kept_details) < len(details) or len(kept_ignores) < len(ignores) or len(kept_rows) < len(rows)
     body = head + table + "\n" + "".join(kept_details) + "".join(kept_ignores) + (_CUT_NOTE if cut else "")
-    return body + footer
+    return printable(body + footer, keep="\n")  # ids and messages are data: never control codes
 
 
 def _cell(value: Any) -> str:

@@ -14,7 +14,7 @@ from reconciler.plan.drift import (
 )
 from reconciler.plan.ignore import IgnoreEntry
 from reconciler.plan.model import Action
-from reconciler.render.values import literal
+from reconciler.render.values import literal, printable
 
 _COLORS = {"+": "32", "~": "33", "-": "31", "!": "31", "=": "2"}
 SECTION_TITLES = {
@@ -33,7 +33,7 @@ def render_drift_text(report: DriftReport, *, color: bool = False) -> str:
     lines.extend(_ignore_lines(report))
     lines.append("")
     lines.extend(verdict_lines(report))
-    return "\n".join(lines) + "\n"
+    return "".join(printable(line, keep_sgr=color) + "\n" for line in lines)
 
 
 def verdict_lines(report: DriftReport) -> list[str]:

@@ -12,6 +12,7 @@ import textwrap
 
 from reconciler.plan.model import Action, BucketChange, Plan
 from reconciler.render.text import bucket_lines, count, no_changes_note, render_lines, shown, summary_line
+from reconciler.render.values import printable
 
 MARKER = "<!-- reconciler-plan -->"
 LIMIT = 60_000
@@ -80,7 +81,7 @@ def render_plan_markdown(plan: Plan, *, limit: int = LIMIT) -> str:
     head = f"{MARKER}\n<!-- labels: {', '.join(labels(plan))} -->\n**{summary_line(plan.summary)}**\n\n"
     head += f"{note}\n\n" if note is not None else ""
     if not sections:
-        return head + f"{count(len(plan.buckets), 'bucket')} checked.\n"
+        return printable(head + f"{count(len(plan.buckets), 'bucket')} checked.\n", keep="\n")
     tail_note = f"\n{count(quiet, 'other bucket')} unchanged.\n" if quiet else ""
     cut_note = (
         f"\n_Some details were left out to keep this comment under {limit:,} characters; "
@@ -94,7 +95,7 @@ def render_plan_markdown(plan: Plan, *, limit: int = LIMIT) -> str:
     complete = len(details) == len(sections)
     omitted = _omitted_row(len(sections) - len(rows)) if len(rows) < len(sections) else ""
     body = "".join(rows) + omitted + tail_note + ("\n" + "".join(details) if details else "")
-    return head + TABLE_HEAD + body + ("" if complete else cut_note)
+    return printable(head + TABLE_HEAD + body + ("" if complete else cut_note), keep="\n")
 
 
 def _omitted_row(number: int) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from rich.text import Text
 
 from reconciler.render.text import count, render_lines
-from reconciler.render.values import leaves, literal
+from reconciler.render.values import leaves, literal, printable
 from reconciler.state.model import BucketState, StateFile, rfc3339
 
 EMPTY = "The state is empty: nothing has been applied yet."
@@ -19,7 +19,7 @@ def _matches(address: str, filters: Sequence[str]) -> bool:
 
 def render_state_list(state: StateFile, addresses: Sequence[str] = ()) -> str:
     """Every bucket and rule address (or those under `addresses`), one a line, like `terraform state list`."""
-    return "".join(f"{a}\n" for a in state.addresses() if _matches(a, addresses))
+    return "".join(f"{printable(a)}\n" for a in state.addresses() if _matches(a, addresses))
 
 
 def _bucket_lines(address: str, entry: BucketState) -> list[Text]:

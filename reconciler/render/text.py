@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.text import Text
 
 from reconciler.plan.model import Action, BucketChange, ForeignRule, Plan, Reason, RuleChange, Summary
-from reconciler.render.values import leaves, literal
+from reconciler.render.values import leaves, literal, printable
 
 SYMBOLS = {
     Action.CREATE: ("+", "green"),
@@ -153,15 +153,16 @@ def bucket_lines(bucket: BucketChange) -> list[Text]:
 
 
 def render_lines(lines: list[Text], *, color: bool) -> str:
-    """Lines as a string: ANSI styles when `color`, plain text otherwise."""
+    """Lines as a string: ANSI styles when `color`, plain text otherwise; control characters in
+    their data shown, not obeyed (one character for one, so styles stay where they were)."""
     if not color:  # rich's per-line cost would dominate the render of a large plan
-        return "".join(line.plain + "\n" for line in lines)
+        return "".join(printable(line.plain) + "\n" for line in lines)
     buffer = io.StringIO()
     console = Console(
         file=buffer, force_terminal=True, color_system="standard", highlight=False, emoji=False, soft_wrap=True
     )
     for line in lines:
-        console.print(line)
+        console.print(Text(printable(line.plain), style=line.style, spans=list(line.spans)))
     return buffer.getvalue()
 
 

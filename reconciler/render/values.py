@@ -1,12 +1,15 @@
-"""How rule values read in every human format: JSON literals, secrets always redacted."""
+"""How rule values read in every human format: JSON literals, secrets always redacted, and
+control characters from data made visible (`printable`)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from reconciler.model.common import REDACTED
+from reconciler.model.common import REDACTED, printable
 from reconciler.plan.rules import is_secret
+
+__all__ = ["leaves", "literal", "printable"]
 
 
 def literal(value: Any, sensitive: bool = False) -> str:
