@@ -25,7 +25,7 @@ import httpx
 
 from reconciler import __version__
 from reconciler.errors import TransportError
-from reconciler.model.common import REDACTED
+from reconciler.model.common import REDACTED, printable
 
 USER_AGENT = f"reconciler/{__version__}"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -87,7 +87,9 @@ def retry_after(response: httpx.Response) -> float | None:
 
 
 def redact_headers(headers: httpx.Headers) -> dict[str, str]:
-    return {name: REDACTED if name.lower() in SENSITIVE_HEADERS else value for name, value in headers.items()}
+    return {
+        name: REDACTED if name.lower() in SENSITIVE_HEADERS else printable(value) for name, value in headers.items()
+    }
 
 
 def _redact_json(value: Any) -> Any:
@@ -112,6 +114,7 @@ def redact_body(content: bytes) -> str:
         if text.lstrip().startswith(("{", "[")):
             # unparseable JSON may still hold a secret: never print it
             return f"({len(content)} bytes of malformed JSON)"
+    text = printable(text)  # a server's body is data: shown, never obeyed by the terminal
     return text if len(text) <= LOG_BODY_LIMIT else text[:LOG_BODY_LIMIT] + "…"
 
 

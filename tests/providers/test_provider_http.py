@@ -293,6 +293,16 @@ def test_debug_log_hides_the_session_token(server, caplog):
     assert "token-value" not in caplog.text
 
 
+def test_debug_log_shows_control_characters_from_the_server_without_obeying_them(server, caplog):
+    hostile = b"<NotificationConfiguration><Id>evil\x1b[2J\nfake line</Id></NotificationConfiguration>"
+    server.queue = [httpx.Response(200, content=hostile, headers={"x-amz-request-id": "id\x1b[8m"})]
+    with caplog.at_level(logging.DEBUG, logger="reconciler.http"), pytest.raises(ProviderError):  # not XML
+        run(_read(server.client(AWS, environ={"AWS_ACCESS_KEY_ID": "AK", "AWS_SECRET_ACCESS_KEY": "SK"})))
+    text = "".join(record.getMessage() for record in caplog.records)
+    assert "\x1b" not in text and "\n" not in text
+    assert "evil\u241b[2J\u240afake line" in text and "id\u241b[8m" in text
+
+
 def test_verbose_switches_the_log_on_once(server, capsys):
     from reconciler.providers.http import enable_debug_log, log
 
