@@ -12,17 +12,16 @@ from reconciler.errors import PlanFileError, StalePlanError
 from reconciler.plan.model import Plan
 from reconciler.render.json import render_plan_json
 from reconciler.state.model import StateFile
-
-PLAN_FILE_MODE = 0o600
-
+from reconciler.state.store import atomic_write
 
 def save_plan_file(path: str | os.PathLike[str], plan: Plan) -> None:
-    """Write the plan document (no secret is ever part of it), readable by its owner only."""
+    """Write the plan document (no secret is ever part of it), readable by its owner only, as the
+    state is written: a failure at any point leaves the previous file whole."""
     path = Path(path)
+    if path.is_dir():
+        raise PlanFileError(f"cannot write plan file {path}: it is a directory; name a file, e.g. {path / 'plan.json'}")
     try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PLAN_FILE_MODE)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(render_plan_json(plan))
+        atomic_write(path, render_plan_json(plan).encode("utf-8"))
     except OSError as exc:
         raise PlanFileError(f"cannot write plan file {path}: {exc.strerror or exc}") from None
 

@@ -159,3 +159,28 @@ def test_force_unlock_with_a_wrong_id(configured: Project) -> None:
     with StateLock(configured.state, "apply"):
         result = configured.cli("force-unlock", "not-the-id")
     assert_clean_failure(result, "does not match the lock")
+
+
+def test_a_plan_file_that_cannot_be_written_whole_leaves_the_previous_one(tmp_path, monkeypatch) -> None:
+    from reconciler.commands import planfile
+    from reconciler.errors import PlanFileError
+    from tests.support.plans import bucket, config, document, plan, qs_rule
+
+    target = tmp_path / "plan.json"
+    target.write_text("the plan reviewed yesterday")
+    the_plan = plan(config(bucket("qs/b", qs_rule("r"))), {"qs/b": document()})
+
+    def disk_full(descriptor):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(planfile.os, "fsync", disk_full)
+    with pytest.raises(PlanFileError, match="cannot write plan file .*No space left on device"):
+        planfile.save_plan_file(target, the_plan)
+    assert target.read_text() == "the plan reviewed yesterday"
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]  # no temporary file left behind
+    monkeypatch.undo()
+    planfile.save_plan_file(target, the_plan)
+    assert planfile.load_plan_file(target) == the_plan
+    assert target.stat().st_mode & 0o777 == 0o600
+    with pytest.raises(PlanFileError, match="cannot write plan file .*: it is a directory"):
+        planfile.save_plan_file(tmp_path, the_plan)
