@@ -51,7 +51,7 @@ def _check_usage(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     enable_verbose(args)
     _check_usage(args)
-    config = load_config(args.config, os.environ)
+    config = load_config(args.config, os.environ, args.target or ())
     path = state_path(args.state)
     saved = load_plan_file(args.planfile) if args.planfile else None
     with StateLock(path, "apply", timeout=args.lock_timeout):

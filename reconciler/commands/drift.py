@@ -36,7 +36,7 @@ from reconciler.state.store import load_state
 
 def run(args: argparse.Namespace) -> int:
     enable_verbose(args)
-    config = load_config(args.config, os.environ)
+    config = load_config(args.config, os.environ, args.target or ())
     state = load_state(state_path(args.state))
     ignores = ignore_list(args.ignore_file, args.config)
     report = asyncio.run(

@@ -44,7 +44,7 @@ class Adoption:
 
 def run(args: argparse.Namespace) -> int:
     enable_verbose(args)
-    config = load_config(args.config, os.environ)
+    config = load_config(args.config, os.environ, [args.address])
     try:
         address, rule_id = split_address(args.address)
     except ValueError as exc:

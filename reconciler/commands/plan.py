@@ -49,7 +49,7 @@ async def _plan_live(
 
 def run(args: argparse.Namespace) -> int:
     enable_verbose(args)
-    config = load_config(args.config, os.environ)
+    config = load_config(args.config, os.environ, args.target or ())
     state = load_state(state_path(args.state))
     plan = asyncio.run(_plan_live(config, state, args))
     sys.stdout.write(render_plan(plan, args.format, color=color_enabled(args)))

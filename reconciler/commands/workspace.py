@@ -34,9 +34,11 @@ from reconciler.providers.registry import client_for
 from reconciler.state.model import StateFile
 
 
-def load_config(paths: Sequence[str] | None, environ: Mapping[str, str]) -> Configuration:
-    """The validated configuration (ConfigError with every problem), rule secrets resolved."""
-    return resolve_rule_secrets(load_configuration(paths), environ)
+def load_config(paths: Sequence[str] | None, environ: Mapping[str, str], targets: Sequence[str] = ()) -> Configuration:
+    """The validated configuration (ConfigError with every problem), rule secrets resolved
+    (only those of the targeted buckets when there are targets)."""
+    addresses = {"/".join(target.split("/")[:2]) for target in targets} if targets else None
+    return resolve_rule_secrets(load_configuration(paths), environ, addresses=addresses)
 
 
 def state_path(path: str | os.PathLike[str]) -> Path:

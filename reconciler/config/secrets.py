@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from reconciler.errors import CredentialError
 from reconciler.model.bos import BosRule
@@ -39,9 +39,19 @@ def resolve_secret(ref: EnvRef | FileRef, *, what: str, environ: Mapping[str, st
     return value
 
 
-def resolve_rule_secrets(config: Configuration, environ: Mapping[str, str]) -> Configuration:
-    """The configuration with every BOS `encryption.key` reference replaced by its SecretValue."""
-    return config.model_copy(update={"buckets": tuple(_bucket_secrets(bucket, environ) for bucket in config.buckets)})
+def resolve_rule_secrets(
+    config: Configuration, environ: Mapping[str, str], *, addresses: Collection[str] | None = None
+) -> Configuration:
+    """The configuration with BOS `encryption.key` references replaced by their SecretValue.
+
+    With `addresses`, only those buckets' secrets are resolved: a run limited by --target needs
+    no secret of a bucket it does not touch.
+    """
+    buckets = tuple(
+        _bucket_secrets(bucket, environ) if addresses is None or bucket.address in addresses else bucket
+        for bucket in config.buckets
+    )
+    return config.model_copy(update={"buckets": buckets})
 
 
 def _bucket_secrets(bucket: BucketConfig, environ: Mapping[str, str]) -> BucketConfig:
