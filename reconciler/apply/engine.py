@@ -57,6 +57,14 @@ def _counts(change: BucketChange) -> dict[str, int]:
     }
 
 
+class _Unverified(ReconcilerError):
+    """A write the server accepted but that could not be confirmed by reading the bucket back."""
+
+    def __init__(self, message: str, readback: LiveDocument | None) -> None:
+        super().__init__(message)
+        self.readback = readback
+
+
 def _kept_record(entry: BucketState | None) -> tuple[object, ...] | None:
     """What a bucket's record says, apart from when it was written."""
     return None if entry is None else (entry.rules, entry.foreign, entry.live_fingerprint)
@@ -248,11 +256,13 @@ class ApplyEngine:
         try:
             entries = document_entries(change, write.rules, fresh)
             await self.clients[change.provider].write(change.bucket, entries, fresh)
-            readback = await self._verified(write, entries)
-            applied_at = self.now()
-            await self.recorder.record(
-                lambda state: state_after(state, change, live_fingerprint=readback.fingerprint, applied_at=applied_at)
-            )
+            try:
+                readback = await self._verified(write, entries)
+            except _Unverified as error:
+                # the write went through: own what was written, so dropping it from the configuration deletes it
+                await self._record(change, error.readback or fresh)
+                raise
+            await self._record(change, readback)
         except StateError as error:
             # stop rather than write what cannot be recorded; what was written is adopted by the next apply
             raise StateError(
@@ -265,17 +275,24 @@ class ApplyEngine:
             outcome = self._outcome(change, "applied")
         self.hook.post_bucket(outcome)
 
+    async def _record(self, change: BucketChange, readback: LiveDocument) -> None:
+        applied_at = self.now()
+        await self.recorder.record(
+            lambda state: state_after(state, change, live_fingerprint=readback.fingerprint, applied_at=applied_at)
+        )
+
     async def _verified(self, write: _Write, entries: Sequence[DocumentEntry]) -> LiveDocument:
         """The document read back once it matches what was written (bounded retries)."""
         client = self.clients[write.change.provider]
+        readback: LiveDocument | None = None
         for delay in (*self.verify_delays, None):
             try:
                 readback = await client.read(write.change.bucket)
             except ProviderError as error:
-                raise ReconcilerError(f"written, but reading it back failed: {error_reason(error)}") from None
+                raise _Unverified(f"written, but reading it back failed: {error_reason(error)}", readback) from None
             mismatch = readback_mismatch(write.dialect, entries, readback)
             if mismatch is None:
                 return readback
             if delay is not None:
                 await asyncio.sleep(delay)
-        raise ReconcilerError(f"written, but the document read back does not match: {mismatch}")
+        raise _Unverified(f"written, but the document read back does not match: {mismatch}", readback)

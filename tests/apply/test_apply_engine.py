@@ -229,7 +229,30 @@ def test_a_readback_that_never_matches_fails_the_bucket_after_retries(state_path
     assert statuses(report) == {"aws/up": "failed"}
     assert "1 rules were written but 0 were read back" in report.outcomes[0].reason
     assert client.count("read", "up") == 1 + 3  # the guard, then three read-backs
-    assert not state_path.exists()
+    # the server accepted the write: the state owns what was written, so removing it later deletes it
+    assert set(load_state(state_path).owned("aws/up")) == {"cb"}
+
+
+def test_a_readback_that_fails_still_records_what_was_written(state_path):
+    client = FakeClient({"up": document()})
+    cfg = config(bucket("aws/up", s3_rule("cb")))
+    the_plan = plan(cfg, {"aws/up": client.documents["up"]})
+    reads = 0
+    original_read = client.read
+
+    async def read_failing_after_the_guard(bucket_name):
+        nonlocal reads
+        reads += 1
+        if reads > 1:
+            raise ProviderError("reading failed", code="InternalError", status=500)
+        return await original_read(bucket_name)
+
+    client.read = read_failing_after_the_guard  # type: ignore[method-assign]
+    report = run_apply(the_plan, cfg, {"aws": client}, state_path, verify_delays=(0.0,))
+
+    assert statuses(report) == {"aws/up": "failed"}
+    assert "reading it back failed" in report.outcomes[0].reason
+    assert set(load_state(state_path).owned("aws/up")) == {"cb"}
 
 
 def test_ordered_readback_must_keep_the_order(state_path):
