@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -132,6 +133,8 @@ def main() -> int:
         print(f"  {name:<28} wall {wall:8.2f} s   cpu {cpu:8.2f} s")
     print(f"  total wall {clock.wall:.2f} s; ideal N x latency / parallelism = {ideal:.2f} s; ratio {ratio:.2f}")
     print(f"  cpu per bucket {clock.cpu / args.buckets * 1000:.2f} ms")
+    # ru_maxrss is in KiB on Linux: the planning process's peak, server excluded
+    print(f"  peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
     verdict = "within" if ratio <= args.max_ratio else "OVER"
     print(f"{verdict} the {args.max_ratio:g}x bound")
     return 0 if ratio <= args.max_ratio else 1
