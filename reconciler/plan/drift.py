@@ -463,7 +463,7 @@ def _relative_positions(reference: list[str], other: list[str | None]) -> dict[s
         if rule_id in shared and rule_id not in seen:
             seen.append(rule_id)
     return {
-        rule_id: (shared.index(rule_id), seen.index(rule_id))
+        rule_id: (shared.index(rule_id) + 1, seen.index(rule_id) + 1)  # 1-based, as plans show positions
         for rule_id in shared
         if shared.index(rule_id) != seen.index(rule_id)
     }

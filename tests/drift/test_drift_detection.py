@@ -191,7 +191,7 @@ def test_order_matters_only_where_the_provider_says_so():
         {"jd/u": live(s3_rule("second"), s3_rule("first"))},
     )
     rules = {r.id: r for r in only_bucket(report).managed}
-    assert [(d.path, d.expected, d.actual) for d in rules["first"].differences] == [(POSITION, 0, 1)]
+    assert [(d.path, d.expected, d.actual) for d in rules["first"].differences] == [(POSITION, 1, 2)]  # 1-based positions
     assert report.drifted
     # the same swap on an unordered provider is no drift
     qs_applied = (qs_rule("first"), qs_rule("second"))
