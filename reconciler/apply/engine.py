@@ -54,6 +54,7 @@ def _counts(change: BucketChange) -> dict[str, int]:
         "added": actions.count(Action.CREATE),
         "changed": actions.count(Action.UPDATE),
         "deleted": actions.count(Action.DELETE),
+        "foreign_removed": sum(1 for rule in change.foreign if rule.disposition == "remove"),
     }
 
 

@@ -32,13 +32,19 @@ class BucketOutcome:
     added: int = 0
     changed: int = 0
     deleted: int = 0
+    foreign_removed: int = 0  # exclusive buckets only
 
     def to_json(self) -> dict[str, object]:
         return {
             "address": self.address,
             "status": self.status,
             "reason": self.reason,
-            "summary": {"add": self.added, "change": self.changed, "delete": self.deleted},
+            "summary": {
+                "add": self.added,
+                "change": self.changed,
+                "delete": self.deleted,
+                "foreign_removed": self.foreign_removed,
+            },
         }
 
 

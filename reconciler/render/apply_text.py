@@ -21,7 +21,8 @@ _STYLES = {"applied": "green", "unchanged": "dim", "failed": "bold red"}
 def outcome_line(outcome: BucketOutcome) -> Text:
     line = Text(f"{outcome.address}: ", style="bold").append(outcome.status, style=_STYLES[outcome.status])
     if outcome.status == "applied":
-        return line.append(f" ({outcome.added} added, {outcome.changed} changed, {outcome.deleted} deleted)")
+        removed = f", {outcome.foreign_removed} foreign removed" if outcome.foreign_removed else ""
+        return line.append(f" ({outcome.added} added, {outcome.changed} changed, {outcome.deleted} deleted{removed})")
     if outcome.status == "failed":
         return line.append(f": {outcome.reason}")
     return line.append(f" ({outcome.reason})" if outcome.reason else "")
@@ -33,8 +34,10 @@ def summary_line(report: ApplyReport) -> Text:
     tally = (
         f"{count(applied, 'bucket')} applied, {unchanged} unchanged, {failed} failed. "
         f"Rules: {sum(o.added for o in rules)} added, {sum(o.changed for o in rules)} changed, "
-        f"{sum(o.deleted for o in rules)} deleted."
+        f"{sum(o.deleted for o in rules)} deleted"
     )
+    removed = sum(o.foreign_removed for o in rules)
+    tally += f", {removed} foreign removed." if removed else "."
     if failed:
         return Text(f"Apply finished with errors: {tally}", style="bold red")
     return Text(f"Apply complete! {tally}", style="bold green")

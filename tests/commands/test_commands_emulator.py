@@ -60,7 +60,9 @@ def test_exclusive_removes_foreign_rules(project: Project, emulated: RunningEmul
 
     planned = project.cli("plan")
     assert '! foreign rule "theirs" will be removed' in planned.out, planned.output
-    applied(project)
+    result = project.cli("apply", "--auto-approve")
+    assert result.code == 0 and "1 foreign removed" in result.out, result.output
+    assert project.cli("plan", "--detailed-exitcode").code == 0
     assert case.ids(emulated, "excl-bkt") == [case.rule["id"]]
 
     configure(project, emulated, case, case.bucket("excl-bkt", ownership="exclusive"))
@@ -220,7 +222,7 @@ def test_apply_json_report(project: Project, emulated: RunningEmulator) -> None:
     assert result.code == 0, result.output
     report = json.loads(result.out)
     assert report["buckets"] == [
-        {"address": "ce/reported", "status": "applied", "reason": None, "summary": {"add": 1, "change": 0, "delete": 0}}
+        {"address": "ce/reported", "status": "applied", "reason": None, "summary": {"add": 1, "change": 0, "delete": 0, "foreign_removed": 0}}
     ]
     assert "reconciler will perform the following actions" in result.err
 
