@@ -216,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except BrokenPipeError:
         return EXIT_ERROR
-    except Exception as exc:  # a bug: say so plainly, traceback only when asked
+    except Exception as exc:  # noqa: BLE001 - a bug: say so plainly, traceback only when asked
         if verbose:
             traceback.print_exc()
         sys.stderr.write(

@@ -52,12 +52,12 @@ def readback_mismatch(dialect: Dialect, written: Sequence[DocumentEntry], read: 
     if len(read.rules) != len(written):
         return f"{len(written)} rules were written but {len(read.rules)} were read back"
     if dialect.ordered:
-        pairs = list(zip(written, read.rules))
+        pairs = list(zip(written, read.rules, strict=True))
     else:
         # Pair by id; entries without an id (foreign, servers allow it) pair in their order.
         ordered_read = sorted(read.rules, key=lambda entry: entry.id or "")
         ordered_written = sorted(written, key=lambda entry: entry.id or "")
-        pairs = list(zip(ordered_written, ordered_read))
+        pairs = list(zip(ordered_written, ordered_read, strict=True))
     for expected, actual in pairs:
         if expected.id != actual.id:
             where = "in that order " if dialect.ordered else ""

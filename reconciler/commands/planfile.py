@@ -14,6 +14,7 @@ from reconciler.render.json import render_plan_json
 from reconciler.state.model import StateFile
 from reconciler.state.store import atomic_write
 
+
 def save_plan_file(path: str | os.PathLike[str], plan: Plan) -> None:
     """Write the plan document (no secret is ever part of it), readable by its owner only, as the
     state is written: a failure at any point leaves the previous file whole."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -44,7 +44,7 @@ class BosApi(JsonNotificationApi):
             raise _bad_auth_header()
         _, access_key, timestamp, expiration, signed_headers, signature = parts
         try:
-            issued = datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+            issued = datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
             lifetime = timedelta(seconds=int(expiration))
         except ValueError:
             raise _bad_auth_header() from None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -52,7 +52,7 @@ class QingStorApi(JsonNotificationApi):
                 400, "invalid_request", "The request needs a Date or X-QS-Date header in RFC 1123 format."
             ) from None
         if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
+            when = when.replace(tzinfo=UTC)
         if abs(now - when) > MAX_SKEW:
             raise ApiError(
                 403, "request_expired", f"The request date {date_text} is more than 15 minutes away from server time."

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from reconciler.emulator.api import NotificationApi, camel_code
 from reconciler.emulator.s3_flavors import FLAVORS, Flavor
@@ -70,7 +70,7 @@ class S3Api(NotificationApi):
             )
         amz_date = call.header("x-amz-date") or ""
         try:
-            request_time = datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+            request_time = datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
         except ValueError:
             raise ApiError(
                 403, "AccessDenied", "AWS authentication requires a valid Date or x-amz-date header"

@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reconciler.model.bos import SENSITIVE_PATHS as BOS_SENSITIVE, BosRule
+from reconciler.model.config import ProviderConfig
 from reconciler.model.qingstor import QingStorRule
 from reconciler.model.s3 import S3Rule
-from reconciler.model.config import ProviderConfig
 
 Rule = QingStorRule | BosRule | S3Rule
 

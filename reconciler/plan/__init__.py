@@ -16,7 +16,7 @@ from reconciler.plan.model import (
     Summary,
 )
 from reconciler.plan.outcome import state_after
-from reconciler.plan.planner import BucketRead, build_plan, buckets_to_read, config_digest, select_buckets
+from reconciler.plan.planner import BucketRead, buckets_to_read, build_plan, config_digest, select_buckets
 from reconciler.plan.rules import rule_document, rule_from_after
 
 __all__ = [
@@ -34,8 +34,8 @@ __all__ = [
     "Reason",
     "RuleChange",
     "Summary",
-    "build_plan",
     "buckets_to_read",
+    "build_plan",
     "config_digest",
     "rule_document",
     "rule_from_after",

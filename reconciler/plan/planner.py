@@ -119,7 +119,7 @@ def build_plan(
     for address, rule_targets in select_buckets(config, state, targets).items():
         entry = entries.get(address)
         recorded = state.buckets.get(address)
-        provider_name, bucket = address.split("/", 1)
+        provider_name = address.split("/", 1)[0]
         provider = config.providers.get(provider_name)
         problem = _provider_problem(provider, recorded)
         if problem is None and address not in live:

@@ -58,7 +58,7 @@ def _from_json(text: str) -> ErrorFields | None:
 def _from_xml(text: str) -> ErrorFields | None:
     try:
         root = parse(text)
-    except Exception:  # ParseError and defusedxml's refusals alike: not an error document
+    except Exception:  # noqa: BLE001 - ParseError and defusedxml's refusals alike: not an error document
         return None
     if local_name(root.tag) != "Error":
         return None

@@ -13,7 +13,7 @@ import os
 import socket
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
@@ -108,7 +108,7 @@ class StateLock:
                 Operation=self.operation,
                 Who=_who(),
                 Version=__version__,
-                Created=rfc3339(datetime.now(timezone.utc).replace(microsecond=0)),
+                Created=rfc3339(datetime.now(UTC).replace(microsecond=0)),
                 Path=str(self.state_path),
             )
             record = (json.dumps(self.info.model_dump(), indent=2) + "\n").encode("utf-8")

@@ -9,7 +9,7 @@ bumped by `save_state`, and only when the content changed.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, Field, ValidationError, field_serializer, model_validator
@@ -56,7 +56,7 @@ def _is_digest(value: Any) -> bool:
 
 
 def rfc3339(value: datetime) -> str:
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 class StateFile(Frozen):

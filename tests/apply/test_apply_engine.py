@@ -119,7 +119,7 @@ def test_unchanged_buckets_get_no_request_at_all(state_path):
 def test_changed_live_document_refuses_every_write(state_path):
     client = FakeClient({"a": document(), "b": document()})
     cfg = config(bucket("qs/a", qs_rule("x")), bucket("qs/b", qs_rule("y")))
-    the_plan = plan(cfg, dict(zip(("qs/a", "qs/b"), (client.documents["a"], client.documents["b"]))))
+    the_plan = plan(cfg, dict(zip(("qs/a", "qs/b"), (client.documents["a"], client.documents["b"]), strict=True)))
     client.documents["b"] = document(foreign("sneaked-in"))
 
     with pytest.raises(StalePlanError, match="live configuration of bucket qs/b changed since the plan"):

@@ -110,7 +110,7 @@ def _xml_entries(document: str) -> list[tuple[str, str]]:
     """(Id, exact XML text) of every TopicConfiguration, in the server's order."""
     entries = re.findall(r"<TopicConfiguration>.*?</TopicConfiguration>", document, flags=re.S)
     ids = [re.findall(r"<Id>(.*?)</Id>", entry, flags=re.S)[0] for entry in entries]
-    return [(html.unescape(rule_id), entry) for rule_id, entry in zip(ids, entries)]
+    return [(html.unescape(rule_id), entry) for rule_id, entry in zip(ids, entries, strict=True)]
 
 
 def _rule(rule_id: str, target: str = CANONICAL_ALPHA, **fields: object) -> S3Rule:

@@ -174,7 +174,7 @@ def test_a_plan_file_that_cannot_be_written_whole_leaves_the_previous_one(tmp_pa
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(planfile.os, "fsync", disk_full)
-    with pytest.raises(PlanFileError, match="cannot write plan file .*No space left on device"):
+    with pytest.raises(PlanFileError, match=r"cannot write plan file .*No space left on device"):
         planfile.save_plan_file(target, the_plan)
     assert target.read_text() == "the plan reviewed yesterday"
     assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]  # no temporary file left behind
@@ -182,5 +182,5 @@ def test_a_plan_file_that_cannot_be_written_whole_leaves_the_previous_one(tmp_pa
     planfile.save_plan_file(target, the_plan)
     assert planfile.load_plan_file(target) == the_plan
     assert target.stat().st_mode & 0o777 == 0o600
-    with pytest.raises(PlanFileError, match="cannot write plan file .*: it is a directory"):
+    with pytest.raises(PlanFileError, match=r"cannot write plan file .*: it is a directory"):
         planfile.save_plan_file(tmp_path, the_plan)

@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from reconciler.commands.import_ import configuration_yaml
 from reconciler.config import load_configuration, source
@@ -51,7 +50,7 @@ def json_text(draw: st.DrawFn, depth: int = 0) -> str:
         keys = draw(st.lists(KEYS, min_size=len(items), max_size=len(items)))
         items = [
             f"{json.dumps(key, ensure_ascii=draw(st.booleans()))}{draw(SPACE)}:{draw(SPACE)}{item}"
-            for key, item in zip(keys, items)
+            for key, item in zip(keys, items, strict=True)
         ]
     opening, closing = ("{", "}") if kind == "object" else ("[", "]")
     body = ",".join(f"{draw(SPACE)}{item}{draw(SPACE)}" for item in items) or draw(SPACE)

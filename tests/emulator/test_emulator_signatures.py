@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ElementTree
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -22,7 +22,7 @@ def code_of(response: httpx.Response) -> str:
 
 
 def clock(offset: timedelta):  # type: ignore[no-untyped-def]
-    return lambda: datetime.now(timezone.utc) + offset
+    return lambda: datetime.now(UTC) + offset
 
 
 @pytest.fixture
@@ -100,7 +100,7 @@ def test_a_missing_or_unknown_scheme_is_a_clear_403_in_s3_xml(
 
 
 def test_an_s3_body_that_does_not_match_its_signed_hash_is_rejected(emulator: RunningEmulator, buckets: str) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     headers = {
         "host": f"127.0.0.1:{emulator.port}",
         "x-amz-date": amz_date(now),

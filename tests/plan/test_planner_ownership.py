@@ -4,8 +4,7 @@ promise that a plan applied faithfully leaves nothing to plan."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from reconciler.errors import ReconcilerError
 from reconciler.model import LiveDocument
@@ -107,8 +106,8 @@ def test_provider_whose_type_changed_is_reported() -> None:
 
 def test_bucket_not_read_is_errored_with_the_read_error() -> None:
     from reconciler.plan.planner import build_plan
-    from tests.support.plans import LINEAGE
     from reconciler.state.model import StateFile
+    from tests.support.plans import LINEAGE
 
     cfg = config(bucket("qs/a", qs_rule("r")), bucket("qs/b", qs_rule("r")))
     result = build_plan(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -17,7 +17,7 @@ from reconciler.providers.registry import client_for
 from tests.support.moto import MotoServer, running_moto
 
 FIXTURES = Path(__file__).parent / "fixtures"
-FROZEN = datetime(2025, 1, 1, tzinfo=timezone.utc)
+FROZEN = datetime(2025, 1, 1, tzinfo=UTC)
 KEYS = {
     "QINGSTOR_ACCESS_KEY_ID": "QSAK",
     "QINGSTOR_SECRET_ACCESS_KEY": "qs-secret-value",

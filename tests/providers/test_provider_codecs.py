@@ -138,7 +138,7 @@ def test_bos_unresolved_secret_cannot_be_written():
         events=("PutObject",),
         apps=(BosApp(id="a", eventUrl="https://h.example.com"),),
     )
-    with pytest.raises(CredentialError, match="encryption.key of rule 'r'"):
+    with pytest.raises(CredentialError, match=r"encryption.key of rule 'r'"):
         bos.encode([rule])
     resolving = bos.reveal_with(lambda ref, what: {"BOS_NOTIFY_KEY": "from-env"}[ref.env])
     assert _notifications(bos.encode([rule], resolving))[0]["encryption"] == {"key": "from-env"}

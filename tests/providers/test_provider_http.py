@@ -7,7 +7,7 @@ import json
 import logging
 import ssl
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import httpx
@@ -49,7 +49,7 @@ def test_429_waits_as_long_as_retry_after_says(server):
 
 
 def test_retry_after_as_an_http_date():
-    later = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
+    later = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
     assert 25 <= retry_after(httpx.Response(503, headers={"Retry-After": later})) <= 30
     assert retry_after(httpx.Response(503, headers={"Retry-After": "soon"})) is None
     assert retry_after(httpx.Response(503)) is None

@@ -116,7 +116,7 @@ def test_missing_secret_is_named_too():
 
 def test_unset_referenced_variable_is_named():
     provider = QS.model_copy(update={"credentials": Credentials(access_key_id=EnvRef(env="MY_QS_AK"))})
-    with pytest.raises(CredentialError, match="access_key_id of provider 'qs'.*MY_QS_AK"):
+    with pytest.raises(CredentialError, match=r"access_key_id of provider 'qs'.*MY_QS_AK"):
         resolve_credentials(provider, {"QY_SECRET_ACCESS_KEY": "s"})
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -37,7 +37,7 @@ def _split(url: str) -> tuple[str, dict[str, str]]:
 
 
 def _frozen(text: str):
-    moment = datetime.strptime(text, "%a, %d %b %Y %H:%M:%S GMT").replace(tzinfo=timezone.utc)
+    moment = datetime.strptime(text, "%a, %d %b %Y %H:%M:%S GMT").replace(tzinfo=UTC)
     return lambda: moment
 
 
@@ -99,8 +99,8 @@ def test_qingstor_virtual_host_needs_the_bucket():
 def _bce_time(vector) -> datetime:
     text = vector.get("x-bce-date") or vector["timestamp"]
     if isinstance(vector.get("timestamp"), int):
-        return datetime.fromtimestamp(vector["timestamp"], timezone.utc)
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+        return datetime.fromtimestamp(vector["timestamp"], UTC)
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
 @pytest.mark.parametrize("vector", BOS_OFFICIAL + BOS_PEERS, ids=_ids(BOS_OFFICIAL + BOS_PEERS))
@@ -142,7 +142,7 @@ def test_bce_auth_signs_an_httpx_request_like_the_sdk():
 
 
 def _amz_time(vector) -> datetime:
-    return datetime.strptime(vector["x-amz-date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+    return datetime.strptime(vector["x-amz-date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
 
 
 def _signed_names(vector) -> list[str]:
@@ -197,7 +197,7 @@ def test_sigv4_signing_key_derivation_matches_the_chain():
 
 
 def test_sigv4_session_token_is_sent_and_signed():
-    moment = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    moment = datetime(2025, 1, 1, tzinfo=UTC)
     auth = sigv4.SigV4Auth("AK", "SK", region="us-east-1", session_token="TOKEN", clock=lambda: moment)
     signed = next(auth.auth_flow(httpx.Request("GET", "http://127.0.0.1:9000/b?notification")))
     assert signed.headers["x-amz-security-token"] == "TOKEN"

@@ -28,7 +28,7 @@ SGR = re.compile(r"\x1b\[[0-9;]*m")
 
 def assert_inert(output: str, *, color: bool = False) -> None:
     rest = SGR.sub("", output) if color else output
-    assert not any(ord(c) < 0x20 and c not in "\n\t" or 0x7F <= ord(c) < 0xA0 for c in rest), repr(output)
+    assert not any((ord(c) < 0x20 and c not in "\n\t") or 0x7F <= ord(c) < 0xA0 for c in rest), repr(output)
     assert "\nPlan: 0 to add" not in output  # no line of its own
 
 

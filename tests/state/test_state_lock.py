@@ -137,7 +137,7 @@ def test_force_unlock_removes_a_stale_record_with_the_right_id(path: Path) -> No
 
 def test_force_unlock_refuses_a_wrong_id(path: Path) -> None:
     stale_record(path)
-    with pytest.raises(LockError, match="lock ID nope does not match the lock on state .* held by ci@runner .*nothing was unlocked"):
+    with pytest.raises(LockError, match=r"lock ID nope does not match the lock on state .* held by ci@runner .*nothing was unlocked"):
         force_unlock(path, "nope")
     assert read_lock_info(path) is not None
 
@@ -175,7 +175,7 @@ def test_force_unlock_of_a_lock_file_it_cannot_open(path: Path, monkeypatch: pyt
         return real_open(file, flags, *args)
 
     monkeypatch.setattr(os, "open", read_only)
-    with pytest.raises(StateError, match="cannot open the state lock .*Read-only file system"):
+    with pytest.raises(StateError, match=r"cannot open the state lock .*Read-only file system"):
         force_unlock(path, lock_id)
 
 
@@ -184,7 +184,7 @@ def test_a_lock_record_that_cannot_be_written_is_one_clear_error(path: Path, mon
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(os, "pwrite", disk_full)
-    with pytest.raises(StateError, match="cannot write the state lock .*No space left on device"):
+    with pytest.raises(StateError, match=r"cannot write the state lock .*No space left on device"):
         with StateLock(path, "apply"):
             pass
     monkeypatch.undo()

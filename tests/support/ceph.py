@@ -10,6 +10,7 @@ choice: /work/shared/reference/ceph-rgw.md. RGW pacific quirks the tests rely on
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import os
@@ -192,10 +193,8 @@ def _adopt_orphaned_daemons() -> None:
 
 def _reap(pids: list[int]) -> None:
     for pid in pids:
-        try:
+        with contextlib.suppress(ChildProcessError):  # not our child (no subreaper) or already reaped
             os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:  # not our child (no subreaper) or already reaped
-            pass
 
 
 def _messenger_ports() -> tuple[int, int]:
@@ -233,7 +232,7 @@ class EventSink:
         sink = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 with sink._lock:
                     sink._records.extend((self.path, record) for record in body.get("Records", []))
@@ -241,7 +240,7 @@ class EventSink:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (keep test output clean)
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

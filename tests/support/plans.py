@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from reconciler.model import (
@@ -24,7 +24,7 @@ from reconciler.plan.planner import build_plan
 from reconciler.plan.rules import rule_document
 from reconciler.state.model import StateFile
 
-NOW = datetime(2026, 11, 23, 10, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 10, 0, 0, tzinfo=UTC)
 LINEAGE = "4f0c2a8e-0d7b-4a43-9a4c-2f1e0c1d5b6a"
 SECRET = "bos-clear-signing-key-DO-NOT-PRINT"
 

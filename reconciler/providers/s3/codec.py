@@ -97,7 +97,7 @@ def decode(body: bytes) -> LiveDocument:
         root = parse(body)
     except ET.ParseError as exc:
         raise MalformedDocument(f"is not well-formed XML ({exc})") from None
-    except Exception as exc:  # defusedxml refuses DTDs and entities
+    except Exception as exc:  # noqa: BLE001 - defusedxml refuses DTDs and entities
         raise MalformedDocument(f"was refused by the safe XML parser ({type(exc).__name__})") from None
     if local_name(root.tag) not in ROOTS:
         raise MalformedDocument(f"has root <{local_name(root.tag)}> instead of <NotificationConfiguration>")
@@ -155,7 +155,7 @@ def _checked_raw(entry: LiveRule) -> str:
     raw = entry.raw
     try:
         parse(raw) if isinstance(raw, str) else None
-    except Exception:
+    except Exception:  # noqa: BLE001 - any refusal (malformed, DTD, entity) means it cannot go out verbatim
         raw = None
     if not isinstance(raw, str):
         raise ValueError(f"the live rule {entry.id!r} has no well-formed XML to write back")
