@@ -13,6 +13,7 @@ import asyncio
 import io
 import os
 import re
+import stat
 import sys
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from reconciler.apply.engine import utc_now
 from reconciler.commands.console import enable_verbose
 from reconciler.commands.workspace import load_config, open_clients, state_path
+from reconciler.config.source import discover
 from reconciler.errors import ReconcilerError
 from reconciler.model.config import BucketConfig, Configuration, ProviderConfig
 from reconciler.model.dialect import Dialect, dialect_for
@@ -44,7 +46,7 @@ class Adoption:
 
 def run(args: argparse.Namespace) -> int:
     enable_verbose(args)
-    config = load_config(args.config, os.environ, [args.address])
+    config = load_config(config_without_output(args.config), os.environ, [args.address])
     try:
         address, rule_id = split_address(args.address)
     except ValueError as exc:
@@ -68,10 +70,32 @@ def run(args: argparse.Namespace) -> int:
     count = len(adoption.rules)
     sys.stderr.write(
         f"Imported {count} rule{'s' if count != 1 else ''} of {address} into {path} (serial {saved.serial}). "
-        "Add the configuration below, then `reconciler plan` shows no changes.\n"
+        "Add the printed configuration to the configuration files, then `reconciler plan` shows no changes.\n"
     )
     sys.stdout.write(configuration_yaml(address, provider, adoption.rules, config.bucket(address)))
     return 0
+
+
+def config_without_output(locations: list[str] | None) -> list[str] | None:
+    """The configuration files to read, less the empty file stdout was just redirected into
+    (`reconciler import qs/photos > notifications/photos.yaml`): the output is not an input."""
+    try:
+        output = os.fstat(sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is an OSError
+        return locations
+    if not stat.S_ISREG(output.st_mode) or output.st_size != 0:
+        return locations
+    names, problems = discover(locations)
+    kept = [name for name in names if not _same_file(name, output)]
+    return kept if not problems and kept and len(kept) < len(names) else locations
+
+
+def _same_file(name: str, output: os.stat_result) -> bool:
+    try:
+        found = os.stat(name)
+    except OSError:
+        return False
+    return (found.st_dev, found.st_ino) == (output.st_dev, output.st_ino)
 
 
 async def _read(config: Configuration, provider: ProviderConfig, bucket: str) -> LiveDocument:

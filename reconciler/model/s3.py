@@ -66,6 +66,8 @@ CEPH_EVENTS = tuple(
     + [f"s3:ObjectSynced:{x}" for x in ("*", "Create", "Delete", "DeletionMarkerCreated")]
 )
 EVENTS_BY_FLAVOR = {"aws": AWS_EVENTS, "jdcloud": JDCLOUD_EVENTS, "minio": MINIO_EVENTS, "ceph": CEPH_EVENTS}
+# what a configuration without <Event> subscribes to (RGW: "all Created and Removed events")
+IMPLIED_EVENTS_BY_FLAVOR = {"ceph": ("s3:ObjectCreated:*", "s3:ObjectRemoved:*")}
 # which rule types each flavor's server accepts
 RULE_TYPES_BY_FLAVOR = {
     "aws": RULE_TYPES,

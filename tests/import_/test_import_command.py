@@ -4,10 +4,12 @@ trip (import, paste, plan shows no changes) for every dialect."""
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 from ruamel.yaml import YAML
 
+from reconciler.cli import main
 from reconciler.state.lock import StateLock
 
 QS_RULES = [
@@ -40,6 +42,24 @@ MINIO_XML = (
     "<QueueConfiguration><Id>hook</Id><Queue>arn:minio:sqs::1:webhook</Queue>"
     "<Event>s3:ObjectCreated:Put</Event></QueueConfiguration></NotificationConfiguration>"
 )
+AWS_XML = (
+    '<NotificationConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+    "<QueueConfiguration><Id>q</Id><Queue>arn:aws:sqs:us-east-1:123456789012:q</Queue>"
+    "<Event>s3:ObjectCreated:*</Event><Filter><S3Key><FilterRule><Name>prefix</Name><Value>images/</Value>"
+    "</FilterRule></S3Key></Filter></QueueConfiguration>"
+    "<TopicConfiguration><Id>t</Id><Topic>arn:aws:sns:us-east-1:123456789012:t</Topic>"
+    "<Event>s3:ObjectRemoved:*</Event></TopicConfiguration>"
+    "<CloudFunctionConfiguration><Id>f</Id><CloudFunction>arn:aws:lambda:us-east-1:123456789012:function:f"
+    "</CloudFunction><Event>s3:ObjectRestore:Completed</Event></CloudFunctionConfiguration>"
+    "</NotificationConfiguration>"
+)
+# RGW: a configuration without <Event> gets every Created and Removed event
+CEPH_XML = (
+    "<NotificationConfiguration><TopicConfiguration><Id>all</Id><Topic>arn:aws:sns:default::everything</Topic>"
+    "</TopicConfiguration><TopicConfiguration><Id>puts</Id><Topic>arn:aws:sns:default::puts</Topic>"
+    "<Event>s3:ObjectCreated:Put</Event><Filter><S3Key><FilterRule><Name>prefix</Name><Value>p/</Value>"
+    "</FilterRule></S3Key></Filter></TopicConfiguration></NotificationConfiguration>"
+)
 
 
 def paste(ws, name, yaml_text):
@@ -58,6 +78,8 @@ def state_rules(ws, address):
         ("bj", "docs", {"notifications": [BOS_RULE]}, ["ocr"]),
         ("jd", "uploads", JD_XML, ["second-wins-never", "all"]),
         ("mn", "media", MINIO_XML, ["hook"]),
+        ("aws", "events", AWS_XML, ["t", "q", "f"]),
+        ("ce", "rgw", CEPH_XML, ["all", "puts"]),
     ],
 )
 def test_import_round_trip_then_plan_shows_no_changes_and_drift_none(ws, monkeypatch, provider, bucket, document, ids):
@@ -77,9 +99,31 @@ def test_import_round_trip_then_plan_shows_no_changes_and_drift_none(ws, monkeyp
         assert "# secret, never printed: set BOS_OCR_ENCRYPTION_KEY" in result.out
         monkeypatch.setenv("BOS_OCR_ENCRYPTION_KEY", BOS_SECRET)
     paste(ws, "imported.yaml", result.out)
+    assert ws.cli("validate").code == 0
     plan = ws.cli("plan", "--detailed-exitcode")
     assert plan.code == 0, plan.out + plan.err
     assert ws.cli("drift").code == 0
+
+
+def test_ceph_rule_without_events_is_imported_with_the_events_it_gets(ws):
+    ws.create("ce", "rgw", CEPH_XML)
+    ws.write("providers.yaml", buckets=[])
+    printed = YAML(typ="safe").load(ws.cli("import", "ce/rgw/all").out)
+    assert printed["buckets"][0]["notifications"][0]["events"] == ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"]
+
+
+def test_import_redirected_into_a_new_file_of_the_configuration(ws, monkeypatch):
+    """`reconciler import qs/photos > notifications/photos.yaml`: the shell creates the empty file
+    before the command reads the configuration."""
+    ws.create("qs", "photos", {"notifications": QS_RULES})
+    ws.write("providers.yaml", buckets=[])
+    target = ws.config / "photos.yaml"
+    with target.open("w") as output, monkeypatch.context() as patch:
+        patch.setattr(sys, "stdout", output)
+        code = main(["import", "qs/photos", "-c", str(ws.config), "--state", str(ws.state)])
+    assert code == 0
+    assert "- id: porn" in target.read_text()
+    assert ws.cli("plan", "--detailed-exitcode").code == 0
 
 
 def test_import_one_rule_leaves_the_others_foreign(ws):

@@ -24,6 +24,7 @@ PROVIDERS = {
     "jd": ("s3", "jdcloud"),
     "mn": ("s3", "minio"),
     "aws": ("s3", "aws"),
+    "ce": ("s3", "ceph"),
 }
 
 

@@ -19,7 +19,7 @@ import httpx
 from reconciler.model.config import S3Provider
 from reconciler.model.dialect import dialect_for
 from reconciler.model.document import DocumentEntry, LiveDocument, LiveRule
-from reconciler.model.s3 import S3Rule
+from reconciler.model.s3 import IMPLIED_EVENTS_BY_FLAVOR, S3Rule
 from reconciler.providers.client_base import CLEAR, READ, WRITE, BucketClient
 from reconciler.providers.s3 import codec
 from reconciler.providers.s3.auth import SigV4Auth
@@ -47,7 +47,8 @@ class S3Client(BucketClient):
 
     async def read(self, bucket: str) -> LiveDocument:
         response = await self.call("GET", bucket, QUERY, action=READ)
-        return self.decoded(response, bucket, codec.decode)
+        implied = IMPLIED_EVENTS_BY_FLAVOR.get(self.flavor, ())
+        return self.decoded(response, bucket, lambda body: codec.decode(body, implied))
 
     async def write(self, bucket: str, entries: Sequence[DocumentEntry], previous: LiveDocument) -> None:
         if self.flavor != "ceph":

@@ -70,7 +70,8 @@ def _parse_filter(element: ET.Element) -> S3Filter:
     return S3Filter(**fields)
 
 
-def parse_rule(element: ET.Element) -> S3Rule:
+def parse_rule(element: ET.Element, implied_events: Sequence[str] = ()) -> S3Rule:
+    """One configuration element; `implied_events` stand for a missing <Event> (Ceph's default)."""
     rule_type, target_name = RULE_TYPE_BY_ELEMENT[local_name(element.tag)]
     fields: dict[str, Any] = {"type": rule_type, "events": []}
     for child in element:
@@ -87,10 +88,11 @@ def parse_rule(element: ET.Element) -> S3Rule:
             raise ValueError(f"unexpected <{name}>")
     if not fields.get("id"):
         raise ValueError("no Id")
+    fields["events"] = fields["events"] or list(implied_events)
     return S3Rule(**fields)
 
 
-def decode(body: bytes) -> LiveDocument:
+def decode(body: bytes, implied_events: Sequence[str] = ()) -> LiveDocument:
     if not body.strip():
         raise MalformedDocument("is empty")
     try:
@@ -111,7 +113,7 @@ def decode(body: bytes) -> LiveDocument:
         rule = None
         if local_name(element.tag) in RULE_TYPE_BY_ELEMENT:
             try:
-                rule = parse_rule(element)
+                rule = parse_rule(element, implied_events)
             except (ValueError, TypeError):  # pydantic's ValidationError is a ValueError
                 rule = None
         rules.append(LiveRule(id=rule_id or None, raw=raw, rule=rule))
