@@ -186,7 +186,9 @@ class BucketChange(Frozen):
             raise ValueError(f"{self.address}: rule_count_after does not match the layout")
         if self.action is Action.DELETE and self.layout:
             raise ValueError(f"{self.address}: delete clears the document; the layout must be empty")
-        rewrites = any(c.action in _WRITES for c in self.changes) or any(f.disposition == "remove" for f in self.foreign)
+        rewrites = any(c.action in _WRITES for c in self.changes) or any(
+            f.disposition == "remove" for f in self.foreign
+        )
         if self.action is not Action.READ and rewrites != self.writes_document:
             raise ValueError(f"{self.address}: bucket action {self.action.value} does not match its rule changes")
         return self

@@ -390,7 +390,9 @@ class _BucketPlanner:
         found = []
         for index, rule in enumerate(self.live.rules):
             rule_id = rule.id
-            if rule_id is not None and self.is_managed(rule_id) and self.in_scope(rule_id) and self.first[rule_id] != index:
+            if rule_id is None or self.first[rule_id] == index:
+                continue
+            if self.is_managed(rule_id) and self.in_scope(rule_id):
                 found.append(
                     self._change(
                         rule_id,

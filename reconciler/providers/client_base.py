@@ -15,7 +15,11 @@ from reconciler.providers.error_bodies import MalformedDocument, provider_error,
 from reconciler.providers.http import send
 from reconciler.providers.signing import Clock, utc_now
 
-READ, WRITE, CLEAR = "reading the notification rules", "writing the notification rules", "clearing the notification rules"
+READ, WRITE, CLEAR = (
+    "reading the notification rules",
+    "writing the notification rules",
+    "clearing the notification rules",
+)
 
 
 class BucketClient:
@@ -58,9 +62,7 @@ class BucketClient:
         headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         """One signed request; any status comes back (transport failures raise TransportError)."""
-        request = self._http.build_request(
-            method, self.endpoint.url(bucket, query), content=content, headers=headers
-        )
+        request = self._http.build_request(method, self.endpoint.url(bucket, query), content=content, headers=headers)
         return await send(self._http, request, auth=self.auth(bucket), address=self.address(bucket), action=action)
 
     async def call(
@@ -79,9 +81,7 @@ class BucketClient:
             raise provider_error(response, address=self.address(bucket), action=action)
         return response
 
-    def decoded(
-        self, response: httpx.Response, bucket: str, decode: Callable[[bytes], LiveDocument]
-    ) -> LiveDocument:
+    def decoded(self, response: httpx.Response, bucket: str, decode: Callable[[bytes], LiveDocument]) -> LiveDocument:
         try:
             return decode(response.content)
         except MalformedDocument as exc:

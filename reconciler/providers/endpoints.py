@@ -79,7 +79,9 @@ def endpoint_for(provider: ProviderConfig) -> Endpoint:
     try:
         url = httpx.URL(text)
     except httpx.InvalidURL as exc:
-        raise ReconcilerError(f"provider {provider.name!r}: endpoint {provider.endpoint!r} is not a URL ({exc})") from None
+        raise ReconcilerError(
+            f"provider {provider.name!r}: endpoint {provider.endpoint!r} is not a URL ({exc})"
+        ) from None
     usable_host = bool(url.host) and (_HOST_NAME.match(url.host) is not None or _is_local(url.host))
     if url.scheme not in ("http", "https") or not usable_host or url.query or url.fragment:
         raise ReconcilerError(

@@ -52,7 +52,11 @@ def _from_json(text: str) -> ErrorFields | None:
         return None
     if not isinstance(body, dict) or not ({"code", "message"} & body.keys()):
         return None
-    return _field(body.get("code")), _field(body.get("message")), _field(body.get("request_id") or body.get("requestId"))
+    return (
+        _field(body.get("code")),
+        _field(body.get("message")),
+        _field(body.get("request_id") or body.get("requestId")),
+    )
 
 
 def _from_xml(text: str) -> ErrorFields | None:

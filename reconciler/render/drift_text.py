@@ -125,7 +125,8 @@ def _difference_lines(differences: tuple[PropertyDifference, ...], *, applied_fi
     where `expected` is the configuration) state → configuration, as apply would change it."""
     pairs = ((d, d.actual, d.expected) if applied_first else (d, d.expected, d.actual) for d in differences)
     return [
-        f"        {d.path}: {format_value(old)} → {format_value(new)}" + ignored_note(d.ignored) for d, old, new in pairs
+        f"        {d.path}: {format_value(old)} → {format_value(new)}" + ignored_note(d.ignored)
+        for d, old, new in pairs
     ]
 
 

@@ -25,7 +25,9 @@ def split_address(address: str) -> tuple[str, str | None]:
     """`p/b` → (`p/b`, None); `p/b/rule` → (`p/b`, `rule`). Rule ids may themselves hold `/`."""
     parts = address.split("/", 2)
     if len(parts) < 2 or not parts[0] or not parts[1] or (len(parts) == 3 and not parts[2]):
-        raise ValueError(f"{address!r} is not an address: expected <provider>/<bucket> or <provider>/<bucket>/<rule-id>")
+        raise ValueError(
+            f"{address!r} is not an address: expected <provider>/<bucket> or <provider>/<bucket>/<rule-id>"
+        )
     return f"{parts[0]}/{parts[1]}", (parts[2] if len(parts) == 3 else None)
 
 

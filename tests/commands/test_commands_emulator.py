@@ -222,7 +222,12 @@ def test_apply_json_report(project: Project, emulated: RunningEmulator) -> None:
     assert result.code == 0, result.output
     report = json.loads(result.out)
     assert report["buckets"] == [
-        {"address": "ce/reported", "status": "applied", "reason": None, "summary": {"add": 1, "change": 0, "delete": 0, "foreign_removed": 0}}
+        {
+            "address": "ce/reported",
+            "status": "applied",
+            "reason": None,
+            "summary": {"add": 1, "change": 0, "delete": 0, "foreign_removed": 0},
+        }
     ]
     assert "reconciler will perform the following actions" in result.err
 
@@ -272,7 +277,11 @@ def test_defaults_in_a_fresh_directory(
     case = BY_NAME["qs"]
     case.create(emulated, "fresh")
     (tmp_path / "notifications").mkdir()
-    document = {"version": 1, "providers": {"qs": case.provider(emulated)}, "buckets": [case.bucket("fresh", case.rule)]}
+    document = {
+        "version": 1,
+        "providers": {"qs": case.provider(emulated)},
+        "buckets": [case.bucket("fresh", case.rule)],
+    }
     (tmp_path / "notifications" / "rules.yaml").write_text(json.dumps(document))
     monkeypatch.chdir(tmp_path)
 

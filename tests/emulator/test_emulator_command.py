@@ -105,7 +105,9 @@ def test_a_data_file_that_cannot_be_written_is_refused_at_start(
         raise OSError(errno.EROFS, os.strerror(errno.EROFS))
 
     monkeypatch.setattr(tempfile, "TemporaryFile", read_only)
-    with pytest.raises(ReconcilerError, match=r"Cannot write emulator data file .*emulator.json: Read-only file system"):
+    with pytest.raises(
+        ReconcilerError, match=r"Cannot write emulator data file .*emulator.json: Read-only file system"
+    ):
         DataFile(tmp_path / "emulator.json").load()
 
 

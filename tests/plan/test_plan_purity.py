@@ -14,5 +14,7 @@ def test_plan_state_and_render_import_no_io_layers() -> None:
         "import sys, reconciler.plan.planner, reconciler.plan.outcome, reconciler.state, reconciler.render\n"
         f"print(sorted(m for m in sys.modules if m.startswith({FORBIDDEN!r})))"
     )
-    result = subprocess.run([sys.executable, "-c", probe], cwd=Path(__file__).parents[2], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=Path(__file__).parents[2], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "[]"

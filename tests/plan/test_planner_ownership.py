@@ -33,7 +33,9 @@ def slots(change) -> list:
 
 def test_shared_keeps_every_foreign_rule_in_its_slot() -> None:
     live = {"qs/b": document(foreign("f1"), qs_rule("r"), foreign("f2"))}
-    result = plan(config(bucket("qs/b", qs_rule("r", cloudfunc="image", cloudfunc_args={"action": "a"}), qs_rule("n"))), live)
+    result = plan(
+        config(bucket("qs/b", qs_rule("r", cloudfunc="image", cloudfunc_args={"action": "a"}), qs_rule("n"))), live
+    )
     change = result.bucket("qs/b")
     assert slots(change) == [0, "r", 2, "n"]
     assert [(f.id, f.disposition) for f in change.foreign] == [("f1", "keep"), ("f2", "keep")]
@@ -57,11 +59,20 @@ def test_exclusive_with_only_foreign_rules_clears_the_document() -> None:
 
 def test_observe_lists_differences_but_never_writes_or_counts() -> None:
     live = {"qs/b": document(foreign("f"), qs_rule("r"), qs_rule("old"))}
-    cfg = config(bucket("qs/b", qs_rule("r", cloudfunc="image", cloudfunc_args={"action": "a"}), qs_rule("n"), ownership="observe"))
+    cfg = config(
+        bucket(
+            "qs/b", qs_rule("r", cloudfunc="image", cloudfunc_args={"action": "a"}), qs_rule("n"), ownership="observe"
+        )
+    )
     result = plan(cfg, live, state(qs__b=[qs_rule("old"), qs_rule("gone")]))
     change = result.bucket("qs/b")
     assert change.action is Action.READ and not change.writes_document and not change.changes_state
-    assert {c.rule_id: c.action.value for c in change.changes} == {"r": "update", "n": "create", "old": "delete", "gone": "forget"}
+    assert {c.rule_id: c.action.value for c in change.changes} == {
+        "r": "update",
+        "n": "create",
+        "old": "delete",
+        "gone": "forget",
+    }
     assert slots(change) == [0, 1, 2] and change.rule_count_after == 3
     assert result.summary.model_dump() == dict.fromkeys(result.summary.model_dump(), 0)
     assert not result.has_changes
@@ -127,7 +138,10 @@ def test_bucket_not_read_is_errored_with_the_read_error() -> None:
 
 def two_buckets():
     cfg = config(bucket("qs/a", qs_rule("r1"), qs_rule("r2")), bucket("qs/b", qs_rule("x")))
-    live = {"qs/a": document(qs_rule("r2", cloudfunc="image", cloudfunc_args={"action": "z"}), qs_rule("old")), "qs/b": document()}
+    live = {
+        "qs/a": document(qs_rule("r2", cloudfunc="image", cloudfunc_args={"action": "z"}), qs_rule("old")),
+        "qs/b": document(),
+    }
     return cfg, live, state(qs__a=[qs_rule("old"), qs_rule("r2")])
 
 
@@ -227,8 +241,10 @@ RULE_IDS = ["a", "b", "c", "d"]
 @st.composite
 def scenarios(draw):
     provider = draw(st.sampled_from(["qs", "jd"]))
-    make = (lambda i, v: qs_rule(i, event_types=["create_object", "delete_object"][: v + 1])) if provider == "qs" else (
-        lambda i, v: s3_rule(i, events=["s3:ObjectCreated:*", "s3:ObjectRemoved:*"][: v + 1])
+    make = (
+        (lambda i, v: qs_rule(i, event_types=["create_object", "delete_object"][: v + 1]))
+        if provider == "qs"
+        else (lambda i, v: s3_rule(i, events=["s3:ObjectCreated:*", "s3:ObjectRemoved:*"][: v + 1]))
     )
     desired = draw(st.permutations(RULE_IDS).map(lambda ids: ids[: draw(st.integers(0, 4))]))
     entries = []
@@ -241,8 +257,17 @@ def scenarios(draw):
     ownership = draw(st.sampled_from(["shared", "exclusive"]))
     present = draw(st.booleans()) or not owned
     address = f"{provider}/b"
-    cfg = config(bucket(address, *[make(i, 0) for i in desired], ownership=ownership), providers=[provider]) if present else config(providers=[provider])
-    return address, cfg, {address: document(*entries)}, state(**({f"{provider}__b": [make(i, 1) for i in owned]} if owned else {}))
+    cfg = (
+        config(bucket(address, *[make(i, 0) for i in desired], ownership=ownership), providers=[provider])
+        if present
+        else config(providers=[provider])
+    )
+    return (
+        address,
+        cfg,
+        {address: document(*entries)},
+        state(**({f"{provider}__b": [make(i, 1) for i in owned]} if owned else {})),
+    )
 
 
 @settings(max_examples=300, deadline=None)
@@ -256,7 +281,9 @@ def test_applying_a_plan_then_planning_again_is_empty(scenario) -> None:
     after_state = prior
     for change in first.buckets:
         if change.changes_state:
-            after_state = state_after(after_state, change, live_fingerprint=after_live[change.address].fingerprint, applied_at=NOW)
+            after_state = state_after(
+                after_state, change, live_fingerprint=after_live[change.address].fingerprint, applied_at=NOW
+            )
     again = plan(cfg, after_live, after_state)
     assert not again.has_changes, again.to_document()
     assert all(b.action is Action.NO_OP for b in again.buckets)

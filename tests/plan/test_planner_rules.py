@@ -133,7 +133,10 @@ def test_minio_different_target_is_an_update() -> None:
 
 
 def test_ceph_topic_arn_rewrite_is_no_op() -> None:
-    result = plan(config(bucket("ce/b", s3_rule("r", target="alpha"))), {"ce/b": document(s3_rule("r", target="arn:aws:sns:default::alpha"))})
+    result = plan(
+        config(bucket("ce/b", s3_rule("r", target="alpha"))),
+        {"ce/b": document(s3_rule("r", target="arn:aws:sns:default::alpha"))},
+    )
     assert result.bucket("ce/b").action is Action.NO_OP
 
 
@@ -165,7 +168,13 @@ def test_bos_secret_digest_change_is_a_sensitive_update() -> None:
 def test_plan_document_never_holds_a_clear_secret() -> None:
     unparsed_raw = {"id": "bad", "encryption": {"key": SECRET}, "status": 7}
     cfg = config(bucket("bj/b", bos_rule("r", secret="rotated-key"), bos_rule("bad")))
-    live = {"bj/b": document(bos_rule("r"), LiveRule(id="bad", raw=unparsed_raw), foreign("f", raw={"encryption": {"key": SECRET}}, rule=bos_rule("f")))}
+    live = {
+        "bj/b": document(
+            bos_rule("r"),
+            LiveRule(id="bad", raw=unparsed_raw),
+            foreign("f", raw={"encryption": {"key": SECRET}}, rule=bos_rule("f")),
+        )
+    }
     text = json.dumps(plan(cfg, live).to_document())
     assert SECRET not in text and "rotated-key" not in text
     assert "sha256:" in text
@@ -193,12 +202,18 @@ def test_unparseable_managed_entry_is_updated_and_shown_without_secret() -> None
 
 def test_unparseable_s3_entry_is_shown_as_its_xml() -> None:
     raw = "<TopicConfiguration><Id>r</Id><Bogus/></TopicConfiguration>"
-    change = plan(config(bucket("aws/b", s3_rule("r"))), {"aws/b": document(LiveRule(id="r", raw=raw))}).bucket("aws/b").change("r")
+    change = (
+        plan(config(bucket("aws/b", s3_rule("r"))), {"aws/b": document(LiveRule(id="r", raw=raw))})
+        .bucket("aws/b")
+        .change("r")
+    )
     assert change.before == {"raw": raw}
 
 
 def test_duplicate_live_ids_of_a_managed_rule_are_deleted() -> None:
-    live = {"qs/b": document(qs_rule("r"), foreign("f"), qs_rule("r", cloudfunc="image", cloudfunc_args={"action": "x"}))}
+    live = {
+        "qs/b": document(qs_rule("r"), foreign("f"), qs_rule("r", cloudfunc="image", cloudfunc_args={"action": "x"}))
+    }
     result = plan(config(bucket("qs/b", qs_rule("r"))), live)
     change = result.bucket("qs/b")
     assert [(c.action.value, c.reason, c.before_position) for c in change.changes] == [

@@ -127,7 +127,9 @@ def test_bos_no_configuration_error_is_an_empty_document(server):
 @pytest.mark.parametrize(
     "response",
     [
-        httpx.Response(404, json={"code": "NoSuchBucket", "message": "The specified bucket does not exist.", "requestId": "b2"}),
+        httpx.Response(
+            404, json={"code": "NoSuchBucket", "message": "The specified bucket does not exist.", "requestId": "b2"}
+        ),
         httpx.Response(404),  # no code: we cannot tell "no rules" from "no bucket"
         # a generic Not Found (a gateway, a fault) must not read as an empty document: a write would drop rules
         httpx.Response(404, json={"code": "NotFound", "message": "Not Found", "requestId": "b4"}),

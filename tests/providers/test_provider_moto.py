@@ -30,11 +30,17 @@ FOREIGN = {
             "Id": "their-topic",
             "TopicArn": TOPIC_ARN,
             "Events": ["s3:ObjectCreated:*", "s3:ObjectRemoved:Delete"],
-            "Filter": {"Key": {"FilterRules": [{"Name": "suffix", "Value": ".png"}, {"Name": "prefix", "Value": "raw/"}]}},
+            "Filter": {
+                "Key": {"FilterRules": [{"Name": "suffix", "Value": ".png"}, {"Name": "prefix", "Value": "raw/"}]}
+            },
         }
     ],
     "LambdaFunctionConfigurations": [
-        {"Id": "their-lambda", "LambdaFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:fn", "Events": ["s3:ObjectRemoved:*"]}
+        {
+            "Id": "their-lambda",
+            "LambdaFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:fn",
+            "Events": ["s3:ObjectRemoved:*"],
+        }
     ],
 }
 
@@ -75,9 +81,7 @@ def test_read_of_a_bucket_never_configured_is_empty(moto):
 
 def test_write_then_read_back(moto):
     bucket = moto.new_bucket()
-    _, document = run(
-        _session(moto, [lambda c: c.write(bucket, [MANAGED], LiveDocument()), lambda c: c.read(bucket)])
-    )
+    _, document = run(_session(moto, [lambda c: c.write(bucket, [MANAGED], LiveDocument()), lambda c: c.read(bucket)]))
     assert document.ids == ["managed-1"]
     assert document.rules[0].rule == MANAGED
     config = _boto_config(moto, bucket)

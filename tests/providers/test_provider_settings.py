@@ -70,7 +70,11 @@ def test_unusable_endpoints_are_rejected(endpoint):
         (QS, {"QINGSTOR_ACCESS_KEY_ID": "a", "QINGSTOR_SECRET_ACCESS_KEY": "sk-value"}, ("a", "sk-value", None)),
         (QS, {"QY_ACCESS_KEY_ID": "a", "QY_SECRET_ACCESS_KEY": "sk-value"}, ("a", "sk-value", None)),
         (BOS, {"BCE_ACCESS_KEY_ID": "a", "BCE_SECRET_ACCESS_KEY": "sk-value"}, ("a", "sk-value", None)),
-        (S3Provider(name="a"), {"AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "sk-value"}, ("a", "sk-value", None)),
+        (
+            S3Provider(name="a"),
+            {"AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "sk-value"},
+            ("a", "sk-value", None),
+        ),
         (
             S3Provider(name="a"),
             {"AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "sk-value", "AWS_SESSION_TOKEN": "t"},

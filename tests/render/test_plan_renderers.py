@@ -41,7 +41,11 @@ def every_kind_of_change() -> Plan:
         ),
         bucket("bj/docs", bos_rule("ocr", secret=ROTATED), bos_rule("same")),
         bucket("jd/uploads", s3_rule("jpg-callback", filter={"prefix": "images/", "suffix": ".jpg"}), s3_rule("all")),
-        bucket("aws/logs", s3_rule("audit", target="arn:aws:sqs:us-east-1:123456789012:audit", type="queue"), ownership="exclusive"),
+        bucket(
+            "aws/logs",
+            s3_rule("audit", target="arn:aws:sqs:us-east-1:123456789012:audit", type="queue"),
+            ownership="exclusive",
+        ),
         bucket("mn/watched", s3_rule("w", type="queue", target="arn:minio:sqs::primary:webhook"), ownership="observe"),
         bucket("qs/quiet", qs_rule("fine")),
         providers=["qs", "bj", "jd", "aws", "mn"],
@@ -52,14 +56,22 @@ def every_kind_of_change() -> Plan:
             qs_rule("thumbnails", cloudfunc="image", cloudfunc_args={"action": "resize:w_100", "key_prefix": "thumb"}),
             qs_rule("retired"),
         ),
-        "bj/docs": document(bos_rule("ocr"), bos_rule("same"), foreign("legacy", raw={"encryption": {"key": SECRET}}, rule=bos_rule("legacy"))),
-        "jd/uploads": document(s3_rule("all"), foreign("ops"), s3_rule("jpg-callback", filter={"prefix": "images/", "suffix": ".jpg"})),
+        "bj/docs": document(
+            bos_rule("ocr"),
+            bos_rule("same"),
+            foreign("legacy", raw={"encryption": {"key": SECRET}}, rule=bos_rule("legacy")),
+        ),
+        "jd/uploads": document(
+            s3_rule("all"), foreign("ops"), s3_rule("jpg-callback", filter={"prefix": "images/", "suffix": ".jpg"})
+        ),
         "aws/logs": document(s3_rule("stray", target="arn:aws:sns:us-east-1:123456789012:stray")),
         "mn/watched": document(),
         "qs/quiet": document(qs_rule("fine")),
     }
     # ce/gone: in state, but its provider was removed from the configuration
-    return plan(cfg, live, state(qs__photos=[qs_rule("retired"), qs_rule("vanished")], ce__gone=[s3_rule("x", target="alpha")]))
+    return plan(
+        cfg, live, state(qs__photos=[qs_rule("retired"), qs_rule("vanished")], ce__gone=[s3_rule("x", target="alpha")])
+    )
 
 
 def golden(name: str, actual: str) -> None:
@@ -121,7 +133,9 @@ def test_observe_differences_are_counted_in_plain_english() -> None:
 
 def test_plain_summary_line_without_removals_or_forgets() -> None:
     result = plan(config(bucket("qs/b", qs_rule("r"))), {"qs/b": document(foreign("f"))})
-    assert render_plan_text(result).splitlines()[-1] == "Plan: 1 to add, 0 to change, 0 to delete. 1 foreign rules kept."
+    assert (
+        render_plan_text(result).splitlines()[-1] == "Plan: 1 to add, 0 to change, 0 to delete. 1 foreign rules kept."
+    )
 
 
 def test_colour_only_when_asked() -> None:
@@ -132,7 +146,9 @@ def test_colour_only_when_asked() -> None:
 
 
 def test_user_text_is_never_read_as_rich_markup() -> None:
-    result = plan(config(bucket("aws/b", s3_rule("[bold]x[/bold]", filter={"prefix": "[red]p"}))), {"aws/b": document()})
+    result = plan(
+        config(bucket("aws/b", s3_rule("[bold]x[/bold]", filter={"prefix": "[red]p"}))), {"aws/b": document()}
+    )
     text = render_plan_text(result, color=True)
     assert '"[bold]x[/bold]"' in text and '"[red]p"' in text
 
@@ -183,7 +199,9 @@ def test_markdown_never_exceeds_60000_characters_and_keeps_the_summary() -> None
     assert len(render_plan_text(result)) > 200_000
     comment = render_plan_markdown(result)
     assert len(comment) <= 60_000
-    assert comment.startswith(f"{MARKER}\n<!-- labels: changes -->\n**Plan: 3200 to add, 0 to change, 0 to delete. 0 foreign rules kept.**\n")
+    assert comment.startswith(
+        f"{MARKER}\n<!-- labels: changes -->\n**Plan: 3200 to add, 0 to change, 0 to delete. 0 foreign rules kept.**\n"
+    )
     assert "| `qs/bucket-0399` |" in comment  # the table survives, details are cut first
     assert comment.count("<details>") < 400
     assert comment.rstrip().endswith("prints everything._")

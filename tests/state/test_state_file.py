@@ -124,8 +124,14 @@ def test_refuses_a_write_based_on_an_older_read(path: Path) -> None:
         ("[1, 2]", "is not a reconciler state \\(no version\\)"),
         ('{"version": "one"}', "has an unknown version 'one'"),
         ('{"version": 2, "future": true}', "was written by a newer format \\(version 2\\); upgrade reconciler$"),
-        ('{"version": 1, "tool_version": "0.1.0", "lineage": "x", "serial": -1, "buckets": {}}', "is invalid at serial"),
-        ('{"version": 1, "tool_version": "0.1.0", "lineage": "x", "serial": 0, "buckets": {"a/b": {}}}', "is invalid at buckets.a/b.provider"),
+        (
+            '{"version": 1, "tool_version": "0.1.0", "lineage": "x", "serial": -1, "buckets": {}}',
+            "is invalid at serial",
+        ),
+        (
+            '{"version": 1, "tool_version": "0.1.0", "lineage": "x", "serial": 0, "buckets": {"a/b": {}}}',
+            "is invalid at buckets.a/b.provider",
+        ),
     ],
 )
 def test_unusable_files_are_refused_with_the_file_named(path: Path, content: str, message: str) -> None:

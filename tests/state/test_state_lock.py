@@ -77,7 +77,9 @@ def test_sigkill_of_the_holder_releases_the_lock(path: Path, holder) -> None:
 
 
 def test_waiting_with_a_timeout_gets_the_lock_once_the_holder_finishes(path: Path) -> None:
-    process = subprocess.Popen([sys.executable, "-c", HOLDER, str(path), "0.5"], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(path), "0.5"], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert process.stdout.readline().strip()
         with StateLock(path, "apply", timeout=60) as lock:
@@ -88,7 +90,9 @@ def test_waiting_with_a_timeout_gets_the_lock_once_the_holder_finishes(path: Pat
 
 
 def test_timeout_expires_with_the_holder_named(path: Path, holder) -> None:
-    with pytest.raises(LockError, match=r"lock ID .* after waiting 0\.2s; wait for it to finish or use a longer --lock"):
+    with pytest.raises(
+        LockError, match=r"lock ID .* after waiting 0\.2s; wait for it to finish or use a longer --lock"
+    ):
         with StateLock(path, "apply", timeout=0.2):
             pass
 
@@ -124,7 +128,14 @@ def test_same_process_second_writer_is_refused_too(path: Path) -> None:
 
 def stale_record(path: Path, lock_id: str = "11111111-2222-3333-4444-555555555555") -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
-    record = {"ID": lock_id, "Operation": "apply", "Who": "ci@runner", "Version": "0.1.0", "Created": "2026-11-23T10:00:00Z", "Path": str(path)}
+    record = {
+        "ID": lock_id,
+        "Operation": "apply",
+        "Who": "ci@runner",
+        "Version": "0.1.0",
+        "Created": "2026-11-23T10:00:00Z",
+        "Path": str(path),
+    }
     lock_path(path).write_text(json.dumps(record))
     return lock_id
 
@@ -137,7 +148,9 @@ def test_force_unlock_removes_a_stale_record_with_the_right_id(path: Path) -> No
 
 def test_force_unlock_refuses_a_wrong_id(path: Path) -> None:
     stale_record(path)
-    with pytest.raises(LockError, match=r"lock ID nope does not match the lock on state .* held by ci@runner .*nothing was unlocked"):
+    with pytest.raises(
+        LockError, match=r"lock ID nope does not match the lock on state .* held by ci@runner .*nothing was unlocked"
+    ):
         force_unlock(path, "nope")
     assert read_lock_info(path) is not None
 

@@ -115,7 +115,9 @@ def authorization(
     hashed = payload_hash or header(headers, "x-amz-content-sha256") or EMPTY_PAYLOAD_HASH
     request = canonical_request(method, path, query, headers, names, hashed)
     signature = hmac_sha256(signing_key(secret, stamp[:8], region, service), string_to_sign(stamp, scope, request))
-    return f"{ALGORITHM} Credential={access_key_id}/{scope}, SignedHeaders={';'.join(names)}, Signature={signature.hex()}"
+    return (
+        f"{ALGORITHM} Credential={access_key_id}/{scope}, SignedHeaders={';'.join(names)}, Signature={signature.hex()}"
+    )
 
 
 class SigV4Auth(httpx.Auth):
