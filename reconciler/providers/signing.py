@@ -1,4 +1,5 @@
-"""Primitives shared by the three signature schemes: HMAC-SHA256 and an injectable clock."""
+"""Primitives shared by the three signature schemes: HMAC-SHA256, an injectable clock and the
+shape of their `httpx.Auth` classes."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import hashlib
 import hmac
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+
+import httpx
 
 Clock = Callable[[], datetime]
 
@@ -31,3 +34,23 @@ def header(headers: Mapping[str, str], name: str) -> str | None:
         if key.lower() == lowered:
             return value
     return None
+
+
+def signed_parts(request: httpx.Request) -> tuple[str, str, dict[str, str], httpx.Headers]:
+    """What every scheme signs: method, path, query parameters and headers."""
+    return request.method, request.url.path, dict(request.url.params.multi_items()), request.headers
+
+
+class SigningAuth(httpx.Auth):
+    """An access key that may be shown, a secret that never is, and the clock a signature reads."""
+
+    shown: tuple[str, ...] = ("access_key_id",)  # the attributes `repr` names; never the secret
+
+    def __init__(self, access_key_id: str, secret: str, *, clock: Clock = utc_now) -> None:
+        self.access_key_id = access_key_id
+        self._secret = secret
+        self._clock = clock
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.shown)
+        return f"{type(self).__name__}({fields})"

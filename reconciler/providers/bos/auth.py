@@ -16,7 +16,7 @@ from urllib.parse import quote, unquote
 
 import httpx
 
-from reconciler.providers.signing import Clock, as_utc, hmac_sha256, utc_now
+from reconciler.providers.signing import Clock, SigningAuth, as_utc, hmac_sha256, signed_parts, utc_now
 
 DEFAULT_HEADERS_TO_SIGN = frozenset({"host", "content-md5", "content-length", "content-type"})
 
@@ -94,17 +94,12 @@ def authorization(
     return f"{prefix}/{';'.join(signed)}/{signature}"
 
 
-class BceAuth(httpx.Auth):
+class BceAuth(SigningAuth):
     """Sets `x-bce-date` and signs with the default header set (host, content-*, x-bce-*)."""
 
     def __init__(self, access_key_id: str, secret: str, *, expiration: int = 1800, clock: Clock = utc_now) -> None:
-        self.access_key_id = access_key_id
-        self._secret = secret
+        super().__init__(access_key_id, secret, clock=clock)
         self.expiration = expiration
-        self._clock = clock
-
-    def __repr__(self) -> str:
-        return f"BceAuth(access_key_id={self.access_key_id!r})"
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         now = self._clock()  # read once: the date header and the auth prefix must agree
@@ -112,10 +107,7 @@ class BceAuth(httpx.Auth):
         request.headers["Authorization"] = authorization(
             self.access_key_id,
             self._secret,
-            request.method,
-            request.url.path,
-            dict(request.url.params.multi_items()),
-            request.headers,
+            *signed_parts(request),
             now,
             self.expiration,
         )

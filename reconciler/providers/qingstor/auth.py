@@ -17,7 +17,7 @@ from urllib.parse import quote, unquote
 
 import httpx
 
-from reconciler.providers.signing import Clock, as_utc, header, hmac_sha256, utc_now
+from reconciler.providers.signing import Clock, SigningAuth, as_utc, header, hmac_sha256, signed_parts, utc_now
 
 # Query keys that take part in the signature (the Go SDK v2 whitelist, a superset of Python's).
 SUB_RESOURCES = frozenset(
@@ -73,7 +73,7 @@ def sign(secret: str, string_to_sign: str) -> str:
     return base64.b64encode(hmac_sha256(secret, string_to_sign)).decode("ascii").strip()
 
 
-class QingStorAuth(httpx.Auth):
+class QingStorAuth(SigningAuth):
     """Sets `Date` from the clock and signs exactly the headers the request carries."""
 
     def __init__(
@@ -87,22 +87,14 @@ class QingStorAuth(httpx.Auth):
     ) -> None:
         if virtual_host and not bucket:
             raise ValueError("virtual-host signing needs the bucket name")
-        self.access_key_id = access_key_id
-        self._secret = secret
+        super().__init__(access_key_id, secret, clock=clock)
         self.bucket = bucket
         self.virtual_host = virtual_host
-        self._clock = clock
-
-    def __repr__(self) -> str:
-        return f"QingStorAuth(access_key_id={self.access_key_id!r})"
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Date"] = format_datetime(as_utc(self._clock()), usegmt=True)
         text = string_to_sign(
-            request.method,
-            request.url.path,
-            dict(request.url.params.multi_items()),
-            request.headers,
+            *signed_parts(request),
             bucket=self.bucket,
             virtual_host=self.virtual_host,
         )

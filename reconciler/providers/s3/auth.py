@@ -17,7 +17,7 @@ from urllib.parse import quote, unquote
 
 import httpx
 
-from reconciler.providers.signing import Clock, as_utc, header, hmac_sha256, utc_now
+from reconciler.providers.signing import Clock, SigningAuth, as_utc, header, hmac_sha256, signed_parts, utc_now
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 EMPTY_PAYLOAD_HASH = hashlib.sha256(b"").hexdigest()
@@ -120,10 +120,11 @@ def authorization(
     )
 
 
-class SigV4Auth(httpx.Auth):
+class SigV4Auth(SigningAuth):
     """Hashes the body, sets x-amz-date / x-amz-content-sha256 (and the session token), signs."""
 
     requires_request_body = True
+    shown = ("access_key_id", "region")
 
     def __init__(
         self,
@@ -135,15 +136,10 @@ class SigV4Auth(httpx.Auth):
         session_token: str | None = None,
         clock: Clock = utc_now,
     ) -> None:
-        self.access_key_id = access_key_id
-        self._secret = secret
+        super().__init__(access_key_id, secret, clock=clock)
         self._session_token = session_token
         self.region = region
         self.service = service
-        self._clock = clock
-
-    def __repr__(self) -> str:
-        return f"SigV4Auth(access_key_id={self.access_key_id!r}, region={self.region!r})"
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         now = self._clock()
@@ -155,10 +151,7 @@ class SigV4Auth(httpx.Auth):
         request.headers["Authorization"] = authorization(
             self.access_key_id,
             self._secret,
-            request.method,
-            request.url.path,
-            dict(request.url.params.multi_items()),
-            request.headers,
+            *signed_parts(request),
             timestamp=now,
             region=self.region,
             service=self.service,
