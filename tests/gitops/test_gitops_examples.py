@@ -1,7 +1,7 @@
 """examples/gitops: every file runs the reconciler commands it ships, against the emulator.
 
-Workflows: each step whose `run:` invokes reconciler is run as GitHub runs it (bash -eo
-pipefail, $GITHUB_OUTPUT and $GITHUB_STEP_SUMMARY files, the step's env). cron, systemd and
+Workflows: each step whose `run:` invokes reconciler is run as GitHub runs it (`bash -e`, or
+`bash -eo pipefail` under `shell: bash`, $GITHUB_OUTPUT and $GITHUB_STEP_SUMMARY files, the step's env). cron, systemd and
 Kubernetes: the command line, with the host paths mapped into a temporary directory.
 """
 
@@ -86,8 +86,20 @@ def reconciler_steps(document: dict[str, Any]) -> dict[str, tuple[dict[str, Any]
     for job in document["jobs"].values():
         for step in job["steps"]:
             if "run" in step and INVOKES_RECONCILER.search(step["run"]):
-                found[step["name"]] = (step, {**document.get("env", {}), **job.get("env", {}), **step.get("env", {})})
+                shell = step.get("shell") or _default_shell(job) or _default_shell(document)
+                found[step["name"]] = (
+                    {**step, "shell": shell},
+                    {**document.get("env", {}), **job.get("env", {}), **step.get("env", {})},
+                )
     return found
+
+
+def _default_shell(level: dict[str, Any]) -> str | None:
+    return level.get("defaults", {}).get("run", {}).get("shell")
+
+
+# GitHub runs `run:` with `bash -e` unless `shell: bash` is named: only then is pipefail on
+SHELLS = {None: ["bash", "-e"], "bash": ["bash", "--noprofile", "--norc", "-eo", "pipefail"]}
 
 
 def resolve(value: str, env: dict[str, str]) -> str:
@@ -118,7 +130,7 @@ def run_step(repo: Repo, step: dict[str, Any], step_env: dict[str, str], tmp: Pa
     env = {**repo.env, **{k: resolve(v, repo.env) for k, v in step_env.items()}}
     env |= {"GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(summary), "CI": "true"}
     result = subprocess.run(
-        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        [*SHELLS[step["shell"]], "-c", step["run"]],
         cwd=repo.root,
         env=env,
         capture_output=True,
@@ -175,6 +187,15 @@ def test_pull_request_plan_merge_apply_and_nightly_drift(repo, tmp_path):
     assert result.code == 2 and result.outputs["exitcode"] == "2", result.out
     assert result.summary.startswith("<!-- reconciler:drift -->")
     assert "jpg-callback" in result.summary and "DELETED" in result.summary
+
+
+def test_a_failed_apply_fails_the_merge_job(repo, tmp_path):
+    """The apply output is piped through tee: the job must still fail when apply does."""
+    apply = reconciler_steps(workflow("reconciler-apply.yml"))["Apply the reviewed plan"]
+    (repo.root / "plan.json").write_text("{}")  # not a plan: apply exits 1
+    result = run_step(repo, *apply, tmp_path)
+    assert result.code != 0, result.out
+    assert "not a reconciler plan" in (repo.root / "apply.txt").read_text()
 
 
 def test_plan_comment_is_updated_in_place_and_the_plan_is_kept_as_an_artifact():
