@@ -64,16 +64,24 @@ class Case:
         return counts.get("PUT", 0) + counts.get("DELETE", 0)
 
 
-def _s3_document(kind: str, target: str, event: str) -> str:
+def _s3_document(kind: str, target: str) -> str:
     element = f"{kind}Configuration"
     return (
         f'<NotificationConfiguration xmlns="{XMLNS}"><{element}><Id>theirs</Id><{kind}>{target}</{kind}>'
-        f"<Event>{event}</Event></{element}></NotificationConfiguration>"
+        f"<Event>s3:ObjectRemoved:*</Event></{element}></NotificationConfiguration>"
     )
 
 
 def _changed(rule: dict[str, Any], **fields: Any) -> dict[str, Any]:
     return json.loads(json.dumps({**rule, **fields}))
+
+
+def _s3_case(
+    name: str, flavor: str, rule: dict[str, Any], change: dict[str, Any], foreign_kind: str, foreign_target: str
+) -> Case:
+    """An S3-dialect case whose foreign rule is a `<foreign_kind>Configuration` on object removal."""
+    changed = _changed(rule, **change)
+    return Case(name, "s3", flavor, rule, changed, _s3_document(foreign_kind, foreign_target))
 
 
 _QS = {
@@ -140,37 +148,16 @@ CASES = [
             ]
         },
     ),
-    Case(
-        "aws",
-        "s3",
-        "aws",
-        _AWS,
-        _changed(_AWS, events=["s3:ObjectCreated:Put"]),
-        _s3_document("Queue", "arn:aws:sqs:us-east-1:123456789012:theirs", "s3:ObjectRemoved:*"),
-    ),
-    Case(
+    _s3_case("aws", "aws", _AWS, {"events": ["s3:ObjectCreated:Put"]}, "Queue", "arn:aws:sqs:us-east-1:123456789012:theirs"),
+    _s3_case(
         "jd",
-        "s3",
         "jdcloud",
         _JD,
-        _changed(_JD, target="NS:https://a.example.com/cb,https://b.example.com/cb"),
-        _s3_document("Topic", "NS:https://other.example.com/cb", "s3:ObjectRemoved:*"),
+        {"target": "NS:https://a.example.com/cb,https://b.example.com/cb"},
+        "Topic",
+        "NS:https://other.example.com/cb",
     ),
-    Case(
-        "mn",
-        "s3",
-        "minio",
-        _MINIO,
-        _changed(_MINIO, events=["s3:ObjectCreated:Put"]),
-        _s3_document("Queue", "arn:minio:sqs::secondary:webhook", "s3:ObjectRemoved:*"),
-    ),
-    Case(
-        "ce",
-        "s3",
-        "ceph",
-        _CEPH,
-        _changed(_CEPH, events=["s3:ObjectCreated:Put"]),
-        _s3_document("Topic", "arn:aws:sns:default::theirs", "s3:ObjectRemoved:*"),
-    ),
+    _s3_case("mn", "minio", _MINIO, {"events": ["s3:ObjectCreated:Put"]}, "Queue", "arn:minio:sqs::secondary:webhook"),
+    _s3_case("ce", "ceph", _CEPH, {"events": ["s3:ObjectCreated:Put"]}, "Topic", "arn:aws:sns:default::theirs"),
 ]
 BY_NAME = {case.name: case for case in CASES}
