@@ -2,8 +2,8 @@
 
 `read_live(clients, addresses, parallelism=..., progress=...)` reads every bucket with at most
 `parallelism` requests in flight over the clients' pooled connections. A bucket that cannot be
-read does not stop the others: its ProviderError is collected in `LiveRead.errors`, and
-`LiveRead.raise_errors()` turns them into one ProviderError with one line per bucket.
+read does not stop the others: its ProviderError is collected in `LiveRead.errors`, and its caller
+reports that bucket on its own.
 """
 
 from __future__ import annotations
@@ -50,16 +50,6 @@ class LiveRead:
 
     documents: dict[str, LiveDocument] = field(default_factory=dict)
     errors: dict[str, ProviderError] = field(default_factory=dict)
-
-    def raise_errors(self) -> None:
-        """Raise one ProviderError naming every bucket that failed, one line each, in address order."""
-        if not self.errors:
-            return
-        count = len(self.errors)
-        total = count + len(self.documents)
-        lines = [f"could not read {count} of {total} bucket{'s' if total != 1 else ''}:"]
-        lines += [f"  {self.errors[address]}" for address in sorted(self.errors)]
-        raise ProviderError("\n".join(lines))
 
 
 async def read_live(

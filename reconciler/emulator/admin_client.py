@@ -36,7 +36,7 @@ class EmulatorAdmin:
     def __enter__(self) -> EmulatorAdmin:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, *_exc_info: object) -> None:
         self.close()
 
     def _call(self, method: str, path: str, *, json: Any = None, params: Mapping[str, str] | None = None) -> Any:

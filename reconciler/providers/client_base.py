@@ -96,5 +96,5 @@ class BucketClient:
     async def __aenter__(self) -> BucketClient:
         return self
 
-    async def __aexit__(self, *exc_info: object) -> None:
+    async def __aexit__(self, *_exc_info: object) -> None:
         await self.aclose()
