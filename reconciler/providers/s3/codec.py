@@ -142,7 +142,8 @@ def rule_element(rule: S3Rule) -> ET.Element:
         _sub(element, "Event", event)
     if rule.filter is not None:
         filter_element = ET.SubElement(element, "Filter")
-        key_rules = [(name, getattr(rule.filter, name)) for name in KEY_FILTERS if getattr(rule.filter, name) is not None]
+        values = {name: getattr(rule.filter, name) for name in KEY_FILTERS}
+        key_rules = [(name, value) for name, value in values.items() if value is not None]
         if key_rules:
             _filter_group(filter_element, "S3Key", key_rules)
         if rule.filter.metadata:
