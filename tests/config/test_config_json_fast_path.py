@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from reconciler.commands.import_ import configuration_yaml
 from reconciler.config import load_configuration, source
 from reconciler.config.source import SourceFile, read_source
 from reconciler.errors import ConfigError
+from reconciler.render import configuration_yaml
 
 # whitespace JSON allows between tokens, some of which YAML reads otherwise (tabs, line breaks before a colon)
 SPACE = st.sampled_from(["", "", " ", " ", "\n  ", "\r\n", "\n\t", "\t", " " * 20, " " * 1030, "\t" * 16, "\n"])
