@@ -22,6 +22,8 @@ def run(args: argparse.Namespace) -> int:
     store = persistence.load()
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("reconciler.emulator").setLevel(logging.INFO if args.verbose else logging.WARNING)
-    emulator = Emulator(store, keys, region=args.region or DEFAULT_REGION, persistence=persistence)
+    emulator = Emulator(
+        store, keys, region=args.region or DEFAULT_REGION, persistence=persistence, default_flavor=args.s3_flavor
+    )
     serve(emulator, listening_socket(args.host, args.port), verbose=args.verbose)
     return 0

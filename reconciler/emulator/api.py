@@ -6,6 +6,7 @@ a dialect is one module that is testable without a server.
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from datetime import datetime
@@ -14,6 +15,10 @@ from typing import Any, ClassVar
 
 from reconciler.emulator.store import Bucket
 from reconciler.emulator.wire import ApiError, Call, Outcome, Reply
+
+FLAVOR_HEADER = "x-emulator-flavor"  # picks the flavor of an s3 bucket created through the API
+# the strictest common ground of the providers' naming rules (S3 alone also allows dots)
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 
 
 def camel_code(status: int) -> str:
@@ -48,6 +53,31 @@ class NotificationApi(ABC):
     @abstractmethod
     def handle(self, call: Call, bucket: Bucket) -> Outcome:
         """Serve GET/PUT/DELETE ?notification on an existing bucket."""
+
+    # --- bucket-level requests: PUT / HEAD / DELETE /<bucket> -------------------------------
+
+    create_status: ClassVar[int] = 200
+    bucket_deleted_status: ClassVar[int] = 204
+    bucket_name_pattern: ClassVar[re.Pattern[str]] = _BUCKET_NAME
+
+    @abstractmethod
+    def bucket_exists(self, name: str) -> ApiError:
+        """The conflict a create of an existing bucket gets."""
+
+    @abstractmethod
+    def invalid_bucket_name(self, name: str) -> ApiError: ...
+
+    def creation_flavor(self, call: Call, default_flavor: str) -> str | None:
+        """Check a create-bucket request beyond its name; the new bucket's flavor (s3 only)."""
+        if call.header(FLAVOR_HEADER) is not None:
+            raise self.invalid_request(f"The {FLAVOR_HEADER} header applies only to s3 buckets.")
+        return None
+
+    def bucket_created(self, name: str) -> Reply:
+        return Reply(self.create_status)
+
+    def bucket_found(self) -> Reply:
+        return Reply(200)
 
     # --- documents (also what the admin API shows and accepts) ----------------------------
 

@@ -1,15 +1,17 @@
 """The ASGI application: notification requests of all three dialects, and the admin API.
 
-A notification request goes: dialect from the Authorization scheme → bucket from the path or,
-when the path names none, from the first Host label (virtual-host style) → request counter →
-injected faults → signature → the dialect's handler → durable store → reply. Every reply
-carries the dialect's request-id header; every error is in the dialect's own format.
+A request goes: dialect from the Authorization scheme → bucket from the path or, when the path
+names none, from the first Host label (virtual-host style) → request counter → injected faults →
+signature → the dialect's handler (`?notification`) or a bucket-level PUT / HEAD / DELETE →
+durable store → reply. Every reply carries the dialect's request-id header; every error is in
+the dialect's own format (without a body for HEAD).
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import ipaddress
 import logging
 import socket
 import struct
@@ -88,8 +90,10 @@ class Emulator:
         persistence: DataFile | MemoryOnly | None = None,
         connections: Connections | None = None,
         clock: Callable[[], datetime] = utc_now,
+        default_flavor: str = "aws",
     ) -> None:
         self.store = store
+        self.default_flavor = default_flavor
         self.keys = dict(keys)
         self.region = region
         self.persistence = persistence or MemoryOnly()
@@ -151,20 +155,27 @@ class Emulator:
             log.exception("internal error while serving %s %s", call.method, call.raw_path)
             internal = ApiError(500, api.error_code(500), "We encountered an internal error. Please try again.")
             reply = api.render_error(internal, call, bucket_name)
+        if call.method == "HEAD":
+            reply = dataclasses.replace(reply, body=b"")
         await _send(send, reply, ((api.request_id_header, call.request_id),))
         self._log(call, api, bucket_name, reply.status, started)
 
     def _bucket_name(self, api: NotificationApi, call: Call) -> tuple[str, bool]:
-        if "notification" not in call.query:
-            raise api.not_implemented("The emulator implements only the bucket notification API (?notification).")
+        bucket_level = not call.query
+        if "notification" not in call.query and not bucket_level:
+            raise api.not_implemented(
+                "The emulator implements only the bucket notification API (?notification) and creating, "
+                "checking and deleting buckets."
+            )
         segments = call.raw_path.split("/")
         if len(segments) > 2 and any(segments[2:]):
             raise api.not_implemented("Object paths are not part of the bucket notification API.")
         if len(segments) > 1 and segments[1]:
             return unquote(segments[1]), False
         host = call.header("host") or ""
-        label = host.split(".", 1)[0] if "." in host else ""
-        if label and self.store.get(api.dialect, label) is not None:
+        label = host.split(".", 1)[0] if "." in host and not _is_ip_address(host) else ""
+        # a bucket-level request may name a bucket that does not exist yet (create, or a 404)
+        if label and (bucket_level or self.store.get(api.dialect, label) is not None):
             return label, True
         raise api.invalid_request(
             f"The request names no bucket: the path is '/' and the Host {host!r} does not start with an existing "
@@ -187,18 +198,47 @@ class Emulator:
         if decision.disruption is Disruption.ERROR:
             raise api.injected(decision.status)
         api.authenticate(call, self.keys, bucket=name, virtual_host=virtual_host, now=self.clock())
+        if call.query:
+            reply = await self._notification_request(api, call, name, bucket)
+        else:
+            reply = await self._bucket_request(api, call, name, bucket)
+        if decision.disruption is Disruption.RESET:
+            raise ConnectionReset  # after: the change is kept, the client never hears of it
+        if decision.disruption is Disruption.MALFORMED:
+            return Reply(200, reply.body[: len(reply.body) // 2] or b"{", reply.content_type, reply.headers)
+        return reply
+
+    async def _notification_request(self, api: NotificationApi, call: Call, name: str, bucket: Bucket | None) -> Reply:
         if bucket is None:
             raise api.no_such_bucket(name)
         outcome = api.handle(call, bucket)
         if outcome.rules is not None:
             self.store.replace_rules(bucket, outcome.rules)
             await self.persist()
-        if decision.disruption is Disruption.RESET:
-            raise ConnectionReset  # after: the change is kept, the client never hears of it
-        if decision.disruption is Disruption.MALFORMED:
-            body = outcome.reply.body
-            return Reply(200, body[: len(body) // 2] or b"{", outcome.reply.content_type, outcome.reply.headers)
         return outcome.reply
+
+    async def _bucket_request(self, api: NotificationApi, call: Call, name: str, bucket: Bucket | None) -> Reply:
+        """PUT creates the bucket, HEAD checks it, DELETE removes it with its rules."""
+        if call.method not in ("PUT", "HEAD", "DELETE"):
+            if call.method == "GET":
+                raise api.not_implemented("Listing objects is not part of the emulator: it keeps no objects.")
+            raise api.method_not_allowed(call.method)
+        if call.method == "PUT":
+            if bucket is not None:
+                raise api.bucket_exists(name)
+            if not api.bucket_name_pattern.match(name):
+                raise api.invalid_bucket_name(name)
+            created = self.store.create(api.dialect, name, api.creation_flavor(call, self.default_flavor))
+            created.requests[call.method] += 1
+            await self.persist()
+            return api.bucket_created(name)
+        if bucket is None:
+            raise api.no_such_bucket(name)
+        if call.method == "HEAD":
+            return api.bucket_found()
+        self.store.delete(api.dialect, name)
+        await self.persist()
+        return Reply(api.bucket_deleted_status)
 
     async def _reset(self, scope: dict[str, Any], receive: Callable) -> None:
         if not self.connections.reset(scope.get("client")):
@@ -217,6 +257,14 @@ class Emulator:
                 "%s %s %s?%s %s -> %s (%.1f ms)",
                 call.request_id, call.method, call.raw_path, call.query_string, where, outcome, elapsed,
             )  # fmt: skip
+
+
+def _is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.rsplit(":", 1)[0] if host.count(":") == 1 else host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 def _call(scope: dict[str, Any]) -> Call:

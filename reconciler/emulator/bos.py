@@ -11,6 +11,7 @@ InappropriateJSON; a well-typed but unacceptable value is 400 InvalidArgument.
 from __future__ import annotations
 
 import hmac
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -113,6 +114,28 @@ class BosApi(JsonNotificationApi):
 
     def error_code(self, status: int) -> str:
         return _CODES.get(status) or camel_code(status)
+
+    def bucket_exists(self, name: str) -> ApiError:
+        return ApiError(409, "BucketAlreadyExists", f"The bucket {name!r} already exists.")
+
+    def invalid_bucket_name(self, name: str) -> ApiError:
+        return ApiError(
+            400,
+            "InvalidBucketName",
+            f"The specified bucket name {name!r} is not valid: 3 to 63 lower-case letters, digits and '-', "
+            "starting and ending with a letter or digit.",
+        )
+
+    def creation_flavor(self, call: Call, default_flavor: str) -> str | None:
+        # the SDK's optional body is {"enableMultiAz": true}; only its shape is checked
+        if call.body.strip():
+            try:
+                fields.obj(json.loads(call.body), "body")
+            except (ValueError, UnicodeDecodeError) as error:
+                raise self.malformed_json(f"The request body is not valid JSON: {error}") from None
+            except FieldError as error:
+                raise self.field_error(error) from None
+        return super().creation_flavor(call, default_flavor)
 
 
 def _bad_auth_header() -> ApiError:

@@ -34,6 +34,7 @@ class QingStorApi(JsonNotificationApi):
     scheme = "QS "
     request_id_header = "X-QS-Request-ID"
     delete_status = 204
+    create_status = 201
 
     def authenticate(
         self, call: Call, keys: Mapping[str, str], *, bucket: str, virtual_host: bool, now: datetime
@@ -103,6 +104,17 @@ class QingStorApi(JsonNotificationApi):
 
     def error_code(self, status: int) -> str:
         return _CODES.get(status) or snake_code(status)
+
+    def bucket_exists(self, name: str) -> ApiError:
+        return ApiError(409, "bucket_already_exists", f"The bucket {name!r} already exists.")
+
+    def invalid_bucket_name(self, name: str) -> ApiError:
+        return ApiError(
+            400,
+            "invalid_bucket_name",
+            f"The bucket name {name!r} is invalid: 3 to 63 lower-case letters, digits and '-', "
+            "starting and ending with a letter or digit.",
+        )
 
 
 def _cloudfunc_args(value: Any, path: str) -> dict[str, str]:

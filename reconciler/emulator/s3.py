@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
-from reconciler.emulator.api import NotificationApi, camel_code
+from reconciler.emulator.api import FLAVOR_HEADER, NotificationApi, camel_code
 from reconciler.emulator.s3_flavors import FLAVORS, Flavor
-from reconciler.emulator.s3_wire import error_document, parse_configuration, render_configuration
-from reconciler.emulator.store import Bucket
+from reconciler.emulator.s3_wire import (
+    error_document,
+    parse_configuration,
+    parse_location_constraint,
+    render_configuration,
+)
+from reconciler.emulator.store import S3_FLAVORS, Bucket
 from reconciler.emulator.wire import ApiError, Call, Outcome, Reply
 from reconciler.providers.s3.auth import ALGORITHM, canonical_request, signing_key, string_to_sign
 from reconciler.providers.signing import hmac_sha256
@@ -45,6 +51,7 @@ class S3Api(NotificationApi):
     dialect = "s3"
     scheme = ALGORITHM
     request_id_header = "x-amz-request-id"
+    bucket_name_pattern = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
     def __init__(self, region: str) -> None:
         self.region = region
@@ -180,3 +187,45 @@ class S3Api(NotificationApi):
 
     def error_code(self, status: int) -> str:
         return _CODES.get(status) or camel_code(status)
+
+    def bucket_exists(self, name: str) -> ApiError:
+        return ApiError(
+            409,
+            "BucketAlreadyOwnedByYou",
+            "Your previous request to create the named bucket succeeded and you already own it.",
+        )
+
+    def invalid_bucket_name(self, name: str) -> ApiError:
+        return ApiError(
+            400,
+            "InvalidBucketName",
+            "The specified bucket is not valid: 3 to 63 lower-case letters, digits, '.' and '-', "
+            "starting and ending with a letter or digit.",
+        )
+
+    def creation_flavor(self, call: Call, default_flavor: str) -> str | None:
+        constraint = parse_location_constraint(call.body)
+        credential, _, _ = parse_authorization(call.header("authorization") or "")
+        region = credential.split("/")[2]  # authenticate() has checked the scope's shape
+        if constraint is not None and constraint != region:
+            raise ApiError(
+                400,
+                "IllegalLocationConstraintException",
+                f"The {constraint} location constraint is incompatible for the region specific endpoint "
+                f"this request was sent to ({region}).",
+            )
+        flavor = call.header(FLAVOR_HEADER) or default_flavor
+        if flavor not in S3_FLAVORS:
+            raise ApiError(
+                400,
+                "InvalidArgument",
+                f"The {FLAVOR_HEADER} header {flavor!r} is not one of {', '.join(S3_FLAVORS)}.",
+                details={"ArgumentName": FLAVOR_HEADER, "ArgumentValue": flavor},
+            )
+        return flavor
+
+    def bucket_created(self, name: str) -> Reply:
+        return Reply(200, headers=(("Location", f"/{name}"),))
+
+    def bucket_found(self) -> Reply:
+        return Reply(200, headers=(("x-amz-bucket-region", self.region),))

@@ -130,6 +130,24 @@ def _parse_filter(element: ElementTree.Element, entry: ParsedEntry) -> None:
             entry.filter.append([group_name, _text(parts["Name"]), value or ""])
 
 
+def parse_location_constraint(body: bytes) -> str | None:
+    """The `<LocationConstraint>` of a CreateBucket body (None when the body or it is empty)."""
+    if not body.strip():
+        return None
+    try:
+        root = fromstring(body)
+    except (ElementTree.ParseError, defusedxml.DefusedXmlException, ValueError) as error:
+        raise malformed(f"the body is not well-formed XML ({error})") from None
+    if _local(root.tag) != "CreateBucketConfiguration":
+        raise malformed(f"the root element is <{_local(root.tag)}>, not <CreateBucketConfiguration>")
+    constraint = None
+    for child in root:
+        if _local(child.tag) != "LocationConstraint" or constraint is not None:
+            raise malformed(f"unexpected element <{_local(child.tag)}> in <CreateBucketConfiguration>")
+        constraint = _text(child)
+    return constraint or None
+
+
 @dataclass(frozen=True)
 class Rendering:
     """How a flavor writes the document: element order inside an entry, header, rule names."""
