@@ -177,6 +177,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--secret-key", metavar="SK", help="secret of --access-key")
     p.add_argument("--keys-file", metavar="FILE", help="JSON or YAML mapping of access keys to secrets")
     p.add_argument("--region", default=None, help="server region for the s3 dialect (default us-east-1)")
+    p.add_argument(
+        "--s3-flavor",
+        choices=("aws", "jdcloud", "minio", "ceph"),
+        default="aws",
+        help="flavor of s3 buckets created through the S3 API (default aws; header x-emulator-flavor overrides)",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log every request")
     return parser
 
