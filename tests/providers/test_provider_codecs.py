@@ -16,6 +16,7 @@ from reconciler.providers.bos import codec as bos
 from reconciler.providers.error_bodies import MalformedDocument
 from reconciler.providers.qingstor import codec as qs
 from reconciler.providers.s3 import codec as s3
+from tests.support.plans import bos_rule
 
 
 def _notifications(body: bytes) -> list:
@@ -116,15 +117,7 @@ def test_bos_managed_rule_encodes_like_the_sdk(wire):
 
 
 def test_bos_secret_is_revealed_only_into_the_body():
-    rule = BosRule(
-        id="r",
-        appId="a",
-        status="enabled",
-        encryption=BosEncryption(key=SecretValue.of("s3cr3t")),
-        resources=("/x/*",),
-        events=("PutObject",),
-        apps=(BosApp(id="a", eventUrl="https://h.example.com"),),
-    )
+    rule = bos_rule("r", secret="s3cr3t")
     assert _notifications(bos.encode([rule]))[0]["encryption"] == {"key": "s3cr3t"}
 
 

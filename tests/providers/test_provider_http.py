@@ -15,13 +15,12 @@ import pytest
 
 from reconciler import __version__
 from reconciler.errors import ProviderError, ResponseError, TransportError
-from reconciler.model.bos import BosApp, BosEncryption, BosRule
-from reconciler.model.common import SecretValue
 from reconciler.model.config import BosProvider, QingStorProvider, S3Provider
 from reconciler.model.document import LiveDocument
 from reconciler.providers.error_bodies import provider_error
 from reconciler.providers.http import RetryPolicy, retry_after
 from reconciler.providers.registry import client_for
+from tests.support.plans import bos_rule
 
 QS = QingStorProvider(name="qs", zone="pek3b")
 BOS = BosProvider(name="bj", region="bj")
@@ -130,14 +129,7 @@ def test_persistent_connection_failure_becomes_a_transport_error(server):
 
 
 def test_a_retried_put_sends_the_same_whole_document(server):
-    rule = BosRule(
-        id="r",
-        appId="a",
-        status="enabled",
-        resources=("/x/*",),
-        events=("PutObject",),
-        apps=(BosApp(id="a", eventUrl="https://h.example.com"),),
-    )
+    rule = bos_rule("r", secret=None)
     server.queue = [httpx.ReadTimeout("slow"), httpx.Response(502), httpx.Response(200)]
 
     async def write():
@@ -257,15 +249,7 @@ def test_pool_size_follows_parallelism():
 
 
 def test_debug_log_never_shows_credentials_or_secret_fields(server, caplog):
-    rule = BosRule(
-        id="r",
-        appId="a",
-        status="enabled",
-        encryption=BosEncryption(key=SecretValue.of("callback-key-value")),
-        resources=("/x/*",),
-        events=("PutObject",),
-        apps=(BosApp(id="a", eventUrl="https://h.example.com"),),
-    )
+    rule = bos_rule("r", secret="callback-key-value")
     echoed = {"notifications": [{"id": "r", "encryption": {"key": "callback-key-value"}}]}
     server.queue = [httpx.Response(503), httpx.Response(200), httpx.Response(200, json=echoed)]
 
