@@ -34,7 +34,7 @@ from reconciler.plan.ignore import IgnoreEntry, IgnoreList
 from reconciler.plan.model import Action
 from reconciler.plan.planner import _provider_problem, select_buckets
 from reconciler.plan.rules import describe_rule, reached, rule_document, unparsed_document
-from reconciler.state.model import BucketState, StateFile
+from reconciler.state.model import BucketState, StateFile, rfc3339
 
 FORMAT_VERSION = "1.0"
 POSITION = "(position)"  # pseudo-field: where a rule sits, on providers where order matters
@@ -138,7 +138,7 @@ class BucketDrift(Frozen):
 
     @field_serializer("applied_at")
     def _rfc3339(self, value: datetime | None) -> str | None:
-        return None if value is None else _rfc3339(value)
+        return None if value is None else rfc3339(value)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -205,7 +205,7 @@ class DriftReport(Frozen):
 
     @field_serializer("timestamp")
     def _rfc3339(self, value: datetime) -> str:
-        return _rfc3339(value)
+        return rfc3339(value)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -228,10 +228,6 @@ class DriftReport(Frozen):
             for key, value in bucket.counts().items():
                 counts[key] += value
         return DriftSummary(**counts)
-
-
-def _rfc3339(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 # --- computation ------------------------------------------------------------------------------
