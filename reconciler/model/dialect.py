@@ -14,10 +14,9 @@ from dataclasses import dataclass
 
 from reconciler.model.bos import SENSITIVE_PATHS as BOS_SENSITIVE, BosRule
 from reconciler.model.config import ProviderConfig
+from reconciler.model.document import Rule
 from reconciler.model.qingstor import QingStorRule
 from reconciler.model.s3 import S3Rule
-
-Rule = QingStorRule | BosRule | S3Rule
 
 
 @dataclass(frozen=True)
