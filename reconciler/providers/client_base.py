@@ -78,7 +78,7 @@ class BucketClient:
         """Like `request`, but anything but a 2xx raises the provider's error."""
         response = await self.request(method, bucket, query, action=action, content=content, headers=headers)
         if not response.is_success:
-            raise provider_error(response, address=self.address(bucket), action=action)
+            raise self.error(response, bucket, action)
         return response
 
     def decoded(self, response: httpx.Response, bucket: str, decode: Callable[[bytes], LiveDocument]) -> LiveDocument:
