@@ -155,14 +155,13 @@ def rule_element(rule: S3Rule) -> ET.Element:
 
 def _checked_raw(entry: LiveRule) -> str:
     """A foreign rule's raw XML goes out verbatim, but only if it is one well-formed element."""
-    raw = entry.raw
-    try:
-        parse(raw) if isinstance(raw, str) else None
-    except Exception:  # noqa: BLE001 - any refusal (malformed, DTD, entity) means it cannot go out verbatim
-        raw = None
-    if not isinstance(raw, str):
-        raise ValueError(f"the live rule {entry.id!r} has no well-formed XML to write back")
-    return raw
+    if isinstance(entry.raw, str):
+        try:
+            parse(entry.raw)
+            return entry.raw
+        except Exception:  # noqa: BLE001 - any refusal (malformed, DTD, entity) means it cannot go out verbatim
+            pass
+    raise ValueError(f"the live rule {entry.id!r} has no well-formed XML to write back")
 
 
 def entry_xml(entry: DocumentEntry) -> str:
