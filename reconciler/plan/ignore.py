@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
+from reconciler.config.diagnostics import format_path
+from reconciler.config.source import read_source
 from reconciler.errors import ReconcilerError
 from reconciler.model.common import Frozen
 
@@ -97,30 +97,25 @@ class IgnoreList:
 def load_ignore_file(path: str | Path, *, today: dt.date | None = None) -> IgnoreList:
     """Read and check an ignore file; every problem is reported at once, with line and column."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ReconcilerError(f"cannot read ignore file {path}: {exc.strerror or exc}") from None
-    try:
-        data = YAML(typ="rt").load(text)
-    except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ReconcilerError(f"ignore file {where}: not valid YAML: {problem}") from None
-    if data is None:
+    # the configuration's reader: size, encoding, YAML and duplicate-key problems, with positions
+    source = read_source(str(path))
+    if not source.parsed:
+        raise ReconcilerError("\n".join(f"ignore file {problem}" for problem in source.diagnostics))
+    problems = [str(problem) for problem in source.diagnostics]
+    if source.data is None and not problems:
         return IgnoreList(today=today)
-    problems: list[str] = []
     try:
-        parsed = _IgnoreFile.model_validate(_plain(data))
+        parsed = _IgnoreFile.model_validate(source.data)
     except ValidationError as exc:
         for error in exc.errors():
-            line, column = _position(data, error["loc"])
-            problems.append(f"{path}:{line}:{column}: {_json_path(error['loc'])}: {_message(error)}")
+            # a mapping or list is pointed at by its key, a scalar by its value
+            line, column = source.position(error["loc"], at_key=isinstance(error["input"], (dict, list)))
+            field = format_path(error["loc"]) or "(top level)"
+            problems.append(f"{path}:{line}:{column}: {field}: {_message(error)}")
         raise _invalid(path, problems) from None
     first_line: dict[str, int] = {}
     for index, entry in enumerate(parsed.ignore):
-        line, column = _position(data, ("ignore", index))
+        line, column = source.position(("ignore", index))
         if entry.address in first_line:
             problems.append(
                 f"{path}:{line}:{column}: {entry.address} is listed twice (first at line {first_line[entry.address]})"
@@ -135,41 +130,6 @@ def _invalid(path: Path, problems: list[str]) -> ReconcilerError:
     count = len(problems)
     listing = "\n".join(f"  {p}" for p in problems)
     return ReconcilerError(f"ignore file {path} is invalid ({count} problem{'s' if count != 1 else ''}):\n{listing}")
-
-
-def _plain(node: Any) -> Any:
-    """ruamel's commented containers → plain dicts and lists (keys kept as they are)."""
-    if isinstance(node, dict):
-        return {key: _plain(value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_plain(value) for value in node]
-    return node
-
-
-def _position(data: Any, loc: tuple[Any, ...]) -> tuple[int, int]:
-    """1-based line and column of the deepest node of `loc` that exists in the YAML tree."""
-    node = data
-    line, column = getattr(getattr(node, "lc", None), "line", 0), getattr(getattr(node, "lc", None), "col", 0)
-    for key in loc:
-        lc = getattr(node, "lc", None)
-        if lc is None:
-            break
-        if isinstance(node, dict) and key in node:
-            line, column = lc.key(key) if isinstance(node[key], (dict, list)) else lc.value(key)
-            node = node[key]
-        elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
-            line, column = lc.item(key)
-            node = node[key]
-        else:
-            break
-    return line + 1, column + 1
-
-
-def _json_path(loc: tuple[Any, ...]) -> str:
-    text = ""
-    for key in loc:
-        text += f"[{key}]" if isinstance(key, int) else (f".{key}" if text else str(key))
-    return text or "(top level)"
 
 
 def _message(error: Any) -> str:

@@ -100,7 +100,8 @@ def test_empty_file_ignores_nothing(tmp_path):
         ),
         ("ignores: []\n", ":1:1: ignores: unknown field (expected version, ignore)"),
         ("version: 2\n", "version: 2 is not a supported version (expected 1)"),
-        ("ignore: [\n", "not valid YAML"),
+        ("ignore: [\n", ":2:1: invalid YAML"),
+        ("ignore: []\nignore: []\n", ":2:1: ignore: duplicate key"),
     ],
 )
 def test_malformed_files_are_one_clear_error_naming_file_line_and_field(tmp_path, text, expected):
@@ -142,5 +143,12 @@ ignore:
 
 
 def test_missing_file_is_a_clear_error(tmp_path):
-    with pytest.raises(ReconcilerError, match=r"cannot read ignore file .*nope\.yaml"):
+    with pytest.raises(ReconcilerError, match=r"ignore file .*nope\.yaml: cannot read"):
         load_ignore_file(tmp_path / "nope.yaml")
+
+
+def test_text_that_is_not_utf8_is_a_clear_error(tmp_path):
+    path = tmp_path / ".driftignore.yaml"
+    path.write_bytes(b"ignore:\n  - address: a/b/c\n    reason: caf\xe9\n    expires: 2026-01-01\n")
+    with pytest.raises(ReconcilerError, match=r"\.driftignore\.yaml:3:16: not UTF-8 text \(byte 0xe9\)"):
+        load_ignore_file(path, today=TODAY)
