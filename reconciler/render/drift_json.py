@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from reconciler.plan.drift import DriftReport
+from reconciler.render.json import dumps
 
 # The verdict and counters first, so a person reading the raw JSON sees them before the detail.
 _ORDER = (
@@ -28,4 +28,4 @@ def drift_document(report: DriftReport) -> dict[str, Any]:
 
 
 def render_drift_json(report: DriftReport) -> str:
-    return json.dumps(drift_document(report), indent=2, ensure_ascii=False) + "\n"
+    return dumps(drift_document(report))

@@ -14,6 +14,7 @@ from reconciler.plan.drift import DriftReport, detect_drift
 from reconciler.plan.ignore import IgnoreEntry, IgnoreList
 from reconciler.render.drift_json import drift_document, render_drift_json
 from reconciler.render.drift_markdown import MARKER, render_drift_markdown
+from reconciler.state.model import rfc3339
 from reconciler.render.drift_text import render_drift_text
 from reconciler.render.prometheus import render_prometheus
 from tests.support.plans import NOW, SECRET, bos_rule, bucket, config, document, foreign, qs_rule, state
@@ -143,6 +144,7 @@ def test_markdown_starts_with_its_marker_and_summary():
     assert lines[1].startswith("### ⚠️ Drift: 2 changed outside reconciler, 1 deleted outside reconciler")
     assert "| <code>qs/photos</code> | ⚠️ drifted | 1 | 1 | 1 | 1 | 1 |" in markdown
     assert "<details>" in markdown
+    assert lines[-1] == f"<sub>reconciler 0.1.0 · state serial 3 · {rfc3339(NOW)}</sub>"
 
 
 def test_markdown_is_cut_to_its_budget_details_first_summary_never():
