@@ -31,7 +31,7 @@ from reconciler.model.dialect import Dialect, dialect_for
 from reconciler.model.document import LiveDocument, LiveRule, Rule
 from reconciler.plan.diff import field_changes
 from reconciler.plan.ignore import IgnoreEntry, IgnoreList
-from reconciler.plan.model import Action
+from reconciler.plan.model import Action, PriorState
 from reconciler.plan.planner import _provider_problem, select_buckets
 from reconciler.plan.rules import describe_rule, reached, rule_document, unparsed_document
 from reconciler.state.model import BucketState, StateFile, rfc3339
@@ -187,11 +187,6 @@ class DriftSummary(Frozen):
     total_unmanaged_drift: int = 0  # of those, the ones that count as drift (exclusive buckets)
     total_pending: int = 0  # configuration changes not yet applied, not ignored
     total_ignored: int = 0  # items or differences hidden by an active ignore entry
-
-
-class PriorState(Frozen):
-    lineage: str
-    serial: int
 
 
 class DriftReport(Frozen):

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -29,6 +29,7 @@ from pydantic import AwareDatetime, Field, ValidationError, field_serializer, mo
 
 from reconciler.errors import PlanFileError
 from reconciler.model.common import Frozen
+from reconciler.state.model import rfc3339
 
 FORMAT_VERSION = "1.0"
 
@@ -271,7 +272,7 @@ class Plan(Frozen):
 
     @field_serializer("timestamp")
     def _rfc3339(self, value: datetime) -> str:
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return rfc3339(value)
 
     @property
     def has_changes(self) -> bool:
