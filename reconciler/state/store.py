@@ -29,14 +29,26 @@ def backup_path(path: str | os.PathLike[str]) -> Path:
 def load_state(path: str | os.PathLike[str]) -> StateFile:
     """The state in `path`; a fresh empty state (new lineage, serial 0) when there is no file."""
     path = Path(path)
+    content = _read(path)
+    return StateFile.new(__version__) if content is None else _parse(path, content)
+
+
+def _read(path: Path) -> bytes | None:
+    """The file's bytes, None when there is no file."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_bytes()
     except FileNotFoundError:
-        return StateFile.new(__version__)
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise StateError(f"cannot read state file {path}: {reason}") from None
+        return None
+    except OSError as exc:
+        raise StateError(f"cannot read state file {path}: {exc.strerror or exc}") from None
+
+
+def _parse(path: Path, content: bytes) -> StateFile:
     restore = f"restore it from {backup_path(path)} if that holds your last good state"
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise StateError(f"cannot read state file {path}: {exc}") from None
     if not text.strip():
         raise StateError(f"state file {path} is empty; {restore}, or remove the empty file to start a new state")
     try:
@@ -72,7 +84,8 @@ def save_state(path: str | os.PathLike[str], state: StateFile) -> StateFile:
     `<name>.backup`. Call it while holding the StateLock.
     """
     path = Path(path)
-    previous = load_state(path) if path.exists() else None
+    content = _read(path)
+    previous = None if content is None else _parse(path, content)
     if previous is not None:
         if previous.lineage != state.lineage:
             raise StateError(
@@ -91,8 +104,8 @@ def save_state(path: str | os.PathLike[str], state: StateFile) -> StateFile:
     text = json.dumps(saved.to_document(), indent=2, ensure_ascii=False) + "\n"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        if previous is not None:
-            _atomic_write(backup_path(path), path.read_bytes())
+        if content is not None:
+            _atomic_write(backup_path(path), content)
         _atomic_write(path, text.encode("utf-8"))
     except OSError as exc:
         raise StateError(f"cannot write state file {path}: {exc.strerror or exc}") from None

@@ -69,6 +69,22 @@ def test_previous_version_is_kept_as_backup(path: Path) -> None:
     assert backup_path(path).name == "reconciler.state.json.backup"
 
 
+def test_a_save_reads_the_previous_file_once_and_backs_up_those_bytes(path: Path, monkeypatch) -> None:
+    save_state(path, state(qs__b=[qs_rule("a")]))
+    previous = path.read_bytes()
+    opened: list[Path] = []
+    real_open = Path.open
+
+    def counting_open(self: Path, *args, **kwargs):
+        opened.append(self)
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", counting_open)
+    save_state(path, load_state(path).without("qs/b/a"))
+    assert opened.count(path) == 2  # load_state, then save_state's refusal checks; the backup reuses those bytes
+    assert backup_path(path).read_bytes() == previous
+
+
 def test_a_failure_before_the_rename_leaves_the_old_file_whole(path: Path, monkeypatch) -> None:
     save_state(path, state(qs__b=[qs_rule("a")]))
     previous = path.read_bytes()
