@@ -94,13 +94,13 @@ class S3Client(BucketClient):
         if missing:
             await self._put(bucket, missing)
 
-    @staticmethod
-    def _same_topic(live: LiveRule, entry: DocumentEntry | None) -> bool:
+    def _same_topic(self, live: LiveRule, entry: DocumentEntry | None) -> bool:
         """RGW overwrites an entry of the same Id and topic in place; another topic adds a second entry."""
         rule = entry.rule if isinstance(entry, LiveRule) else entry
         if live.rule is None or rule is None:
             return False
-        return live.rule.target.rsplit(":", 1)[-1] == rule.target.rsplit(":", 1)[-1]
+        # the ceph dialect's canonical form reduces a topic ARN to the topic name
+        return self._dialect.canonical(live.rule).target == self._dialect.canonical(rule).target
 
     def _unchanged(self, live: LiveRule, entry: DocumentEntry | None) -> bool:
         if isinstance(entry, LiveRule):
