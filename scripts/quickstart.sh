@@ -67,13 +67,13 @@ trap 'exit 143' TERM
   --access-key "$QY_ACCESS_KEY_ID" --secret-key "$QY_SECRET_ACCESS_KEY" >"$WORK/emulator.log" 2>&1 &
 EMULATOR_PID=$!
 URL=""
-for _ in $(seq 1 200); do
+for _ in $(seq 1 1200); do  # up to 60 s: a loaded CI machine starts python slowly
   URL="$(sed -n 's/^Emulator listening on \(http:[^ ]*\).*/\1/p' "$WORK/emulator.log")"
   [ -n "$URL" ] && break
   kill -0 "$EMULATOR_PID" 2>/dev/null || { cat "$WORK/emulator.log" >&2; fail "the emulator did not start"; }
   sleep 0.05
 done
-[ -n "$URL" ] || fail "the emulator did not announce its address within 10 seconds"
+[ -n "$URL" ] || fail "the emulator did not announce its address within 60 seconds"
 echo "Emulator at $URL (pid $EMULATOR_PID)"
 
 step "Creating demo buckets; qs/photos already holds a rule someone else created"
