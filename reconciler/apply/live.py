@@ -13,17 +13,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from reconciler.errors import ProviderError, ReconcilerError
+from reconciler.errors import ProviderError
 from reconciler.model.document import LiveDocument
 from reconciler.providers.base import NotificationClient
-
-
-def split_address(address: str) -> tuple[str, str]:
-    """`qs/photos` → (`qs`, `photos`); rule addresses are not bucket addresses."""
-    provider, sep, bucket = address.partition("/")
-    if not sep or not provider or not bucket or "/" in bucket:
-        raise ReconcilerError(f"{address!r} is not a bucket address of the form <provider>/<bucket>")
-    return provider, bucket
 
 
 def with_address(error: ProviderError, address: str) -> ProviderError:
@@ -61,7 +53,8 @@ async def read_live(
 ) -> LiveRead:
     """Read every bucket address with at most `parallelism` requests in flight.
 
-    `clients` maps provider names to open clients; every address's provider must be in it.
+    `clients` maps provider names to open clients; every address is a planned `<provider>/<bucket>`
+    whose provider is in it.
     Returns as soon as every bucket is read or has failed; never raises a ProviderError.
     """
     pending = sorted(set(addresses))
@@ -75,7 +68,7 @@ async def read_live(
     async def worker() -> None:
         while not queue.empty():
             address = queue.get_nowait()
-            provider, bucket = split_address(address)
+            provider, bucket = address.split("/", 1)
             error: ProviderError | None = None
             try:
                 result.documents[address] = await clients[provider].read(bucket)
