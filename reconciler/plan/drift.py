@@ -18,6 +18,7 @@ never shown. Only rule-level differences count as drift; fingerprints and timest
 from __future__ import annotations
 
 import copy
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -32,7 +33,7 @@ from reconciler.model.document import LiveDocument, LiveRule, Rule
 from reconciler.plan.diff import field_changes
 from reconciler.plan.ignore import IgnoreEntry, IgnoreList
 from reconciler.plan.model import Action, PriorState
-from reconciler.plan.planner import _provider_problem, select_buckets
+from reconciler.plan.planner import provider_problem, select_buckets
 from reconciler.plan.rules import describe_rule, reached, rule_document, unparsed_document
 from reconciler.state.model import BucketState, StateFile, rfc3339
 
@@ -311,7 +312,7 @@ def _bucket_drift(
         applied_at=recorded.applied_at if recorded else None,
         error=error if document is None else None,
     )
-    problem = _provider_problem(provider, recorded)
+    problem = provider_problem(provider, recorded)
     if problem is not None:
         return base.model_copy(update={"live_fingerprint": None, "error": problem})
     assert provider is not None
@@ -342,7 +343,7 @@ def _managed(
     ignores: IgnoreList,
 ) -> tuple[ManagedRuleDrift, ...]:
     live_by_id = document.by_id()
-    copies = {rule_id: document.ids.count(rule_id) for rule_id in expected}
+    copies = Counter(document.ids)
     positions = _relative_positions(list(expected), document.ids) if dialect.ordered else {}
     results = []
     for rule_id, recorded in expected.items():

@@ -86,7 +86,7 @@ def buckets_to_read(config: Configuration, state: StateFile, targets: Sequence[s
     for address in select_buckets(config, state, targets):
         provider_name, bucket = address.split("/", 1)
         provider = config.providers.get(provider_name)
-        if provider is not None and _provider_problem(provider, state.buckets.get(address)) is None:
+        if provider is not None and provider_problem(provider, state.buckets.get(address)) is None:
             reads.append(BucketRead(address, provider, bucket))
     return reads
 
@@ -121,7 +121,7 @@ def build_plan(
         recorded = state.buckets.get(address)
         provider_name = address.split("/", 1)[0]
         provider = config.providers.get(provider_name)
-        problem = _provider_problem(provider, recorded)
+        problem = provider_problem(provider, recorded)
         if problem is None and address not in live:
             problem = f"live document not read: {read_errors.get(address, 'no read was attempted')}"
         if problem is not None:
@@ -150,7 +150,8 @@ def build_plan(
     )
 
 
-def _provider_problem(provider: ProviderConfig | None, recorded: BucketState | None) -> str | None:
+def provider_problem(provider: ProviderConfig | None, recorded: BucketState | None) -> str | None:
+    """Why a bucket cannot be read (its provider gone or of another type than when applied), or None."""
     if provider is None:
         assert recorded is not None  # configured buckets always name a configured provider
         return (
