@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from reconciler.apply.document import document_entries, managed_rules, readback_mismatch
-from reconciler.apply.live import ReadProgress, read_live
+from reconciler.apply.live import ReadProgress, for_each, read_live
 from reconciler.apply.recorder import StateRecorder
 from reconciler.apply.report import ApplyHook, ApplyReport, BucketOutcome, SilentHook, error_reason
 from reconciler.errors import ProviderError, ReconcilerError, StalePlanError, StateError
@@ -114,16 +114,11 @@ class ApplyEngine:
         writes = [w for w in writes if w.change.address in fresh]
         await self._record_unwritten()
         self.hook.writes_started(len(writes))
-        queue: asyncio.Queue[_Write] = asyncio.Queue()
-        for write in writes:
-            queue.put_nowait(write)
 
-        async def worker() -> None:
-            while not queue.empty():
-                write = queue.get_nowait()
-                await self._apply_bucket(write, fresh[write.change.address])
+        async def apply(write: _Write) -> None:
+            await self._apply_bucket(write, fresh[write.change.address])
 
-        await asyncio.gather(*(worker() for _ in range(min(self.parallelism, len(writes)))))
+        await for_each(writes, apply, parallelism=self.parallelism)
         report = ApplyReport(tuple(self.outcomes[b.address] for b in self.plan.buckets))
         self.hook.apply_finished(report)
         return report

@@ -9,13 +9,15 @@ reports that bucket on its own.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from reconciler.errors import ProviderError
 from reconciler.model.document import LiveDocument
 from reconciler.providers.base import NotificationClient
+
+T = TypeVar("T")
 
 
 def with_address(error: ProviderError, address: str) -> ProviderError:
@@ -24,6 +26,22 @@ def with_address(error: ProviderError, address: str) -> ProviderError:
         error.address = address
         error.args = (error.describe(),)
     return error
+
+
+async def for_each(items: Iterable[T], work: Callable[[T], Awaitable[None]], *, parallelism: int) -> None:
+    """Await `work(item)` for every item, at most `parallelism` at a time.
+
+    A fixed pool of workers, not one task per item: 10,000 buckets stay cheap.
+    """
+    queue: asyncio.Queue[T] = asyncio.Queue()
+    for item in items:
+        queue.put_nowait(item)
+
+    async def worker() -> None:
+        while not queue.empty():
+            await work(queue.get_nowait())
+
+    await asyncio.gather(*(worker() for _ in range(min(parallelism, queue.qsize()))))
 
 
 class ReadProgress(Protocol):
@@ -61,25 +79,19 @@ async def read_live(
     result = LiveRead()
     if progress is not None:
         progress.read_started(len(pending))
-    queue: asyncio.Queue[str] = asyncio.Queue()
-    for address in pending:
-        queue.put_nowait(address)
 
-    async def worker() -> None:
-        while not queue.empty():
-            address = queue.get_nowait()
-            provider, bucket = address.split("/", 1)
-            error: ProviderError | None = None
-            try:
-                result.documents[address] = await clients[provider].read(bucket)
-            except ProviderError as exc:
-                error = result.errors[address] = with_address(exc, address)
-            if progress is not None:
-                progress.bucket_read(address, error)
+    async def read_one(address: str) -> None:
+        provider, bucket = address.split("/", 1)
+        error: ProviderError | None = None
+        try:
+            result.documents[address] = await clients[provider].read(bucket)
+        except ProviderError as exc:
+            error = result.errors[address] = with_address(exc, address)
+        if progress is not None:
+            progress.bucket_read(address, error)
 
     try:
-        # A fixed pool of workers, not one task per bucket: 10,000 buckets stay cheap.
-        await asyncio.gather(*(worker() for _ in range(min(parallelism, len(pending)))))
+        await for_each(pending, read_one, parallelism=parallelism)
     finally:
         if progress is not None:
             progress.read_finished()
