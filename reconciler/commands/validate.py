@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 
+from reconciler.commands.console import color_enabled
 from reconciler.config.loader import load_configuration
 from reconciler.errors import ConfigError
 
@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     counts = ", ".join(
         (_count(len(config.providers), "provider"), _count(len(config.buckets), "bucket"), _count(rules, "rule"))
     )
-    success = f"{_GREEN}Success!{_RESET}" if _colour(args) else "Success!"
+    success = f"{_GREEN}Success!{_RESET}" if color_enabled(args) else "Success!"
     print(f"{success} {counts} are valid.")
     return 0
 
@@ -40,7 +40,3 @@ def _print_json(valid: bool, diagnostics: list[dict[str, object]]) -> None:
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
-
-
-def _colour(args: argparse.Namespace) -> bool:
-    return sys.stdout.isatty() and not args.no_color and not os.environ.get("NO_COLOR")
