@@ -27,6 +27,7 @@ FORBIDDEN: dict[str, tuple[tuple[str, ...], str]] = {
     ),
     "reconciler.model": (
         (
+            "reconciler.kinds",
             "reconciler.config",
             "reconciler.providers",
             "reconciler.plan",
@@ -36,6 +37,24 @@ FORBIDDEN: dict[str, tuple[tuple[str, ...], str]] = {
             "reconciler.cli",
         ),
         "models are the bottom layer",
+    ),
+    "reconciler.kinds": (
+        (
+            "httpx",
+            "reconciler.config",
+            "reconciler.providers",
+            "reconciler.plan",
+            "reconciler.apply",
+            "reconciler.render",
+            "reconciler.commands",
+            "reconciler.cli",
+            "reconciler.emulator",
+        ),
+        "the registry of provider kinds states facts: it reads only models",
+    ),
+    "reconciler.emulator": (
+        ("reconciler.model", "reconciler.kinds", "reconciler.config", "reconciler.plan"),
+        "the emulator is a test oracle with its own tables from the API documents, never the tool's knowledge",
     ),
 }
 # who may import a concrete provider package (reconciler.providers.<name>/)

@@ -25,8 +25,8 @@ from reconciler.apply.live import ReadProgress, for_each, read_live
 from reconciler.apply.recorder import StateRecorder
 from reconciler.apply.report import ApplyHook, ApplyReport, BucketOutcome, SilentHook, error_reason
 from reconciler.errors import ProviderError, ReconcilerError, StalePlanError, StateError
+from reconciler.kinds import Dialect, dialect_for
 from reconciler.model.config import Configuration
-from reconciler.model.dialect import Dialect, dialect_for
 from reconciler.model.document import DocumentEntry, LiveDocument, Rule
 from reconciler.plan.model import Action, BucketChange, LiveSlot, Plan
 from reconciler.plan.outcome import state_after

@@ -6,11 +6,13 @@ document; the loader places them in their file as `Diagnostic`s with line and co
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from reconciler.words import near_miss, one_of, quote
+
+__all__ = ["Diagnostic", "Finding", "Path", "PathPart", "format_path", "near_miss", "one_of", "quote"]
 
 PathPart = str | int
 Path = tuple[PathPart, ...]
@@ -29,39 +31,6 @@ def format_path(path: Path) -> str:
         else:
             text += f"[{part!r}]"
     return text
-
-
-def near_miss(value: object, choices: Iterable[object]) -> str | None:
-    """The choice a user probably meant by `value`, if one is close enough."""
-    if not isinstance(value, str):
-        return None
-    options = [str(choice) for choice in choices]
-    for option in options:  # a case slip is the likeliest miss
-        if option.lower() == value.lower():
-            return option
-    matches = difflib.get_close_matches(value, options, n=1, cutoff=0.6)
-    return matches[0] if matches else None
-
-
-def quote(value: Any) -> str:
-    """A value as it would be written in the file, for messages."""
-    if isinstance(value, str):
-        return repr(value)
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return repr(value)
-
-
-def one_of(choices: Iterable[object], *, limit: int = 10) -> str:
-    """`'a', 'b' or 'c'`; long lists are cut with a count of what was left out."""
-    quoted = [quote(choice) for choice in choices]
-    if len(quoted) > limit:
-        return ", ".join(quoted[: limit - 4]) + f", … ({len(quoted)} values)"
-    if len(quoted) == 1:
-        return quoted[0]
-    return ", ".join(quoted[:-1]) + " or " + quoted[-1]
 
 
 @dataclass(frozen=True)

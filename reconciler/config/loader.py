@@ -14,27 +14,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from reconciler.config.diagnostics import Diagnostic, Finding, Path, near_miss, quote
 from reconciler.config.rules import RuleEntry, bucket_findings, provider_findings
 from reconciler.config.schema import describe, document_findings, rule_findings
 from reconciler.config.source import SourceFile, discover, read_source
 from reconciler.errors import ConfigError
-from reconciler.model.bos import BosRule
-from reconciler.model.config import (
-    BosProvider,
-    BucketConfig,
-    Configuration,
-    QingStorProvider,
-    S3Provider,
-)
-from reconciler.model.qingstor import QingStorRule
-from reconciler.model.s3 import FLAVORS, S3Rule
+from reconciler.kinds import KINDS
+from reconciler.model.config import BucketConfig, Configuration
 
 SUPPORTED_VERSION = 1
-_PROVIDER_MODELS: dict[str, type[BaseModel]] = {"qingstor": QingStorProvider, "bos": BosProvider, "s3": S3Provider}
-_RULE_MODELS: dict[str, type[BaseModel]] = {"qingstor": QingStorRule, "bos": BosRule, "s3": S3Rule}
 
 
 def load_configuration(paths: Sequence[str] | None) -> Configuration:
@@ -155,7 +145,8 @@ class _Loader:
             findings = rule_findings(provider["type"], rule, path, declared.source.data)
             self.report(declared.source, findings)
             entries.append(RuleEntry(path, rule, tuple(finding.path for finding in findings)))
-        self.report(declared.source, bucket_findings(provider, entries))
+        bucket = declared.data.get("bucket")
+        self.report(declared.source, bucket_findings(provider, entries, bucket if isinstance(bucket, str) else None))
 
     # --- models -------------------------------------------------------------------------------
 
@@ -163,7 +154,10 @@ class _Loader:
         """The models; None (with diagnostics) if the models disagree with what validation passed."""
         providers = {
             name: self._model(
-                declared.source, declared.path, _PROVIDER_MODELS[declared.data["type"]], _provider_data(name, declared)
+                declared.source,
+                declared.path,
+                KINDS[declared.data["type"]].provider_model,
+                _provider_data(name, declared),
             )
             for name, declared in self.providers.items()
         }
@@ -176,7 +170,7 @@ class _Loader:
         if provider is None:
             return None
         source, path = declared.source, declared.path
-        rule_model = _RULE_MODELS[provider.type]
+        rule_model = KINDS[provider.type].rule_model
         rules = [
             self._model(source, path + ("notifications", index), rule_model, _rule_data(rule, source))
             for index, rule in enumerate(declared.data.get("notifications", []))
@@ -196,9 +190,10 @@ class _Loader:
 
 def _dialect_known(provider: Any) -> bool:
     """Enough of the provider is right to check rules against its dialect, whatever else is wrong."""
-    if not isinstance(provider, dict) or provider.get("type") not in tuple(_RULE_MODELS):
+    if not isinstance(provider, dict) or not isinstance(provider.get("type"), str) or provider["type"] not in KINDS:
         return False
-    return provider["type"] != "s3" or provider.get("flavor", "aws") in FLAVORS
+    flavors = KINDS[provider["type"]].flavors
+    return not flavors or provider.get("flavor", flavors[0]) in flavors
 
 
 def _provider_data(name: str, declared: _Declared) -> dict[str, Any]:

@@ -20,22 +20,13 @@ from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError
 
 from reconciler.config.diagnostics import Finding, Path, near_miss, one_of, quote
+from reconciler.kinds import KINDS
 
 # schemas/ is shipped inside the package (reconciler/schemas links to it), so any install finds it
 SCHEMA_FILE = FilePath(__file__).resolve().parents[1] / "schemas" / "bucket-notifications.schema.json"
 DIALECT_DEFINITIONS = {"qingstor": "qingstor_rule", "bos": "bos_rule", "s3": "s3_rule"}
 _DEFINITIONS = "#/definitions/"
 
-# variable names suggested when a literal secret is found (the usual ones of each ecosystem)
-_SUGGESTED_ENV = {
-    "qingstor": {"access_key_id": "QY_ACCESS_KEY_ID", "secret_access_key": "QY_SECRET_ACCESS_KEY"},
-    "bos": {"access_key_id": "BCE_ACCESS_KEY_ID", "secret_access_key": "BCE_SECRET_ACCESS_KEY"},
-    "s3": {
-        "access_key_id": "AWS_ACCESS_KEY_ID",
-        "secret_access_key": "AWS_SECRET_ACCESS_KEY",
-        "session_token": "AWS_SESSION_TOKEN",
-    },
-}
 _SUGGESTED_ENCRYPTION_KEY_ENV = "BOS_NOTIFY_KEY"
 _TYPE_WORDS = {
     "string": "a string",
@@ -198,7 +189,8 @@ def _suggested_variable(path: Path, document: Any) -> str:
     if len(path) >= 4 and path[0] == "providers" and path[2] == "credentials":
         provider = document.get("providers", {}).get(path[1], {}) if isinstance(document, dict) else {}
         kind = provider.get("type") if isinstance(provider, dict) else None
-        return _SUGGESTED_ENV.get(kind if isinstance(kind, str) else "", {}).get(str(path[3]), "NAME")
+        names = KINDS[kind].credentials.get(str(path[3]), ()) if isinstance(kind, str) and kind in KINDS else ()
+        return names[0] if names else "NAME"
     return "NAME"
 
 

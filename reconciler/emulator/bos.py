@@ -19,11 +19,17 @@ from urllib.parse import urlsplit
 
 from reconciler.emulator import json_fields as fields
 from reconciler.emulator.api import camel_code
+from reconciler.emulator.documented import (
+    BOS_EVENT_URL_SCHEMES,
+    BOS_EVENTS,
+    BOS_FULL_RULE,
+    BOS_RESOURCE_MAX_WILDCARDS,
+    BOS_STATUSES,
+)
 from reconciler.emulator.json_dialect import JSON, JsonNotificationApi, json_body
 from reconciler.emulator.json_fields import FieldError
 from reconciler.emulator.store import Bucket
 from reconciler.emulator.wire import ApiError, Call, Reply
-from reconciler.model.bos import EVENT_URL_SCHEMES, EVENTS, STATUSES
 from reconciler.providers.bos.auth import canonical_request, signing_key
 from reconciler.providers.signing import hmac_sha256
 
@@ -77,16 +83,11 @@ class BosApi(JsonNotificationApi):
         fields.text(source, "id", path)
         fields.text(source, "name", path, required=False)
         fields.text(source, "appId", path)
-        fields.choose(fields.text(source, "status", path) or "", STATUSES, f"{path}.status")
-        for index, resource in enumerate(fields.texts(source, "resources", path) or []):
-            if resource.count("*") > 1:
-                raise FieldError(f"{path}.resources[{index}]", f"{resource!r} has more than one '*'", shape=False)
-        fields.texts(source, "events", path, choices=EVENTS)
-        apps = source.get("apps")
-        if not isinstance(apps, list) or not apps:
-            raise FieldError(f"{path}.apps", "must be a non-empty list of apps", shape=True)
-        for index, app in enumerate(apps):
-            _check_app(app, f"{path}.apps[{index}]")
+        fields.choose(fields.text(source, "status", path) or "", BOS_STATUSES, f"{path}.status")
+        # "If the request is only used for configuring notification or callback keys, its
+        # parameters can be simplified": then resources, events and apps are all left out
+        if any(source.get(name) is not None for name in BOS_FULL_RULE):
+            _check_full_rule(source, path)
         if source.get("encryption") is not None:
             fields.text(
                 fields.obj(source["encryption"], f"{path}.encryption"), "key", f"{path}.encryption", required=False
@@ -142,13 +143,25 @@ def _bad_auth_header() -> ApiError:
     return ApiError(400, "InvalidHTTPAuthHeader", f"The HTTP authorization header is invalid: expected {_AUTH_FORMAT}.")
 
 
+def _check_full_rule(source: dict[str, Any], path: str) -> None:
+    for index, resource in enumerate(fields.texts(source, "resources", path) or []):
+        if resource.count("*") > BOS_RESOURCE_MAX_WILDCARDS:
+            raise FieldError(f"{path}.resources[{index}]", f"{resource!r} has more than one '*'", shape=False)
+    fields.texts(source, "events", path, choices=BOS_EVENTS)
+    apps = source.get("apps")
+    if not isinstance(apps, list) or not apps:
+        raise FieldError(f"{path}.apps", "must be a non-empty list of apps", shape=True)
+    for index, app in enumerate(apps):
+        _check_app(app, f"{path}.apps[{index}]")
+
+
 def _check_app(app: Any, path: str) -> None:
     source = fields.obj(app, path)
     fields.text(source, "id", path)
     url = fields.text(source, "eventUrl", path) or ""
     scheme = urlsplit(url).scheme
-    if scheme not in EVENT_URL_SCHEMES:
+    if scheme not in BOS_EVENT_URL_SCHEMES:
         raise FieldError(
-            f"{path}.eventUrl", f"{url!r} must start with one of {', '.join(EVENT_URL_SCHEMES)}:", shape=False
+            f"{path}.eventUrl", f"{url!r} must start with one of {', '.join(BOS_EVENT_URL_SCHEMES)}:", shape=False
         )
     fields.text(source, "xVars", path, required=False)

@@ -2,9 +2,10 @@
 
 PUT 200 replaces the document, GET 200 returns it (`{"notifications": []}` when empty), DELETE
 204 clears it. Rules are validated like the API spec (required `id`, `event_types`,
-`cloudfunc`; enums; `cloudfunc_args.action`); keys the spec does not define are dropped, and
-the spec's defaults for `cloudfunc_args` (`key_prefix` "gen", `key_seprate` "_") are filled
-in, so a read-back may carry fields that were not sent.
+`cloudfunc`; enums; `cloudfunc_args.action` for image); rule keys the spec does not define are
+dropped; `cloudfunc_args` are "custom parameters provided to cloudfunc" and kept as sent, with
+image's defaults (`key_prefix` "gen", `key_seprate` "_") filled in, so a read-back may carry
+fields that were not sent.
 """
 
 from __future__ import annotations
@@ -18,10 +19,15 @@ from urllib.parse import urlsplit
 
 from reconciler.emulator import json_fields as fields
 from reconciler.emulator.api import snake_code
+from reconciler.emulator.documented import (
+    QINGSTOR_CLOUDFUNCS,
+    QINGSTOR_EVENT_TYPES,
+    QINGSTOR_IMAGE_ARGS,
+    QINGSTOR_IMAGE_ARGS_REQUIRED,
+)
 from reconciler.emulator.json_dialect import JSON, JsonNotificationApi, json_body
 from reconciler.emulator.json_fields import FieldError
 from reconciler.emulator.wire import ApiError, Call, Reply
-from reconciler.model.qingstor import CLOUDFUNCS, EVENT_TYPES
 from reconciler.providers.qingstor.auth import sign, string_to_sign
 
 MAX_SKEW = timedelta(minutes=15)
@@ -73,14 +79,17 @@ class QingStorApi(JsonNotificationApi):
         source = fields.obj(item, path)
         rule: dict[str, Any] = {
             "id": fields.text(source, "id", path),
-            "event_types": fields.texts(source, "event_types", path, choices=EVENT_TYPES),
+            "event_types": fields.texts(source, "event_types", path, choices=QINGSTOR_EVENT_TYPES),
         }
         filters = fields.texts(source, "object_filters", path, required=False, lone_string=True)
         if filters is not None:
             rule["object_filters"] = filters
-        rule["cloudfunc"] = fields.choose(fields.text(source, "cloudfunc", path) or "", CLOUDFUNCS, f"{path}.cloudfunc")
+        rule["cloudfunc"] = fields.choose(
+            fields.text(source, "cloudfunc", path) or "", QINGSTOR_CLOUDFUNCS, f"{path}.cloudfunc"
+        )
         if source.get("cloudfunc_args") is not None:
-            rule["cloudfunc_args"] = _cloudfunc_args(source["cloudfunc_args"], f"{path}.cloudfunc_args")
+            args = source["cloudfunc_args"]
+            rule["cloudfunc_args"] = _cloudfunc_args(args, rule["cloudfunc"], f"{path}.cloudfunc_args")
         notify_url = fields.text(source, "notify_url", path, required=False)
         if notify_url is not None:
             parts = urlsplit(notify_url)
@@ -117,12 +126,14 @@ class QingStorApi(JsonNotificationApi):
         )
 
 
-def _cloudfunc_args(value: Any, path: str) -> dict[str, str]:
-    source = fields.obj(value, path)
-    args = {"action": fields.text(source, "action", path) or ""}
-    args["key_prefix"] = fields.text(source, "key_prefix", path, required=False) or "gen"
-    args["key_seprate"] = fields.text(source, "key_seprate", path, required=False) or "_"
-    save_bucket = fields.text(source, "save_bucket", path, required=False)
-    if save_bucket is not None:
-        args["save_bucket"] = save_bucket
-    return args
+def _cloudfunc_args(value: Any, cloudfunc: str, path: str) -> dict[str, Any]:
+    """ "Custom parameters provided to cloudfunc": kept as sent. For image, its documented keys are
+    checked and its defaults filled in (UNDOCUMENTED: whether the server echoes the defaults)."""
+    source = dict(fields.obj(value, path))
+    if cloudfunc != "image":
+        return source
+    for name, default in QINGSTOR_IMAGE_ARGS.items():
+        given = fields.text(source, name, path, required=name in QINGSTOR_IMAGE_ARGS_REQUIRED)
+        if given is not None or default is not None:
+            source[name] = given if given is not None else default
+    return source

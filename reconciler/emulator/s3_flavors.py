@@ -3,8 +3,10 @@
 - aws: PUT replaces the whole document; missing Ids are invented; FilterRule names come back
   capitalised; overlapping filters for intersecting events and unknown events are rejected;
   no DELETE (405 MethodNotAllowed); entries come back grouped Topic, Queue, CloudFunction.
-- jdcloud: only TopicConfiguration with `NS:` topics of at most 5 http(s) endpoints; order kept
-  (first match wins); missing Ids invented; no DELETE.
+- jdcloud: TopicConfiguration with `NS:` topics of at most 5 http(s) endpoints, and
+  CloudFunctionConfiguration with a function id (the PUT page documents both; the id's form is
+  not documented, so any non-empty text is kept); order kept (first match wins); missing Ids
+  invented; no DELETE.
 - minio: only QueueConfiguration with `arn:minio:sqs:<region>:<id>:<type>`; GET answers the
   server's region in every ARN; identical queues or repeated events are rejected; no DELETE.
 - ceph: PUT upserts by (Id, topic) and keeps everything else; an empty PUT or a missing Id is
@@ -21,6 +23,16 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from reconciler.emulator.documented import (
+    AWS_FILTER_MAX_CHARS,
+    CEPH_IMPLIED_EVENTS,
+    EVENTS_BY_FLAVOR,
+    JDCLOUD_CONFIGURATIONS,
+    JDCLOUD_FILTER_MAX_BYTES,
+    JDCLOUD_MAX_CALLBACKS,
+    MINIO_FILTER_MAX_BYTES,
+    TARGET_ELEMENT,
+)
 from reconciler.emulator.s3_wire import (
     EVENT_BRIDGE,
     ParsedConfiguration,
@@ -29,12 +41,9 @@ from reconciler.emulator.s3_wire import (
     malformed,
 )
 from reconciler.emulator.wire import ApiError
-from reconciler.model.s3 import EVENTS_BY_FLAVOR, FILTER_VALUE_MAX_BYTES, JDCLOUD_MAX_ENDPOINTS, WIRE_NAMES
 
-AWS_FILTER_VALUE_MAX_CHARS = 1024
 AWS_ARN_SERVICE = {"topic": "sns", "queue": "sqs", "cloud_function": "lambda"}
 AWS_KIND_ORDER = {"topic": 0, "queue": 1, "cloud_function": 2, EVENT_BRIDGE: 3}
-CEPH_DEFAULT_EVENTS = ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"]
 OVERLAP_MESSAGE = "Configurations overlap. Configurations on the same bucket cannot share a common event type."
 
 
@@ -122,7 +131,7 @@ class Flavor(ABC):
 
 
 def _target_name(entry: ParsedEntry) -> str:
-    return WIRE_NAMES[entry.kind][1]
+    return TARGET_ELEMENT[entry.kind]
 
 
 class Aws(Flavor):
@@ -137,7 +146,7 @@ class Aws(Flavor):
             assert entry.target is not None  # checked above
             if not _aws_arn(entry.target, AWS_ARN_SERVICE[entry.kind]):
                 raise invalid_argument("The ARN is not well formed", _target_name(entry), entry.target)
-            rules = self._key_filter(entry, case_sensitive=False, max_length=AWS_FILTER_VALUE_MAX_CHARS, in_bytes=False)
+            rules = self._key_filter(entry, case_sensitive=False, max_length=AWS_FILTER_MAX_CHARS, in_bytes=False)
             entries.append(entry.stored(id=entry.id or generated_id(), filter=rules))
         self._unique_ids(entries)
         _no_overlap(entries)
@@ -186,14 +195,15 @@ class JdCloud(Flavor):
 
     def put(self, parsed: ParsedConfiguration, current: tuple[Any, ...]) -> tuple[Any, ...]:
         self._no_structure_problems(parsed)
-        if parsed.event_bridge or any(entry.kind != "topic" for entry in parsed.entries):
-            raise invalid_argument("Not support: CloudFunction, Queue. Only TopicConfiguration is supported.")
+        if parsed.event_bridge or any(entry.kind not in JDCLOUD_CONFIGURATIONS for entry in parsed.entries):
+            raise invalid_argument("Only TopicConfiguration and CloudFunctionConfiguration are supported.")
         entries = []
         for entry in parsed.entries:
             self._events_supported(entry)
             assert entry.target is not None  # checked above
-            _jd_topic(entry.target)
-            rules = self._key_filter(entry, case_sensitive=False, max_length=FILTER_VALUE_MAX_BYTES, in_bytes=True)
+            if entry.kind == "topic":
+                _jd_topic(entry.target)
+            rules = self._key_filter(entry, case_sensitive=False, max_length=JDCLOUD_FILTER_MAX_BYTES, in_bytes=True)
             entries.append(entry.stored(id=entry.id or generated_id(), filter=rules))
         self._unique_ids(entries)
         return tuple(entries)
@@ -203,8 +213,8 @@ def _jd_topic(topic: str) -> None:
     if not topic.startswith("NS:"):
         raise invalid_argument("The Topic must start with 'NS:' followed by callback URLs.", "Topic", topic)
     endpoints = topic[3:].split(",")
-    if len(endpoints) > JDCLOUD_MAX_ENDPOINTS:
-        raise invalid_argument(f"A Topic may name at most {JDCLOUD_MAX_ENDPOINTS} callback endpoints.", "Topic", topic)
+    if len(endpoints) > JDCLOUD_MAX_CALLBACKS:
+        raise invalid_argument(f"A Topic may name at most {JDCLOUD_MAX_CALLBACKS} callback endpoints.", "Topic", topic)
     for endpoint in endpoints:
         parts = urlsplit(endpoint.strip())
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -230,7 +240,7 @@ class Minio(Flavor):
                 raise invalid_argument(OVERLAP_MESSAGE, "Event", entry.events[0])
             assert entry.target is not None  # checked above
             target = self._queue_arn(entry.target)
-            rules = self._key_filter(entry, case_sensitive=True, max_length=1024, in_bytes=True)
+            rules = self._key_filter(entry, case_sensitive=True, max_length=MINIO_FILTER_MAX_BYTES, in_bytes=True)
             stored = entry.stored(id=entry.id or "", target=target, filter=rules)
             if stored in entries:
                 raise invalid_argument(OVERLAP_MESSAGE, "Queue", entry.target)
@@ -290,7 +300,7 @@ class Ceph(Flavor):
                     raise invalid_argument(f"unsupported event {event!r}", "Event", event)
             stored = entry.stored(
                 target=f"arn:aws:sns:default::{parts[5]}",
-                events=list(entry.events) or list(CEPH_DEFAULT_EVENTS),
+                events=list(entry.events) or list(CEPH_IMPLIED_EVENTS),
                 filter=_ceph_filter(entry),
             )
             merged[_ceph_key(stored)] = stored

@@ -19,12 +19,13 @@ from xml.sax.saxutils import escape
 import defusedxml
 from defusedxml.ElementTree import fromstring
 
+from reconciler.emulator.documented import CONFIGURATION_ELEMENTS
 from reconciler.emulator.wire import ApiError
-from reconciler.model.s3 import WIRE_NAMES
 
 S3_NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/"
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
-KIND_OF_ELEMENT = {element: kind for kind, (element, _target) in WIRE_NAMES.items()}
+KIND_OF_ELEMENT = {element: kind for element, (kind, _target) in CONFIGURATION_ELEMENTS.items()}
+WIRE_NAMES = {kind: (element, target) for element, (kind, target) in CONFIGURATION_ELEMENTS.items()}
 EVENT_BRIDGE = "event_bridge"
 FILTER_GROUPS = ("S3Key", "S3Metadata", "S3Tags")
 MALFORMED_MESSAGE = "The XML you provided was not well-formed or did not validate against our published schema"

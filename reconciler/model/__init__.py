@@ -12,7 +12,6 @@ from reconciler.model.config import (
     S3Provider,
     SourceLocation,
 )
-from reconciler.model.dialect import Dialect, dialect_for
 from reconciler.model.document import DocumentEntry, LiveDocument, LiveRule, Rule
 from reconciler.model.qingstor import CloudfuncArgs, QingStorRule
 from reconciler.model.s3 import FilterRule, S3Filter, S3Rule
@@ -26,7 +25,6 @@ __all__ = [
     "CloudfuncArgs",
     "Configuration",
     "Credentials",
-    "Dialect",
     "DocumentEntry",
     "EnvRef",
     "FileRef",
@@ -44,5 +42,4 @@ __all__ = [
     "SecretRef",
     "SecretValue",
     "SourceLocation",
-    "dialect_for",
 ]

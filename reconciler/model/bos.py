@@ -1,7 +1,7 @@
 """Baidu BOS notification rules, in the API's own camelCase field names.
 
-API facts: ../shared/reference/providers.md §2. A rule is identified by `id`; rule order is not
-documented to matter. `encryption.key` is a secret: configuration holds a reference, the
+Facts about the kind (events, limits, checks) live in reconciler/kinds/bos.py. A rule is identified
+by `id`. `encryption.key` is a secret: configuration holds a reference, the
 resolved model a `SecretValue`.
 """
 
@@ -12,24 +12,6 @@ from typing import Any
 from pydantic import field_validator
 
 from reconciler.model.common import EnvRef, FileRef, Frozen, SecretValue, sorted_unique
-
-STATUSES = ("enabled", "disabled")
-EVENTS = (
-    "PutObject",
-    "PostObject",
-    "AppendObject",
-    "CopyObject",
-    "CompleteMultipartUpload",
-    "FetchObject",
-    "DeleteObject",
-    "DeleteMultipleObjects",
-    "BosLifecycle:Copy",
-    "ObjectCreateGroup:*",
-)
-EVENT_URL_SCHEMES = ("http", "https", "brn", "app")
-
-# Paths (dotted, `[]` for any list item) of fields whose values are secrets.
-SENSITIVE_PATHS = ("encryption.key",)
 
 
 class BosApp(Frozen):
@@ -48,9 +30,14 @@ class BosRule(Frozen):
     appId: str
     status: str
     encryption: BosEncryption | None = None
-    resources: tuple[str, ...]
-    events: tuple[str, ...]
-    apps: tuple[BosApp, ...]
+    # a "simplified" rule (notification or callback keys only) has none of these three
+    resources: tuple[str, ...] = ()
+    events: tuple[str, ...] = ()
+    apps: tuple[BosApp, ...] = ()
+
+    @property
+    def simplified(self) -> bool:
+        return not (self.resources or self.events or self.apps)
 
     @field_validator("resources", "events", mode="before")
     @classmethod

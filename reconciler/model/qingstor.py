@@ -8,21 +8,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import field_validator, model_validator
+from pydantic import ConfigDict, field_validator, model_validator
 
 from reconciler.model.common import Frozen, sorted_unique
 
-EVENT_TYPES = ("create_object", "delete_object", "abort_multipart", "complete_multipart")
-CLOUDFUNCS = ("tupu-porn", "notifier", "image")
-
 
 class CloudfuncArgs(Frozen):
-    """Arguments of the cloud function; server defaults (`gen`, `_`) are filled in."""
+    """`cloudfunc_args`: "custom parameters provided to cloudfunc".
 
-    action: str
-    key_prefix: str = "gen"
-    key_seprate: str = "_"  # sic: the API spells it this way
+    `image` documents action (required), key_prefix, key_seprate and save_bucket, and its server
+    defaults (`gen`, `_`) are filled in by `QingStorRule`; any other cloudfunc takes keys of its
+    own, kept exactly as given (values of any JSON type).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    action: str | None = None
+    key_prefix: str | None = None
+    key_seprate: str | None = None  # sic: the API spells it this way
     save_bucket: str | None = None
+
+
+IMAGE_DEFAULTS = {"key_prefix": "gen", "key_seprate": "_"}
 
 
 class QingStorRule(Frozen):
@@ -43,6 +50,16 @@ class QingStorRule(Frozen):
             if "object_filters" not in data or data["object_filters"] in (None, "", []):
                 data["object_filters"] = single
         return data
+
+    @model_validator(mode="after")
+    def _image_defaults(self) -> QingStorRule:
+        args = self.cloudfunc_args
+        if self.cloudfunc == "image" and args is not None:
+            missing = {name: value for name, value in IMAGE_DEFAULTS.items() if getattr(args, name) is None}
+            if missing:
+                filled = CloudfuncArgs.model_validate({**args.model_dump(exclude_none=True), **missing})
+                object.__setattr__(self, "cloudfunc_args", filled)
+        return self
 
     @field_validator("event_types", "object_filters", mode="before")
     @classmethod

@@ -26,9 +26,9 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, ValidationError, computed_field, field_serializer
 
+from reconciler.kinds import Dialect, dialect_for
 from reconciler.model.common import REDACTED, Frozen
 from reconciler.model.config import BucketConfig, Configuration, Ownership
-from reconciler.model.dialect import Dialect, dialect_for
 from reconciler.model.document import LiveDocument, LiveRule, Rule
 from reconciler.plan.diff import field_changes
 from reconciler.plan.ignore import IgnoreEntry, IgnoreList

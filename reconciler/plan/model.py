@@ -236,6 +236,23 @@ class BucketChange(Frozen):
         return next((c for c in self.changes if c.rule_id == rule_id), None)
 
 
+class PlanWarning(Frozen):
+    """Something apply would do as asked but that will not work as meant; never stops a plan.
+
+    `shadowed_by_foreign`: on a first-match-wins store (jdcloud) a managed rule comes after a
+    foreign rule that matches every event and key it matches, so it can never fire.
+    `shadowed`: the same, behind another managed rule.
+    """
+
+    code: Literal["shadowed_by_foreign", "shadowed"]
+    address: str  # <provider>/<bucket>
+    rule: str  # the managed rule that cannot fire
+    position: int  # 1-based, in the document as it will be (plan) or is (drift)
+    by: str | None  # the rule that matches first (None: a live entry without an id)
+    by_position: int
+    message: str
+
+
 class PriorState(Frozen):
     lineage: str
     serial: int = Field(ge=0)
@@ -260,6 +277,7 @@ class Plan(Frozen):
     targets: tuple[str, ...] = ()
     config_digest: str | None = None  # sha256 of the configuration the plan was computed from
     buckets: tuple[BucketChange, ...] = ()
+    warnings: tuple[PlanWarning, ...] = ()
 
     @model_validator(mode="after")
     def _contract(self) -> Plan:

@@ -16,8 +16,8 @@ from datetime import datetime
 from typing import Any
 
 from reconciler.errors import ReconcilerError
+from reconciler.kinds import Dialect, dialect_for
 from reconciler.model.config import BucketConfig, Configuration, ProviderConfig
-from reconciler.model.dialect import Dialect, dialect_for
 from reconciler.model.document import LiveDocument, LiveRule, Rule
 from reconciler.plan.diff import field_changes
 from reconciler.plan.model import (
@@ -28,12 +28,14 @@ from reconciler.plan.model import (
     LiveSlot,
     ManagedSlot,
     Plan,
+    PlanWarning,
     PriorState,
     Reason,
     RuleChange,
     Summary,
 )
 from reconciler.plan.rules import describe_rule, rule_document, sensitive_map, unparsed_document
+from reconciler.plan.shadowing import Slot, shadowing_warnings
 from reconciler.state.model import BucketState, StateFile, split_address
 
 
@@ -116,6 +118,7 @@ def build_plan(
     read_errors = read_errors or {}
     entries = {b.address: b for b in config.buckets}  # Configuration.bucket() scans: too slow for 10,000
     buckets = []
+    warnings: list[PlanWarning] = []
     for address, rule_targets in select_buckets(config, state, targets).items():
         entry = entries.get(address)
         recorded = state.buckets.get(address)
@@ -128,16 +131,16 @@ def build_plan(
             buckets.append(_errored(address, provider, recorded, entry, problem))
             continue
         assert provider is not None
-        buckets.append(
-            _BucketPlanner(
-                address=address,
-                provider=provider,
-                entry=entry,
-                owned=state.owned(address),
-                live=live[address],
-                scope=rule_targets,
-            ).plan()
+        planner = _BucketPlanner(
+            address=address,
+            provider=provider,
+            entry=entry,
+            owned=state.owned(address),
+            live=live[address],
+            scope=rule_targets,
         )
+        buckets.append(planner.plan())
+        warnings += planner.warnings(buckets[-1])
     return Plan(
         tool_version=tool_version,
         timestamp=now,
@@ -147,6 +150,7 @@ def build_plan(
         targets=tuple(targets),
         config_digest=config_digest(config),
         buckets=tuple(buckets),
+        warnings=tuple(warnings),
     )
 
 
@@ -334,6 +338,17 @@ class _BucketPlanner:
             layout=layout,
             partial=self.scope is not None,
         )
+
+    def warnings(self, change: BucketChange) -> list[PlanWarning]:
+        """Managed rules of the document as it will be written (or, observed, as it is) that cannot fire."""
+        slots = []
+        for slot in change.layout:
+            if isinstance(slot, ManagedSlot):
+                slots.append(Slot(slot.managed, self.desired[slot.managed], True))
+            else:
+                entry = self.live.rules[slot.live_index]
+                slots.append(Slot(entry.id, entry.rule, self.is_managed(entry.id)))
+        return shadowing_warnings(self.address, self.dialect, slots)
 
     def _change(self, rule_id: str, action: Action, before: Any, after: Any, **extra: Any) -> RuleChange:
         fields = field_changes(before, after, self.dialect.sensitive_paths) if action is Action.UPDATE else ()

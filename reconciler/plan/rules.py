@@ -17,9 +17,9 @@ from pydantic import ValidationError
 
 from reconciler.config.secrets import resolve_secret
 from reconciler.errors import CredentialError, PlanFileError, StalePlanError
+from reconciler.kinds import Dialect
 from reconciler.model.bos import BosRule
 from reconciler.model.common import SecretValue, digest_of, reached
-from reconciler.model.dialect import Dialect
 from reconciler.model.document import Rule
 from reconciler.model.qingstor import QingStorRule
 

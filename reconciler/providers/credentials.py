@@ -1,13 +1,8 @@
 """Access keys for a provider, resolved before any request is made.
 
 Each field comes from the provider's `credentials` reference when given, else from the
-ecosystem's usual environment variables (the first one set wins):
-- qingstor: QINGSTOR_ACCESS_KEY_ID / QINGSTOR_SECRET_ACCESS_KEY (what QingStor's JS and Java SDKs
-  read; the Python SDK reads no environment), then QY_ACCESS_KEY_ID / QY_SECRET_ACCESS_KEY
-  (QingCloud's CLI key names);
-- bos: BCE_ACCESS_KEY_ID / BCE_SECRET_ACCESS_KEY (the common convention; the BCE SDKs read none);
-- s3: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, and AWS_SESSION_TOKEN (or the legacy
-  AWS_SECURITY_TOKEN) when set, as botocore's environment provider reads them.
+ecosystem's usual environment variables (the first one set wins), as each kind's `credentials`
+entry in the registry (reconciler.kinds) names them.
 """
 
 from __future__ import annotations
@@ -17,25 +12,9 @@ from dataclasses import dataclass, field
 
 from reconciler.config.secrets import resolve_secret
 from reconciler.errors import CredentialError
+from reconciler.kinds import kind_of
 from reconciler.model.common import EnvRef, FileRef
 from reconciler.model.config import ProviderConfig
-
-# field -> candidate environment variables, per provider type
-DEFAULT_ENV: dict[str, dict[str, tuple[str, ...]]] = {
-    "qingstor": {
-        "access_key_id": ("QINGSTOR_ACCESS_KEY_ID", "QY_ACCESS_KEY_ID"),
-        "secret_access_key": ("QINGSTOR_SECRET_ACCESS_KEY", "QY_SECRET_ACCESS_KEY"),
-    },
-    "bos": {
-        "access_key_id": ("BCE_ACCESS_KEY_ID",),
-        "secret_access_key": ("BCE_SECRET_ACCESS_KEY",),
-    },
-    "s3": {
-        "access_key_id": ("AWS_ACCESS_KEY_ID",),
-        "secret_access_key": ("AWS_SECRET_ACCESS_KEY",),
-        "session_token": ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"),
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -51,7 +30,7 @@ def _lookup(provider: ProviderConfig, name: str, environ: Mapping[str, str]) -> 
     what = f"{name} of provider {provider.name!r}"
     if ref is not None:
         return resolve_secret(ref, what=what, environ=environ)
-    for variable in DEFAULT_ENV[provider.type].get(name, ()):
+    for variable in kind_of(provider.type).credentials.get(name, ()):
         if environ.get(variable):
             return resolve_secret(EnvRef(env=variable), what=what, environ=environ)
     return None
@@ -60,7 +39,7 @@ def _lookup(provider: ProviderConfig, name: str, environ: Mapping[str, str]) -> 
 def _required(provider: ProviderConfig, name: str, environ: Mapping[str, str]) -> str:
     value = _lookup(provider, name, environ)
     if value is None:
-        alternatives = " or ".join(DEFAULT_ENV[provider.type][name])
+        alternatives = " or ".join(kind_of(provider.type).credentials[name])
         raise CredentialError(
             f"provider {provider.name!r} has no {name}: set {alternatives}, "
             f"or reference one under `credentials.{name}` in the configuration"

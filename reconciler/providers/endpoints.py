@@ -1,6 +1,6 @@
 """Where a provider's buckets live: the endpoint URL and path- or virtual-host-style addressing.
 
-Defaults (DESIGN §5, README "Providers and credentials"):
+Defaults (DESIGN §5, README "Providers and credentials"), stated by each kind in reconciler.kinds:
 - qingstor  https://<zone>.qingstor.com             path style (the official SDKs' default)
 - bos       https://<region>.bcebos.com             virtual host (Baidu's recommendation)
 - s3 aws    https://s3.<region>.amazonaws.com       virtual host (.com.cn for cn-* regions)
@@ -21,6 +21,7 @@ from urllib.parse import quote
 import httpx
 
 from reconciler.errors import ReconcilerError
+from reconciler.kinds import kind_of
 from reconciler.model.config import ProviderConfig
 
 _DNS_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -57,19 +58,13 @@ def _is_local(host: str) -> bool:
 
 
 def default_endpoint(provider: ProviderConfig) -> str:
-    if provider.type == "qingstor":
-        return f"https://{provider.zone.lower()}.qingstor.com"
-    if provider.type == "bos":
-        return f"https://{provider.region}.bcebos.com"
-    if provider.flavor == "aws":
-        suffix = ".cn" if provider.region.startswith("cn-") else ""
-        return f"https://s3.{provider.region}.amazonaws.com{suffix}"
-    if provider.flavor == "jdcloud":
-        return f"https://s3.{provider.region}.jdcloud-oss.com"
-    raise ReconcilerError(
-        f"provider {provider.name!r} (s3 flavor {provider.flavor}) needs an `endpoint`: "
-        f"{provider.flavor} has no public default"
-    )
+    endpoint = kind_of(provider.type).default_endpoint(provider)
+    if endpoint is None:
+        raise ReconcilerError(
+            f"provider {provider.name!r} (s3 flavor {provider.flavor}) needs an `endpoint`: "  # type: ignore[union-attr]
+            f"{provider.flavor} has no public default"  # type: ignore[union-attr]
+        )
+    return endpoint
 
 
 def endpoint_for(provider: ProviderConfig) -> Endpoint:
@@ -96,5 +91,5 @@ def endpoint_for(provider: ProviderConfig) -> Endpoint:
     elif _is_local(url.host):
         virtual = False
     else:
-        virtual = provider.type == "bos" or (provider.type == "s3" and provider.flavor in ("aws", "jdcloud"))
+        virtual = kind_of(provider.type).virtual_host(provider)
     return Endpoint(url.scheme, host, url.path.rstrip("/"), virtual)

@@ -9,8 +9,8 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from reconciler.kinds import Dialect, dialect_for
 from reconciler.model.config import BucketConfig, ProviderConfig
-from reconciler.model.dialect import Dialect, dialect_for
 from reconciler.model.document import Rule
 from reconciler.plan.rules import reached, rule_document
 

@@ -16,6 +16,7 @@ from reconciler.render.values import printable
 
 MARKER = "<!-- reconciler-plan -->"
 LIMIT = 60_000
+WARNINGS_SHOWN = 20  # more are counted, not listed: the summary must always fit
 TABLE_HEAD = (
     "| Bucket | Ownership | Action | Add | Change | Delete | Foreign kept | Foreign removed | Rules |\n"
     "|---|---|---|--:|--:|--:|--:|--:|---|\n"
@@ -31,7 +32,18 @@ def labels(plan: Plan) -> list[str]:
         found.append("removes-foreign")
     if plan.errored:
         found.append("errored")
+    if plan.warnings:
+        found.append("warnings")
     return found
+
+
+def _warnings(plan: Plan) -> str:
+    shown_here = plan.warnings[:WARNINGS_SHOWN]
+    lines = [f"> **Warning** `{w.address}` ({w.code}): {_cell(w.message)}\n" for w in shown_here]
+    if len(plan.warnings) > WARNINGS_SHOWN:
+        more = count(len(plan.warnings) - WARNINGS_SHOWN, "more warning")
+        lines.append(f"> … {more} (`reconciler show` lists all)\n")
+    return "".join(lines) + ("\n" if lines else "")
 
 
 def _cell(text: str) -> str:
@@ -80,6 +92,7 @@ def render_plan_markdown(plan: Plan, *, limit: int = LIMIT) -> str:
     note = no_changes_note(plan)
     head = f"{MARKER}\n<!-- labels: {', '.join(labels(plan))} -->\n**{summary_line(plan.summary)}**\n\n"
     head += f"{note}\n\n" if note is not None else ""
+    head += _warnings(plan)
     if not sections:
         return printable(head + f"{count(len(plan.buckets), 'bucket')} checked.\n", keep="\n")
     tail_note = f"\n{count(quiet, 'other bucket')} unchanged.\n" if quiet else ""

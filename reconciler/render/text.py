@@ -8,11 +8,12 @@ NO_COLOR); styling goes through rich so the same lines serve a terminal and plai
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 from rich.console import Console
 from rich.text import Text
 
-from reconciler.plan.model import Action, BucketChange, ForeignRule, Plan, Reason, RuleChange, Summary
+from reconciler.plan.model import Action, BucketChange, ForeignRule, Plan, PlanWarning, Reason, RuleChange, Summary
 from reconciler.render.values import leaves, literal, printable
 
 SYMBOLS = {
@@ -152,6 +153,12 @@ def bucket_lines(bucket: BucketChange) -> list[Text]:
     return lines
 
 
+def warning_lines(warnings: Sequence[PlanWarning]) -> list[Text]:
+    """One line per warning, naming its bucket, then a blank line; nothing when there are none."""
+    lines = [Text("Warning: ", style="bold yellow").append(f"{w.address} [{w.code}]: {w.message}") for w in warnings]
+    return lines + [Text()] if lines else []
+
+
 def render_lines(lines: list[Text], *, color: bool) -> str:
     """Lines as a string: ANSI styles when `color`, plain text otherwise; control characters in
     their data shown, not obeyed (one character for one, so styles stay where they were)."""
@@ -173,6 +180,7 @@ def plan_lines(plan: Plan) -> list[Text]:
         lines += [Text("reconciler will perform the following actions:"), Text()]
     for bucket in sections:
         lines += bucket_lines(bucket) + [Text()]
+    lines += warning_lines(plan.warnings)
     note = no_changes_note(plan)
     if note is not None:
         lines.append(Text(note, style="bold"))

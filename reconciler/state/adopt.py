@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from reconciler.errors import ReconcilerError
+from reconciler.kinds import dialect_for
 from reconciler.model.config import ProviderConfig
-from reconciler.model.dialect import dialect_for
 from reconciler.model.document import LiveDocument, Rule
 from reconciler.plan.rules import rule_document
 from reconciler.state.model import StateFile

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, Field, ValidationError, field_serializer, model_validator
 
-from reconciler.model.bos import SENSITIVE_PATHS as BOS_SENSITIVE
+from reconciler.kinds import KINDS
 from reconciler.model.common import Frozen, SecretValue, reached
 
 STATE_VERSION = 1
@@ -46,7 +46,7 @@ class BucketState(Frozen):
         return rfc3339(value)
 
 
-SENSITIVE_PATHS = {"bos": BOS_SENSITIVE}
+SENSITIVE_PATHS = {kind.type: kind.sensitive_paths for kind in KINDS.values() if kind.sensitive_paths}
 
 
 def _is_digest(value: Any) -> bool:

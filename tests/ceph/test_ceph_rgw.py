@@ -15,9 +15,9 @@ from collections.abc import Sequence
 import pytest
 
 from reconciler.errors import ProviderError
+from reconciler.kinds import dialect_for
 from reconciler.model.common import EnvRef
 from reconciler.model.config import Credentials, S3Provider
-from reconciler.model.dialect import dialect_for
 from reconciler.model.document import DocumentEntry, LiveDocument
 from reconciler.model.s3 import FilterRule, S3Filter, S3Rule
 from reconciler.providers.registry import client_for

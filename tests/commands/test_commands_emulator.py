@@ -255,7 +255,8 @@ def test_a_removed_provider_stops_the_whole_apply(project: Project, emulated: Ru
 def test_jdcloud_order_is_applied_and_verified(project: Project, emulated: RunningEmulator) -> None:
     case = BY_NAME["jd"]
     case.create(emulated, "ordered", foreign=True)
-    second = {**case.rule, "id": "second", "target": "NS:https://c.example.com/cb"}
+    # removals, not creations: neither rule shadows the other, so order is a choice, not a dead rule
+    second = {**case.rule, "id": "second", "target": "NS:https://c.example.com/cb", "events": ["s3:ObjectRemoved:*"]}
     configure(project, emulated, case, case.bucket("ordered", case.rule, second))
     applied(project)
     assert case.ids(emulated, "ordered") == ["theirs", "callback", "second"]

@@ -50,6 +50,9 @@ def test_every_rule_has_an_invalid_fixture() -> None:
         "jdcloud_target_not_ns", "minio_target_not_minio_arn", "aws_target_wrong_service", "ceph_target_not_arn",
         "s3_prefix_too_long", "aws_overlapping_filters", "literal_secret_credentials", "duplicate_key",
         "qingstor_unknown_field_typo", "unknown_top_level_field",
+        # documented statements (issue 10)
+        "qingstor_notifier_without_notify_url", "qingstor_image_unknown_arg", "bos_resource_other_bucket",
+        "bos_simplified_partial", "jdcloud_shadowed_rule", "jdcloud_cloud_function_ns_target",
     }  # fmt: skip
     assert required <= names
 
@@ -91,3 +94,18 @@ def test_json_file_with_relative_secret_file_anchored_at_the_file() -> None:
     (rule,) = docs.notifications
     assert isinstance(rule, BosRule) and rule.encryption is not None
     assert rule.encryption.key.file == str(fixture.parent.resolve() / "secrets" / "bos-notify.key")
+
+
+def test_documented_statements_are_declarable() -> None:
+    """Each of these was refused before: every value here is on a provider's PUT page."""
+    config = load_configuration([str(FIXTURES / "valid" / "documented_statements.yaml")])
+    photos, docs, uploads = (config.bucket(a) for a in ("qs/photos", "bj/docs", "jd/uploads"))
+    assert photos is not None and docs is not None and uploads is not None
+    custom = photos.notifications[0]
+    assert isinstance(custom, QingStorRule) and custom.cloudfunc_args is not None
+    assert custom.cloudfunc_args.model_extra == {"threshold": 0.9, "labels": ["porn", "sexy"]}
+    modify, keys_only = docs.notifications
+    assert isinstance(modify, BosRule) and modify.events == ("ObjectModifyGroup:*",)
+    assert isinstance(keys_only, BosRule) and keys_only.simplified
+    function = uploads.notifications[1]
+    assert isinstance(function, S3Rule) and (function.type, function.target) == ("cloud_function", "function-thumbnails-01")

@@ -10,7 +10,8 @@ import pytest
 from pydantic import ValidationError
 
 from reconciler.errors import CredentialError, PlanFileError, StalePlanError
-from reconciler.model import EnvRef, FileRef, SecretValue, dialect_for
+from reconciler.kinds import dialect_for
+from reconciler.model import EnvRef, FileRef, SecretValue
 from reconciler.plan import Action, Plan, RuleChange, rule_from_after, state_after
 from reconciler.plan.diff import field_changes
 from reconciler.plan.model import BucketChange, ForeignRule, LiveSlot, ManagedSlot

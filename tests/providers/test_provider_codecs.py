@@ -43,7 +43,7 @@ def test_qingstor_filter_shapes_and_server_extras(wire):
     assert rules["list"].object_filters == ("*.jpg", "images/*")
     assert rules["string"].object_filters == ("*.png",)
     assert rules["singular"].object_filters == ("*.gif",)
-    assert rules["singular"].cloudfunc_args == CloudfuncArgs(action="resize:w_200")
+    assert rules["singular"].cloudfunc_args == CloudfuncArgs(action="resize:w_200", key_prefix="gen", key_seprate="_")
     assert rules["server-extras"] is not None and rules["server-extras"].notify_url == "https://hooks.example.com/b"
     assert rules["not-a-rule"] is None  # kept as a foreign entry, not dropped
     assert len(document.rules) == 5

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from reconciler.kinds import dialect_for
 from reconciler.model import (
     BosProvider,
     BucketConfig,
@@ -16,7 +17,6 @@ from reconciler.model import (
     QingStorProvider,
     S3Provider,
     SecretValue,
-    dialect_for,
 )
 from reconciler.model.document import Rule
 from reconciler.plan.model import LiveSlot, ManagedSlot, Plan

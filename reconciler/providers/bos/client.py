@@ -21,6 +21,7 @@ from reconciler.providers.bos.auth import BceAuth
 from reconciler.providers.client_base import CLEAR, READ, WRITE, BucketClient
 
 QUERY = "notification="
+CONTENT_TYPE = "application/json; charset=utf-8"  # as the PutNotification page writes it
 NOT_NO_CONFIGURATION = frozenset({"NoSuchBucket", "NotFound"})  # 404 codes that do not mean "no rules"
 
 
@@ -58,4 +59,4 @@ class BosClient(BucketClient):
 
     async def _put(self, bucket: str, entries: Sequence[DocumentEntry]) -> None:
         body = codec.encode(entries, self._reveal)
-        await self.call("PUT", bucket, QUERY, action=WRITE, content=body, headers={"Content-Type": "application/json"})
+        await self.call("PUT", bucket, QUERY, action=WRITE, content=body, headers={"Content-Type": CONTENT_TYPE})

@@ -65,8 +65,9 @@ def rule_to_wire(rule: BosRule, reveal: Reveal = reveal_known) -> dict[str, Any]
     wire.update(appId=rule.appId, status=rule.status)
     if rule.encryption is not None:
         wire["encryption"] = {"key": reveal(rule.encryption.key, f"encryption.key of rule {rule.id!r}")}
-    wire.update(resources=list(rule.resources), events=list(rule.events))
-    wire["apps"] = [app.model_dump(exclude_none=True) for app in rule.apps]
+    if not rule.simplified:
+        wire.update(resources=list(rule.resources), events=list(rule.events))
+        wire["apps"] = [app.model_dump(exclude_none=True) for app in rule.apps]
     return wire
 
 

@@ -10,18 +10,20 @@ from collections.abc import Sequence
 from typing import Any
 
 from reconciler.model.document import DocumentEntry, LiveDocument
-from reconciler.model.qingstor import CloudfuncArgs, QingStorRule
+from reconciler.model.qingstor import IMAGE_DEFAULTS, CloudfuncArgs, QingStorRule
 from reconciler.providers.json_document import decode_document, encode_document, known
 
 RULE_FIELDS = ("id", "event_types", "object_filters", "object_filter", "cloudfunc", "cloudfunc_args", "notify_url")
-ARGS_FIELDS = tuple(CloudfuncArgs.model_fields)
 
 
 def parse_rule(entry: dict[str, Any]) -> QingStorRule:
     fields = known(entry, RULE_FIELDS)
     args = fields.get("cloudfunc_args")
     if isinstance(args, dict):
-        fields["cloudfunc_args"] = {k: v for k, v in known(args, ARGS_FIELDS).items() if v is not None}
+        # custom parameters: every key kept as the server holds it (only image's absent ones dropped)
+        fields["cloudfunc_args"] = {
+            k: v for k, v in args.items() if v is not None or k not in CloudfuncArgs.model_fields
+        }
     return QingStorRule.model_validate({k: v for k, v in fields.items() if v is not None})
 
 
@@ -31,11 +33,21 @@ def rule_to_wire(rule: QingStorRule) -> dict[str, Any]:
         wire["object_filters"] = list(rule.object_filters)
     wire["cloudfunc"] = rule.cloudfunc
     if rule.cloudfunc_args is not None:
-        # server defaults (key_prefix "gen", key_seprate "_") are left for the server to fill in
-        wire["cloudfunc_args"] = rule.cloudfunc_args.model_dump(exclude_none=True, exclude_defaults=True)
+        wire["cloudfunc_args"] = args_to_wire(rule)
     if rule.notify_url is not None:
         wire["notify_url"] = rule.notify_url
     return wire
+
+
+def args_to_wire(rule: QingStorRule) -> dict[str, Any]:
+    """Declared keys as given; image's server defaults (key_prefix "gen", key_seprate "_") are left
+    for the server to fill in."""
+    assert rule.cloudfunc_args is not None
+    args = rule.cloudfunc_args
+    wire = {name: getattr(args, name) for name in CloudfuncArgs.model_fields if getattr(args, name) is not None}
+    if rule.cloudfunc == "image":
+        wire = {name: value for name, value in wire.items() if IMAGE_DEFAULTS.get(name) != value}
+    return {**wire, **(args.model_extra or {})}
 
 
 def decode(body: bytes) -> LiveDocument:

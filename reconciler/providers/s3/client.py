@@ -16,10 +16,11 @@ from urllib.parse import quote
 
 import httpx
 
+from reconciler.kinds import dialect_for
+from reconciler.kinds.s3 import FLAVORS
 from reconciler.model.config import S3Provider
-from reconciler.model.dialect import dialect_for
 from reconciler.model.document import DocumentEntry, LiveDocument, LiveRule
-from reconciler.model.s3 import IMPLIED_EVENTS_BY_FLAVOR, S3Rule
+from reconciler.model.s3 import S3Rule
 from reconciler.providers.client_base import CLEAR, READ, WRITE, BucketClient
 from reconciler.providers.s3 import codec
 from reconciler.providers.s3.auth import SigV4Auth
@@ -47,7 +48,7 @@ class S3Client(BucketClient):
 
     async def read(self, bucket: str) -> LiveDocument:
         response = await self.call("GET", bucket, QUERY, action=READ)
-        implied = IMPLIED_EVENTS_BY_FLAVOR.get(self.flavor, ())
+        implied = FLAVORS[self.flavor].implied_events
         return self.decoded(response, bucket, lambda body: codec.decode(body, implied))
 
     async def write(self, bucket: str, entries: Sequence[DocumentEntry], previous: LiveDocument) -> None:

@@ -13,8 +13,9 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from typing import Any
 
+from reconciler.kinds.s3 import WIRE_NAMES
 from reconciler.model.document import DocumentEntry, LiveDocument, LiveRule
-from reconciler.model.s3 import WIRE_NAMES, FilterRule, S3Filter, S3Rule
+from reconciler.model.s3 import FilterRule, S3Filter, S3Rule
 from reconciler.providers.error_bodies import MalformedDocument
 from reconciler.providers.safe_xml import local_name, parse
 
