@@ -32,9 +32,10 @@ from reconciler.model.config import BucketConfig, Configuration, Ownership
 from reconciler.model.document import LiveDocument, LiveRule, Rule
 from reconciler.plan.diff import field_changes
 from reconciler.plan.ignore import IgnoreEntry, IgnoreList
-from reconciler.plan.model import Action, PriorState
+from reconciler.plan.model import Action, PlanWarning, PriorState
 from reconciler.plan.planner import provider_problem, select_buckets
 from reconciler.plan.rules import describe_rule, reached, rule_document, unparsed_document
+from reconciler.plan.shadowing import Slot, shadowing_warnings
 from reconciler.state.model import BucketState, StateFile, rfc3339
 
 FORMAT_VERSION = "1.0"
@@ -198,6 +199,7 @@ class DriftReport(Frozen):
     buckets: tuple[BucketDrift, ...] = ()
     expired_ignores: tuple[IgnoreEntry, ...] = ()
     unused_ignores: tuple[IgnoreEntry, ...] = ()  # active, for a bucket checked, matching nothing
+    warnings: tuple[PlanWarning, ...] = ()  # managed rules live that cannot fire; never drift by themselves
 
     @field_serializer("timestamp")
     def _rfc3339(self, value: datetime) -> str:
@@ -250,7 +252,9 @@ def detect_drift(
     selection = select_buckets(configuration, state, tuple(targets))
     declared = {entry.address: entry for entry in configuration.buckets}  # Configuration.bucket() scans
     buckets = []
+    warnings: list[PlanWarning] = []
     for address, rule_filter in selection.items():
+        warnings += _live_warnings(address, configuration, declared.get(address), state.buckets.get(address), live)
         buckets.append(
             _bucket_drift(
                 address,
@@ -273,7 +277,26 @@ def detect_drift(
         buckets=tuple(buckets),
         expired_ignores=ignores.expired,
         unused_ignores=tuple(e for e in ignores.active if e.bucket_address in checked and e not in used),
+        warnings=tuple(warnings),
     )
+
+
+def _live_warnings(
+    address: str,
+    configuration: Configuration,
+    declared: BucketConfig | None,
+    recorded: BucketState | None,
+    live: Mapping[str, LiveDocument],
+) -> list[PlanWarning]:
+    """Managed rules (declared or owned) of the live document that an earlier rule always beats."""
+    provider = configuration.providers.get(address.split("/", 1)[0])
+    document = live.get(address)
+    if provider is None or document is None or provider_problem(provider, recorded) is not None:
+        return []
+    managed = {rule.id for rule in declared.notifications} if declared else set()
+    managed |= set(recorded.rules) if recorded else set()
+    slots = [Slot(entry.id, entry.rule, entry.id in managed) for entry in document.rules]
+    return shadowing_warnings(address, dialect_for(provider), slots)
 
 
 def _entries_used(bucket: BucketDrift) -> list[IgnoreEntry]:

@@ -19,6 +19,7 @@ _ORDER = (
     "buckets",
     "expired_ignores",
     "unused_ignores",
+    "warnings",
 )
 
 

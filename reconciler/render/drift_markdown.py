@@ -14,7 +14,7 @@ from typing import Any
 from reconciler.plan.drift import BucketDrift, BucketStatus, DriftReport, DriftStatus, ForeignStatus, PropertyDifference
 from reconciler.plan.ignore import IgnoreEntry
 from reconciler.render.drift_text import SECTION_TITLES, format_value, verdict_lines
-from reconciler.render.markdown import _take
+from reconciler.render.markdown import _take, warnings_block
 from reconciler.render.values import printable
 from reconciler.state.model import rfc3339
 
@@ -31,6 +31,7 @@ _CUT_NOTE = "\n_Cut to fit a comment: run `reconciler drift` for the full report
 def render_drift_markdown(report: DriftReport, *, max_chars: int = MAX_CHARS) -> str:
     verdict, buckets_line = verdict_lines(report)
     head = f"{MARKER}\n### {'⚠️ ' if report.drifted else ''}{verdict}\n\n{buckets_line}\n\n"
+    head += warnings_block(report.warnings)
     stamp = rfc3339(report.timestamp)
     footer = f"\n<sub>reconciler {report.tool_version} · state serial {report.prior_state.serial} · {stamp}</sub>\n"
     shown = [b for b in report.buckets if b.status is not BucketStatus.IN_SYNC]

@@ -31,6 +31,7 @@ def render_drift_text(report: DriftReport, *, color: bool = False) -> str:
         lines.append("")
         lines.extend(_bucket_lines(bucket, color))
     lines.extend(_ignore_lines(report))
+    lines.extend(f"Warning: {w.address} [{w.code}]: {w.message}" for w in report.warnings)
     lines.append("")
     lines.extend(verdict_lines(report))
     return "".join(printable(line, keep_sgr=color) + "\n" for line in lines)

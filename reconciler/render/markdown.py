@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Sequence
 
-from reconciler.plan.model import Action, BucketChange, Plan
+from reconciler.plan.model import Action, BucketChange, Plan, PlanWarning
 from reconciler.render.text import bucket_lines, count, no_changes_note, render_lines, shown, summary_line
 from reconciler.render.values import printable
 
@@ -37,11 +38,11 @@ def labels(plan: Plan) -> list[str]:
     return found
 
 
-def _warnings(plan: Plan) -> str:
-    shown_here = plan.warnings[:WARNINGS_SHOWN]
-    lines = [f"> **Warning** `{w.address}` ({w.code}): {_cell(w.message)}\n" for w in shown_here]
-    if len(plan.warnings) > WARNINGS_SHOWN:
-        more = count(len(plan.warnings) - WARNINGS_SHOWN, "more warning")
+def warnings_block(warnings: Sequence[PlanWarning]) -> str:
+    """Plan or drift warnings as quoted lines; at most WARNINGS_SHOWN listed, the rest counted."""
+    lines = [f"> **Warning** `{w.address}` ({w.code}): {_cell(w.message)}\n" for w in warnings[:WARNINGS_SHOWN]]
+    if len(warnings) > WARNINGS_SHOWN:
+        more = count(len(warnings) - WARNINGS_SHOWN, "more warning")
         lines.append(f"> … {more} (`reconciler show` lists all)\n")
     return "".join(lines) + ("\n" if lines else "")
 
@@ -92,7 +93,7 @@ def render_plan_markdown(plan: Plan, *, limit: int = LIMIT) -> str:
     note = no_changes_note(plan)
     head = f"{MARKER}\n<!-- labels: {', '.join(labels(plan))} -->\n**{summary_line(plan.summary)}**\n\n"
     head += f"{note}\n\n" if note is not None else ""
-    head += _warnings(plan)
+    head += warnings_block(plan.warnings)
     if not sections:
         return printable(head + f"{count(len(plan.buckets), 'bucket')} checked.\n", keep="\n")
     tail_note = f"\n{count(quiet, 'other bucket')} unchanged.\n" if quiet else ""

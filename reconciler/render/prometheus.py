@@ -9,6 +9,7 @@ scraped.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, generate_latest
@@ -74,6 +75,15 @@ class _DriftCollector:
         for bucket in report.buckets:
             errors.add_metric([bucket.address], int(bucket.status is BucketStatus.ERROR))
         yield errors
+        shadowed = GaugeMetricFamily(
+            "reconciler_drift_warnings",
+            "Managed rules live that can never fire (an earlier rule wins first: jdcloud), by bucket and code.",
+            labels=["address", "code"],
+        )
+        tally = Counter((w.address, w.code) for w in report.warnings)
+        for (address, code), value in sorted(tally.items()):
+            shadowed.add_metric([address, code], value)
+        yield shadowed
         ignores = GaugeMetricFamily("reconciler_drift_ignores", "Ignore-file entries by state.", labels=["state"])
         ignores.add_metric(["expired"], len(report.expired_ignores))
         ignores.add_metric(["unused"], len(report.unused_ignores))

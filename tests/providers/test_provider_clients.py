@@ -189,6 +189,16 @@ def test_bos_write_on_a_merging_server_clears_and_writes_again(server):
     assert [method for method, _ in server.calls] == ["GET", "PUT", "GET", "DELETE", "PUT", "GET"]
 
 
+def test_bos_put_sends_the_documented_content_type_and_a_simplified_rule(server):
+    """PutNotification's request syntax: `Content-Type: application/json; charset=utf-8`."""
+    simplified = BosRule(id="keys", appId="a", status="enabled")
+    server.queue = [OK]
+    run(_do(server.client(BOS), ("write", "docs", [simplified], LiveDocument())))
+    put = server.requests[0]
+    assert put.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert json.loads(put.content) == {"notifications": [{"id": "keys", "appId": "a", "status": "enabled"}]}
+
+
 def test_bos_empty_write_and_clear_delete(server):
     server.queue = [OK, OK]
     run(_do(server.client(BOS), ("write", "docs", [], LiveDocument()), ("clear", "docs")))
