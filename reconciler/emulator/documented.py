@@ -52,7 +52,8 @@ TARGET_ELEMENT = {kind: target for kind, target in CONFIGURATION_ELEMENTS.values
 CONFIGURATION_ELEMENT = {kind: element for element, (kind, _target) in CONFIGURATION_ELEMENTS.items()}
 
 # JD Cloud (api-pages 003 and its "OSS事件通知支持事件类型" page)
-JDCLOUD_EVENTS = (
+# every S3-style store documents these (JD Cloud: exactly these)
+S3_CREATED_AND_REMOVED = (
     "s3:ObjectCreated:*",
     "s3:ObjectCreated:Put",
     "s3:ObjectCreated:Post",
@@ -61,19 +62,13 @@ JDCLOUD_EVENTS = (
     "s3:ObjectRemoved:*",
     "s3:ObjectRemoved:Delete",
 )
+JDCLOUD_EVENTS = S3_CREATED_AND_REMOVED
 JDCLOUD_CONFIGURATIONS = ("topic", "cloud_function")  # TopicConfiguration, CloudFunctionConfiguration
 JDCLOUD_MAX_CALLBACKS = 5  # "最多允许配置5个回调服务器"
 JDCLOUD_FILTER_MAX_BYTES = 1022  # "前缀和后缀最大长度为1022个字节"
 
 # AWS: "Supported event types" of the S3 user guide
-AWS_EVENTS = (
-    "s3:ObjectCreated:*",
-    "s3:ObjectCreated:Put",
-    "s3:ObjectCreated:Post",
-    "s3:ObjectCreated:Copy",
-    "s3:ObjectCreated:CompleteMultipartUpload",
-    "s3:ObjectRemoved:*",
-    "s3:ObjectRemoved:Delete",
+AWS_EVENTS = S3_CREATED_AND_REMOVED + (
     "s3:ObjectRemoved:DeleteMarkerCreated",
     "s3:ObjectRestore:*",
     "s3:ObjectRestore:Post",
@@ -125,14 +120,7 @@ MINIO_EVENTS = AWS_EVENTS + (
 MINIO_FILTER_MAX_BYTES = 1024  # MinIO's own check on a filter value
 
 # Ceph RGW: doc/radosgw/s3-notification-compatibility.rst
-CEPH_EVENTS = (
-    "s3:ObjectCreated:*",
-    "s3:ObjectCreated:Put",
-    "s3:ObjectCreated:Post",
-    "s3:ObjectCreated:Copy",
-    "s3:ObjectCreated:CompleteMultipartUpload",
-    "s3:ObjectRemoved:*",
-    "s3:ObjectRemoved:Delete",
+CEPH_EVENTS = S3_CREATED_AND_REMOVED + (
     "s3:ObjectRemoved:DeleteMarkerCreated",
     "s3:ObjectLifecycle:Expiration:Current",
     "s3:ObjectLifecycle:Expiration:NonCurrent",

@@ -26,6 +26,15 @@ def configuration_yaml(
     notifications = CommentedSeq()
     for rule in rules:
         notifications.append(_rule_map(rule, dialect))
+    for found in dialect.shadowing([rule.model_dump() for rule in rules]):
+        notifications.yaml_set_comment_before_after_key(
+            found.shadowed,
+            before=(
+                f"can never fire: {rules[found.by].id!r} above matches every event and key it matches first "
+                "(first match wins); validate refuses this until it is moved above it or removed"
+            ),
+            indent=4,
+        )
     entry["notifications"] = notifications
     document = CommentedMap()
     document["version"] = 1

@@ -131,7 +131,10 @@ def test_unknown_cloudfunc_args_are_printed_and_kept_byte_for_byte(ws):
     ws.write("providers.yaml", buckets=[])
     before = ws.live("qs", "custom-args")
     printed = YAML(typ="safe").load(ws.cli("import", "qs/custom-args").out)
-    assert printed["buckets"][0]["notifications"][0]["cloudfunc_args"] == QS_CUSTOM_ARGS["notifications"][0]["cloudfunc_args"]
+    assert (
+        printed["buckets"][0]["notifications"][0]["cloudfunc_args"]
+        == QS_CUSTOM_ARGS["notifications"][0]["cloudfunc_args"]
+    )
     # a managed change elsewhere in the rule rewrites it: the custom parameters go back unchanged
     rule = {**QS_CUSTOM_ARGS["notifications"][0], "event_types": ["create_object", "delete_object"]}
     ws.write("imported.yaml", buckets=[ws.bucket("qs", "custom-args", rule)])
@@ -140,6 +143,26 @@ def test_unknown_cloudfunc_args_are_printed_and_kept_byte_for_byte(ws):
     after = ws.live("qs", "custom-args")["notifications"][0]
     assert after["cloudfunc_args"] == before["notifications"][0]["cloudfunc_args"]
     assert ws.cli("plan", "--detailed-exitcode").code == 0
+
+
+def test_import_of_a_dead_jdcloud_rule_says_why_validate_will_refuse_it(ws):
+    """The one case where pasted output does not validate: the live document holds a rule that
+    can never fire. Import prints it as it is, with the reason next to it."""
+    dead = (
+        '<NotificationConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+        "<TopicConfiguration><Id>first</Id><Topic>NS:https://a.example.com/cb</Topic>"
+        "<Event>s3:ObjectCreated:*</Event></TopicConfiguration>"
+        "<TopicConfiguration><Id>dead</Id><Topic>NS:https://b.example.com/cb</Topic>"
+        "<Event>s3:ObjectCreated:Put</Event></TopicConfiguration></NotificationConfiguration>"
+    )
+    ws.create("jd", "dead", dead)
+    ws.write("providers.yaml", buckets=[])
+    result = ws.cli("import", "jd/dead")
+    assert result.code == 0, result.err
+    assert "# can never fire: 'first' above matches every event and key it matches first" in result.out
+    paste(ws, "imported.yaml", result.out)
+    refused = ws.cli("validate")
+    assert refused.code == 1 and "rule 'dead' can never fire" in refused.err
 
 
 def test_ceph_rule_without_events_is_imported_with_the_events_it_gets(ws):
