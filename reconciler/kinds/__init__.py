@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from pydantic import BaseModel
+
 from reconciler.kinds import bos, qingstor, s3
 from reconciler.kinds.base import Kind, Problem, Shadowing
 
@@ -59,11 +61,16 @@ class Dialect:
     def equivalent(self, a: Rule, b: Rule) -> bool:
         return self.canonical(a) == self.canonical(b)
 
-    def check_document(self, rules: Sequence[Mapping[str, Any]], *, bucket: str | None = None) -> list[Problem]:
+    def check_document(
+        self, rules: Sequence[Mapping[str, Any] | BaseModel], *, bucket: str | None = None
+    ) -> list[Problem]:
+        """The provider's document-level rules over one bucket's whole list of rules (see Kind)."""
         return self.kind.check_document(rules, flavor=self.flavor, bucket=bucket)
 
-    def shadowing(self, rules: Sequence[Mapping[str, Any] | None]) -> list[Shadowing]:
-        return self.kind.shadowing(rules, flavor=self.flavor)
+    def shadowing(self, rules: Sequence[Mapping[str, Any] | BaseModel | None]) -> list[Shadowing]:
+        """Rules (by index) that can never fire because an earlier one matches first."""
+        plain = [rule.model_dump() if isinstance(rule, BaseModel) else rule for rule in rules]
+        return self.kind.shadowing(plain, flavor=self.flavor)
 
 
 def dialect_for(provider: ProviderConfig) -> Dialect:

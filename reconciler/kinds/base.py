@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
+from pydantic import BaseModel
+
 if TYPE_CHECKING:
     from reconciler.model.config import ProviderConfig
     from reconciler.model.document import Rule
@@ -97,11 +99,12 @@ class Kind:
         return []
 
     def check_document(
-        self, rules: Sequence[Mapping[str, Any]], *, flavor: str | None = None, bucket: str | None = None
+        self, rules: Sequence[Mapping[str, Any] | BaseModel], *, flavor: str | None = None, bucket: str | None = None
     ) -> list[Problem]:
-        """Every document-level rule of the provider over one bucket's whole list of rules:
-        per-rule checks, unique ids, overlaps and limits. Shadowing is reported separately
-        (`shadowing`), since the provider accepts a document with a dead rule."""
+        """Every document-level rule of the provider over one bucket's whole list of rules (models
+        or their plain form): per-rule checks, unique ids, overlaps and limits. Shadowing is
+        reported separately (`shadowing`), since the provider accepts a document with a dead rule."""
+        rules = [rule.model_dump() if isinstance(rule, BaseModel) else rule for rule in rules]
         found: list[Problem] = []
         for index, rule in enumerate(rules):
             found += [_renumbered(p, index) for p in self.rule_problems(rule, flavor=flavor, bucket=bucket)]

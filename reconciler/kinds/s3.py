@@ -227,12 +227,12 @@ class S3Kind(Kind):
 
 
 def _concrete(events: Sequence[str], known: Sequence[str]) -> set[str]:
-    """Events with each `prefix:*` replaced by the flavor's named events under it (and itself)."""
+    """Events with each `prefix:*` replaced by the flavor's named events under it, as JD documents
+    `s3:ObjectCreated:*` "(Put, Post, Copy, CompleteMultipartUpload)"; a wildcard with none stays."""
     result: set[str] = set()
     for event in events:
-        result.add(event)
-        if event.endswith(":*"):
-            result |= {other for other in known if other.startswith(event[:-1])}
+        children = {other for other in known if event.endswith(":*") and other.startswith(event[:-1])} - {event}
+        result |= children or {event}
     return result
 
 
