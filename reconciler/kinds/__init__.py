@@ -73,8 +73,16 @@ class Dialect:
         return self.kind.shadowing(plain, flavor=self.flavor)
 
 
+def describe_rule(rule: Rule | None) -> str:
+    """One line for people: what a rule sends where, on which events; never a secret."""
+    if rule is None:
+        return "(does not fit the provider's rule format)"
+    kind = next(kind for kind in KINDS.values() if isinstance(rule, kind.rule_model))
+    return kind.describe(rule)
+
+
 def dialect_for(provider: ProviderConfig) -> Dialect:
     return Dialect(KINDS[provider.type], getattr(provider, "flavor", None))
 
 
-__all__ = ["KINDS", "Dialect", "Kind", "Problem", "Shadowing", "dialect_for", "kind_of"]
+__all__ = ["KINDS", "Dialect", "Kind", "Problem", "Shadowing", "describe_rule", "dialect_for", "kind_of"]

@@ -86,6 +86,10 @@ class Kind:
         """`rule` with what a server rewrites on read-back undone, for comparison only."""
         return rule
 
+    def describe(self, rule: Any) -> str:
+        """One line for people: what a rule sends where, on which events; never a secret."""
+        raise NotImplementedError
+
     def rule_problems(self, rule: Mapping[str, Any], *, flavor: str | None, bucket: str | None) -> Iterator[Problem]:
         """Problems of one rule that its fields alone show (`index` 0; callers renumber)."""
         return iter(())
@@ -141,6 +145,15 @@ def is_http_url(text: str) -> bool:
     except ValueError:
         return False
     return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def safe_url(text: str) -> str:
+    """A destination without credentials or query strings, for display."""
+    parts = urlsplit(text)
+    if parts.scheme in ("http", "https") and parts.hostname:
+        port = f":{parts.port}" if parts.port else ""
+        return f"{parts.scheme}://{parts.hostname}{port}{parts.path}"
+    return text
 
 
 def strings(value: Any) -> list[str]:

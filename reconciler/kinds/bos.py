@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from reconciler.kinds.base import Kind, Problem, is_http_url, strings, text
+from reconciler.kinds.base import Kind, Problem, is_http_url, safe_url, strings, text
 from reconciler.model.bos import BosRule
 from reconciler.model.config import BosProvider
 from reconciler.words import near_miss, one_of
@@ -57,6 +57,12 @@ class BosKind(Kind):
 
     def virtual_host(self, provider: ProviderConfig) -> bool:
         return True  # Baidu's recommendation
+
+    def describe(self, rule: Any) -> str:
+        if rule.simplified:
+            return f"{rule.status} app {rule.appId}: notification keys only (no resources, events or apps)"
+        urls = ", ".join(safe_url(app.eventUrl) for app in rule.apps)
+        return f"{rule.status} app {rule.appId} → {urls} on {', '.join(rule.events)}"
 
     def rule_problems(self, rule: Mapping[str, Any], *, flavor: str | None, bucket: str | None) -> Iterator[Problem]:
         status = text(rule, "status")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from reconciler.kinds.base import Kind, Problem, is_http_url, strings, text
+from reconciler.kinds.base import Kind, Problem, is_http_url, safe_url, strings, text
 from reconciler.model.config import QingStorProvider
 from reconciler.model.qingstor import IMAGE_DEFAULTS, QingStorRule
 from reconciler.words import near_miss, one_of
@@ -44,6 +44,10 @@ class QingStorKind(Kind):
 
     def virtual_host(self, provider: ProviderConfig) -> bool:
         return False  # the official SDKs' default
+
+    def describe(self, rule: Any) -> str:
+        target = f" → {safe_url(rule.notify_url)}" if rule.notify_url else ""
+        return f"cloudfunc {rule.cloudfunc}{target} on {', '.join(rule.event_types)}"
 
     def rule_problems(self, rule: Mapping[str, Any], *, flavor: str | None, bucket: str | None) -> Iterator[Problem]:
         for index, event in enumerate(strings(rule.get("event_types"))):

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from reconciler.kinds.base import Kind, Problem, Shadowing, is_http_url, strings, text
+from reconciler.kinds.base import Kind, Problem, Shadowing, is_http_url, safe_url, strings, text
 from reconciler.model.config import S3Provider
 from reconciler.model.s3 import S3Rule
 from reconciler.words import near_miss, one_of
@@ -150,6 +150,12 @@ class S3Kind(Kind):
         if flavor == "ceph" and rule.target.startswith("arn:"):
             return rule.model_copy(update={"target": rule.target.rsplit(":", 1)[-1]})
         return rule
+
+    def describe(self, rule: Any) -> str:
+        target = rule.target
+        if target.startswith("NS:"):
+            target = "NS:" + ",".join(safe_url(url) for url in target[3:].split(","))
+        return f"{rule.type} {target} on {', '.join(rule.events)}"
 
     def rule_problems(self, rule: Mapping[str, Any], *, flavor: str | None, bucket: str | None) -> Iterator[Problem]:
         facts = FLAVORS[flavor or "aws"]

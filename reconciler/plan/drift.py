@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, ValidationError, computed_field, field_serializer
 
-from reconciler.kinds import Dialect, dialect_for
+from reconciler.kinds import Dialect, describe_rule, dialect_for
 from reconciler.model.common import REDACTED, Frozen
 from reconciler.model.config import BucketConfig, Configuration, Ownership
 from reconciler.model.document import LiveDocument, LiveRule, Rule
@@ -34,7 +34,7 @@ from reconciler.plan.diff import field_changes
 from reconciler.plan.ignore import IgnoreEntry, IgnoreList
 from reconciler.plan.model import Action, PlanWarning, PriorState
 from reconciler.plan.planner import provider_problem, select_buckets
-from reconciler.plan.rules import describe_rule, reached, rule_document, unparsed_document
+from reconciler.plan.rules import reached, rule_document, unparsed_document
 from reconciler.plan.shadowing import Slot, shadowing_warnings
 from reconciler.state.model import BucketState, StateFile, rfc3339
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from reconciler.errors import ReconcilerError
-from reconciler.kinds import Dialect, dialect_for
+from reconciler.kinds import Dialect, describe_rule, dialect_for
 from reconciler.model.config import BucketConfig, Configuration, ProviderConfig
 from reconciler.model.document import LiveDocument, LiveRule, Rule
 from reconciler.plan.diff import field_changes
@@ -34,7 +34,7 @@ from reconciler.plan.model import (
     RuleChange,
     Summary,
 )
-from reconciler.plan.rules import describe_rule, rule_document, sensitive_map, unparsed_document
+from reconciler.plan.rules import rule_document, sensitive_map, unparsed_document
 from reconciler.plan.shadowing import Slot, shadowing_warnings
 from reconciler.state.model import BucketState, StateFile, split_address
 

@@ -11,17 +11,14 @@ import json
 import os
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
 from reconciler.config.secrets import resolve_secret
 from reconciler.errors import CredentialError, PlanFileError, StalePlanError
 from reconciler.kinds import Dialect
-from reconciler.model.bos import BosRule
 from reconciler.model.common import SecretValue, digest_of, reached
 from reconciler.model.document import Rule
-from reconciler.model.qingstor import QingStorRule
 
 
 def is_secret(value: Any) -> bool:
@@ -110,28 +107,3 @@ def _valid(model: Any, document: Any, what: str) -> Any:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "(top level)"
         raise PlanFileError(f"{what}: {where}: {first['msg']}") from None
-
-
-def _safe_url(text: str) -> str:
-    """A destination without credentials or query strings, for display."""
-    parts = urlsplit(text)
-    if parts.scheme in ("http", "https") and parts.hostname:
-        port = f":{parts.port}" if parts.port else ""
-        return f"{parts.scheme}://{parts.hostname}{port}{parts.path}"
-    return text
-
-
-def describe_rule(rule: Rule | None) -> str:
-    """One line for people: what a rule sends where, on which events; never a secret."""
-    if rule is None:
-        return "(does not fit the provider's rule format)"
-    if isinstance(rule, QingStorRule):
-        target = f" → {_safe_url(rule.notify_url)}" if rule.notify_url else ""
-        return f"cloudfunc {rule.cloudfunc}{target} on {', '.join(rule.event_types)}"
-    if isinstance(rule, BosRule):
-        urls = ", ".join(_safe_url(app.eventUrl) for app in rule.apps)
-        return f"{rule.status} app {rule.appId} → {urls} on {', '.join(rule.events)}"
-    target = rule.target
-    if target.startswith("NS:"):
-        target = "NS:" + ",".join(_safe_url(url) for url in target[3:].split(","))
-    return f"{rule.type} {target} on {', '.join(rule.events)}"

@@ -16,7 +16,7 @@ from reconciler.model.common import EnvRef, FileRef, SecretValue
 from reconciler.model.document import DocumentEntry, LiveDocument
 from reconciler.providers.json_document import decode_document, encode_document, known
 
-RULE_FIELDS = ("id", "name", "appId", "status", "encryption", "resources", "events", "apps")
+RULE_FIELDS = tuple(BosRule.model_fields)
 APP_FIELDS = tuple(BosApp.model_fields)
 
 # Turns a secret (reference or resolved value) into its clear text for the wire; the string

@@ -13,7 +13,7 @@ from reconciler.model.document import DocumentEntry, LiveDocument
 from reconciler.model.qingstor import IMAGE_DEFAULTS, CloudfuncArgs, QingStorRule
 from reconciler.providers.json_document import decode_document, encode_document, known
 
-RULE_FIELDS = ("id", "event_types", "object_filters", "object_filter", "cloudfunc", "cloudfunc_args", "notify_url")
+RULE_FIELDS = (*QingStorRule.model_fields, "object_filter")  # GET documents `object_filter`
 
 
 def parse_rule(entry: dict[str, Any]) -> QingStorRule:
