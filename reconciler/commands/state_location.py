@@ -45,7 +45,7 @@ def open_state(location: str, environ: Mapping[str, str]) -> StateStore:
     if name == "s3":
         return _s3(location, environ)
     if name in ("postgresql", "postgres"):
-        return _postgres(location)
+        return _postgres(location, environ)
     if name == "file":
         return _local(location[len("file:") :].removeprefix("//"))
     raise StateError(
@@ -114,7 +114,7 @@ def _s3(location: str, environ: Mapping[str, str]) -> StateStore:
     return S3State(location, bucket, key, endpoint, auth, tls_verify=provider.tls_verify)
 
 
-def _postgres(location: str) -> StateStore:
+def _postgres(location: str, environ: Mapping[str, str]) -> StateStore:
     from psycopg.conninfo import conninfo_to_dict
 
     from reconciler.state.postgres import PostgresState  # psycopg, only when asked for
@@ -135,4 +135,4 @@ def _postgres(location: str) -> StateStore:
         conninfo_to_dict(conninfo)
     except Exception as exc:  # noqa: BLE001 - psycopg.ProgrammingError and friends: a malformed URL
         raise StateError(f"state location {location!r} is not a PostgreSQL URL: {exc}") from None
-    return PostgresState(location, conninfo, name)
+    return PostgresState(location, conninfo, name, password=environ.get("PGPASSWORD") or None)

@@ -64,11 +64,12 @@ def _reason(exc: psycopg.Error) -> str:
 
 
 class PostgresState(StateStore):
-    def __init__(self, location: str, conninfo: str, name: str) -> None:
+    def __init__(self, location: str, conninfo: str, name: str, *, password: str | None = None) -> None:
         self.location = location
         self.where = f"state {location}"
         self.name = name
         self._conninfo = conninfo
+        self._password = password  # PGPASSWORD of the environment given; else libpq reads ~/.pgpass
         self._connection: psycopg.Connection[Any] | None = None
         self._key = advisory_key(name)
 
@@ -84,7 +85,10 @@ class PostgresState(StateStore):
     def _connect(self) -> psycopg.Connection[Any]:
         if self._connection is None or self._connection.closed:
             try:
-                connection = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS)
+                extra = {"password": self._password} if self._password else {}
+                connection = psycopg.connect(
+                    self._conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS, **extra
+                )
                 connection.execute(f"SET statement_timeout = '{STATEMENT_TIMEOUT}'")
             except psycopg.Error as exc:
                 raise StateError(f"cannot connect to {self.where}: {_reason(exc)}") from None

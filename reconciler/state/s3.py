@@ -65,6 +65,7 @@ class S3State(StateStore):
         self._http: httpx.Client | None = None
         self._versioned: bool | None = None
         self._probed = False
+        self._bare_etags = False
 
     @property
     def restore_hint(self) -> str:
@@ -127,9 +128,13 @@ class S3State(StateStore):
             )
             if not response.is_success:
                 raise self._failed(response, f"backing up {self.where}")
-        condition = {"If-Match": previous.version} if previous is not None else {"If-None-Match": "*"}
         action = f"writing {self.where}"
-        response = self._request("PUT", self.key, action=action, content=content, headers={**JSON, **condition})
+        if previous is None:
+            response = self._put_if(content, {"If-None-Match": "*"}, action)
+        else:
+            response = self._put_if(content, {"If-Match": self._etag_form(previous.version)}, action)
+            if response.status_code == PRECONDITION_FAILED and self._compares_bare_etags(previous.version):
+                response = self._put_if(content, {"If-Match": self._etag_form(previous.version)}, action)
         if response.status_code in (PRECONDITION_FAILED, CONFLICT):
             raise StateError(
                 f"{self.where} was changed by another writer while this run saved it (the store refused the "
@@ -137,6 +142,24 @@ class S3State(StateStore):
             )
         if not response.is_success:
             raise self._failed(response, action)
+
+    def _put_if(self, content: bytes, condition: dict[str, str], action: str) -> httpx.Response:
+        return self._request("PUT", self.key, action=action, content=content, headers={**JSON, **condition})
+
+    def _etag_form(self, etag: str) -> str:
+        return etag.strip('"') if self._bare_etags else etag
+
+    def _compares_bare_etags(self, etag: str) -> bool:
+        """After a 412 for a quoted `If-Match`: does the object still have that ETag? Then this store
+        compares If-Match with its ETags unquoted (Ceph RGW before 17 does), and a retry says so."""
+        if self._bare_etags or not etag.startswith('"'):
+            return False
+        action = f"reading {self.where}"
+        response = self._request("HEAD", self.key, action=action)
+        if not response.is_success or response.headers.get("etag") != etag:
+            return False
+        self._bare_etags = True
+        return True
 
     def _bucket_versioned(self) -> bool:
         """Whether the bucket keeps object versions (then they are the backups); unknown: no."""
