@@ -57,7 +57,7 @@ def test_a_state_saved_since_it_was_read_is_never_overwritten(remote: Remote) ->
     with store.lock("apply"):
         read = store.save(store.load())
         store.save(with_bucket(read, "photos"))
-        with pytest.raises(StateError, match="was changed by another operation .*nothing was overwritten"):
+        with pytest.raises(StateError, match=r"was changed by another operation .*nothing was overwritten"):
             store.save(with_bucket(read, "docs"))
         with pytest.raises(StateError, match="belongs to another lineage"):
             store.save(StateFile.new("0.1.0"))
@@ -72,7 +72,7 @@ def test_a_conditional_write_conflict_is_refused_and_nothing_is_overwritten(remo
     seen = ours.fetch()  # what we read...
     theirs.save(with_bucket(base, "theirs"))  # ...then another writer saves
 
-    with pytest.raises(StateError, match="changed by another writer while this run saved it.*nothing was overwritten"):
+    with pytest.raises(StateError, match=r"changed by another writer while this run saved it.*nothing was overwritten"):
         ours.store(b'{"version": 1, "lineage": "x", "serial": 2}', seen)
 
     held = remote.open().read()
