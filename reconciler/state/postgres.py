@@ -108,9 +108,9 @@ class PostgresState(StateStore):
         except psycopg.errors.UndefinedTable:
             if missing_table is not None:
                 return missing_table
-            raise StateError(f"{action} {self.where} failed: the reconciler tables do not exist") from None
+            raise StateError(f"{self.where}: {action} failed: the reconciler tables do not exist") from None
         except psycopg.Error as exc:
-            raise StateError(f"{action} {self.where} failed: {_reason(exc)}") from None
+            raise StateError(f"{self.where}: {action} failed: {_reason(exc)}") from None
 
     def create_tables(self) -> None:
         connection = self._connect()
@@ -120,13 +120,13 @@ class PostgresState(StateStore):
                 for statement in SCHEMA:
                     connection.execute(statement)
         except psycopg.Error as exc:
-            raise StateError(f"creating the tables of {self.where} failed: {_reason(exc)}") from None
+            raise StateError(f"{self.where}: creating the tables failed: {_reason(exc)}") from None
 
     # --- the document --------------------------------------------------------------------------
 
     def fetch(self) -> Stored | None:
         cursor = self._run(
-            "reading",
+            "reading the state",
             "SELECT document, serial FROM reconciler_states WHERE name = %s",
             (self.name,),
             missing_table=(),
@@ -142,14 +142,14 @@ class PostgresState(StateStore):
         head = json.loads(document)
         if previous is None:
             cursor = self._run(
-                "writing",
+                "writing the state",
                 "INSERT INTO reconciler_states (name, lineage, serial, document) VALUES (%s, %s, %s, %s) "
                 "ON CONFLICT (name) DO NOTHING",
                 (self.name, head["lineage"], head["serial"], document),
             )
         else:
             cursor = self._run(
-                "writing",
+                "writing the state",
                 "UPDATE reconciler_states SET previous_document = document, document = %s, lineage = %s, "
                 "serial = %s, updated_at = now() WHERE name = %s AND serial = %s",
                 (document, head["lineage"], head["serial"], self.name, int(previous.version)),
@@ -167,7 +167,7 @@ class PostgresState(StateStore):
 
     def lock_holder(self) -> LockInfo | None:
         cursor = self._run(
-            "reading the lock of",
+            "reading the lock record",
             "SELECT info FROM reconciler_locks WHERE name = %s",
             (self.name,),
             missing_table=(),
@@ -176,21 +176,21 @@ class PostgresState(StateStore):
         return None if row is None else parse_lock_info(row[0].encode("utf-8"))
 
     def try_lock(self) -> bool:
-        return bool(self._run("locking", "SELECT pg_try_advisory_lock(%s)", (self._key,)).fetchone()[0])
+        return bool(self._run("taking the lock", "SELECT pg_try_advisory_lock(%s)", (self._key,)).fetchone()[0])
 
     def unlock(self) -> None:
-        self._run("unlocking", "SELECT pg_advisory_unlock(%s)", (self._key,))
+        self._run("releasing the lock", "SELECT pg_advisory_unlock(%s)", (self._key,))
 
     def record_lock(self, info: LockInfo) -> None:
         self._run(
-            "locking",
+            "taking the lock",
             "INSERT INTO reconciler_locks (name, lock_id, info) VALUES (%s, %s, %s) ON CONFLICT (name) "
             "DO UPDATE SET lock_id = EXCLUDED.lock_id, info = EXCLUDED.info, created_at = now()",
             (self.name, info.ID, encode_lock_info(info).decode("utf-8")),
         )
 
     def erase_lock(self, lock_id: str) -> None:
-        self._run("unlocking", "DELETE FROM reconciler_locks WHERE name = %s AND lock_id = %s", (self.name, lock_id))
+        self._run("releasing the lock", "DELETE FROM reconciler_locks WHERE name = %s AND lock_id = %s", (self.name, lock_id))
 
     def force_unlock(self, lock_id: str) -> LockInfo:
         holder = checked_unlock(self.where, "table reconciler_locks", self.lock_holder(), lock_id)

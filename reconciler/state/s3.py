@@ -104,16 +104,17 @@ class S3State(StateStore):
             return http.send(request, auth=self._auth)
         except httpx.RequestError as exc:
             raise StateError(
-                f"{action} failed: {describe_exception(exc)} talking to {request.url.host}, even after retrying"
+                f"{self.where}: {action} failed: {describe_exception(exc)} talking to {request.url.host}, "
+                "even after retrying"
             ) from None
 
     def _failed(self, response: httpx.Response, action: str) -> StateError:
-        return StateError(provider_error(response, address=self.where + ":", action=action).describe())
+        return StateError(provider_error(response, address=self.where, action=action).describe())
 
     # --- the document --------------------------------------------------------------------------
 
     def fetch(self) -> Stored | None:
-        action = f"reading {self.where}"
+        action = "reading the state"
         response = self._request("GET", self.key, action=action)
         if response.status_code == 404 and provider_error(response, address="", action="").code != "NoSuchBucket":
             return None
@@ -124,11 +125,11 @@ class S3State(StateStore):
     def store(self, content: bytes, previous: Stored | None) -> None:
         if previous is not None and not self._bucket_versioned():
             response = self._request(
-                "PUT", f"{self.key}.backup", action=f"backing up {self.where}", content=previous.content, headers=JSON
+                "PUT", f"{self.key}.backup", action="backing up the previous state", content=previous.content, headers=JSON
             )
             if not response.is_success:
-                raise self._failed(response, f"backing up {self.where}")
-        action = f"writing {self.where}"
+                raise self._failed(response, "backing up the previous state")
+        action = "writing the state"
         if previous is None:
             response = self._put_if(content, {"If-None-Match": "*"}, action)
         else:
@@ -154,7 +155,7 @@ class S3State(StateStore):
         compares If-Match with its ETags unquoted (Ceph RGW before 17 does), and a retry says so."""
         if self._bare_etags or not etag.startswith('"'):
             return False
-        action = f"reading {self.where}"
+        action = "reading the state"
         response = self._request("HEAD", self.key, action=action)
         if not response.is_success or response.headers.get("etag") != etag:
             return False
@@ -181,7 +182,7 @@ class S3State(StateStore):
         return S3Lock(self, operation, timeout)
 
     def lock_holder(self) -> LockInfo | None:
-        action = f"reading the lock of {self.where}"
+        action = "reading the lock record"
         response = self._request("GET", f"{self.key}.lock", action=action)
         if response.status_code == 404:
             return None
@@ -196,7 +197,7 @@ class S3State(StateStore):
 
     def create_lock(self, record: bytes) -> bool:
         """Create the lock object if there is none: True when this call created it."""
-        action = f"locking {self.where}"
+        action = "taking the lock"
         response = self._request(
             "PUT", f"{self.key}.lock", action=action, content=record, headers={**JSON, "If-None-Match": "*"}
         )
@@ -207,7 +208,7 @@ class S3State(StateStore):
         return True
 
     def _delete_lock(self) -> None:
-        action = f"unlocking {self.where}"
+        action = "removing the lock"
         response = self._request("DELETE", f"{self.key}.lock", action=action)
         if not response.is_success and response.status_code != 404:
             raise self._failed(response, action)
@@ -230,7 +231,7 @@ class S3State(StateStore):
             response = self._request(
                 "PUT",
                 f"{self.key}.lock",
-                action=f"checking that {self.where} honours conditional writes",
+                action="checking that the store honours conditional writes",
                 content=record,
                 headers={**JSON, name: value},
             )
@@ -242,7 +243,7 @@ class S3State(StateStore):
                     f"{response.status_code} instead of 412), so it cannot keep two writers apart; nothing was "
                     "written: keep the state in a store that supports conditional PUT, or in a local file"
                 )
-            raise self._failed(response, f"checking that {self.where} honours conditional writes")
+            raise self._failed(response, "checking that the store honours conditional writes")
         self._probed = True
 
 
