@@ -190,7 +190,9 @@ class PostgresState(StateStore):
         )
 
     def erase_lock(self, lock_id: str) -> None:
-        self._run("releasing the lock", "DELETE FROM reconciler_locks WHERE name = %s AND lock_id = %s", (self.name, lock_id))
+        self._run(
+            "releasing the lock", "DELETE FROM reconciler_locks WHERE name = %s AND lock_id = %s", (self.name, lock_id)
+        )
 
     def force_unlock(self, lock_id: str) -> LockInfo:
         holder = checked_unlock(self.where, "table reconciler_locks", self.lock_holder(), lock_id)

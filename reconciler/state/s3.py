@@ -125,7 +125,11 @@ class S3State(StateStore):
     def store(self, content: bytes, previous: Stored | None) -> None:
         if previous is not None and not self._bucket_versioned():
             response = self._request(
-                "PUT", f"{self.key}.backup", action="backing up the previous state", content=previous.content, headers=JSON
+                "PUT",
+                f"{self.key}.backup",
+                action="backing up the previous state",
+                content=previous.content,
+                headers=JSON,
             )
             if not response.is_success:
                 raise self._failed(response, "backing up the previous state")
