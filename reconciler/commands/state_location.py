@@ -5,8 +5,10 @@
     postgresql://USER@HOST:PORT/DB[?state=NAME&<libpq parameters>]   (postgres:// too)
 
 S3: endpoint from `endpoint=` or AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL (default AWS S3 in the
-region), region from `region=` or AWS_REGION / AWS_DEFAULT_REGION (default us-east-1), credentials
-as for an s3 provider (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN).
+region), region from `region=` or AWS_REGION / AWS_DEFAULT_REGION (default us-east-1), credentials from
+RECONCILER_STATE_ACCESS_KEY_ID / RECONCILER_STATE_SECRET_ACCESS_KEY (/ RECONCILER_STATE_SESSION_TOKEN)
+when set, so the state bucket's keys can differ from an s3 provider's, else as for an s3 provider
+(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN).
 PostgreSQL: `state=` names the row (default "default"); a password in the location is refused,
 libpq reads it from PGPASSWORD or ~/.pgpass, so it is never printed.
 """
@@ -21,7 +23,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from pydantic import ValidationError
 
 from reconciler.errors import CredentialError, ReconcilerError, StateError
-from reconciler.model.config import S3Provider
+from reconciler.model.common import EnvRef
+from reconciler.model.config import Credentials, S3Provider
 from reconciler.providers.credentials import resolve_credentials
 from reconciler.providers.endpoints import endpoint_for
 from reconciler.providers.s3.auth import SigV4Auth
@@ -30,6 +33,11 @@ from reconciler.state.store import LocalState
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 S3_OPTIONS = ("endpoint", "region", "addressing", "tls_verify")
+STATE_CREDENTIALS = {
+    "access_key_id": "RECONCILER_STATE_ACCESS_KEY_ID",
+    "secret_access_key": "RECONCILER_STATE_SECRET_ACCESS_KEY",
+    "session_token": "RECONCILER_STATE_SESSION_TOKEN",
+}
 DEFAULT_POSTGRES_STATE = "default"
 
 
@@ -85,6 +93,12 @@ def _s3(location: str, environ: Mapping[str, str]) -> StateStore:
     tls_verify = options.get("tls_verify", "true").lower()
     if tls_verify not in ("true", "false"):
         raise StateError(f"state location {location!r}: tls_verify must be true or false, not {tls_verify!r}")
+    references = {name: EnvRef(env=variable) for name, variable in STATE_CREDENTIALS.items() if environ.get(variable)}
+    if references and not {"access_key_id", "secret_access_key"} <= references.keys():
+        raise StateError(
+            "set both RECONCILER_STATE_ACCESS_KEY_ID and RECONCILER_STATE_SECRET_ACCESS_KEY for the state bucket, "
+            "or neither (then AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are used)"
+        )
     try:
         provider = S3Provider(
             name=f"state {location}",
@@ -93,6 +107,7 @@ def _s3(location: str, environ: Mapping[str, str]) -> StateStore:
             endpoint=endpoint,
             addressing=options.get("addressing") or None,
             tls_verify=tls_verify == "true",
+            credentials=Credentials(**references) if references else None,
         )
     except ValidationError as exc:
         problem = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
