@@ -15,12 +15,15 @@ how to lock. A batching layer can sit on `save`: it is the only write.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from types import TracebackType
 
 from reconciler import __version__
+from reconciler.errors import LockError, StateError
 from reconciler.state.document import encode_state, next_state, parse_state
-from reconciler.state.lock import LockInfo
+from reconciler.state.lock import LockInfo, held_error, new_lock_info, poll
 from reconciler.state.model import StateFile
 
 
@@ -102,3 +105,41 @@ class StateStore(ABC):
             return previous
         self.store(encode_state(saved), stored)
         return saved
+
+
+class PollingLock:
+    """The lock of a remote store: `take(info)` tries once (True when taken), `give_back(info)`
+    releases; tried every `interval` seconds for up to `timeout`, then LockError naming the holder."""
+
+    def __init__(
+        self,
+        store: StateStore,
+        operation: str,
+        timeout: float,
+        *,
+        take: Callable[[LockInfo], bool],
+        give_back: Callable[[LockInfo], None],
+        interval: float,
+    ) -> None:
+        self.store = store
+        self.timeout = timeout
+        self.info = new_lock_info(operation, store.location)
+        self._take = take
+        self._give_back = give_back
+        self._interval = interval
+
+    def __enter__(self) -> LockInfo:
+        if not poll(lambda: self._take(self.info), self.timeout, self._interval):
+            raise held_error(self.store.where, self.store.lock_holder(), self.timeout)
+        return self.info
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        try:
+            self._give_back(self.info)
+        except StateError as exc:
+            if kind is None:
+                raise LockError(
+                    f"{exc}; the lock {self.info.ID} may remain: `reconciler force-unlock {self.info.ID}` removes it"
+                ) from None

@@ -15,21 +15,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from types import TracebackType
 from typing import Any
 
 import psycopg
 
 from reconciler.errors import LockError, StateError
-from reconciler.state.backend import StateStore, Stored
+from reconciler.state.backend import PollingLock, StateStore, Stored
 from reconciler.state.lock import (
     LockInfo,
     checked_unlock,
     encode_lock_info,
-    held_error,
-    new_lock_info,
     parse_lock_info,
-    poll,
 )
 
 CONNECT_TIMEOUT_SECONDS = 10
@@ -162,8 +158,30 @@ class PostgresState(StateStore):
 
     # --- the lock ------------------------------------------------------------------------------
 
-    def lock(self, operation: str, timeout: float = 0) -> PostgresLock:
-        return PostgresLock(self, operation, timeout)
+    def lock(self, operation: str, timeout: float = 0) -> PollingLock:
+        self.create_tables()
+        return PollingLock(
+            self, operation, timeout, take=self._take_lock, give_back=self._give_back, interval=LOCK_POLL_SECONDS
+        )
+
+    def _take_lock(self, info: LockInfo) -> bool:
+        """The advisory lock on this session, then its record (replacing one a dead holder left)."""
+        if not self.try_lock():
+            return False
+        try:
+            self.record_lock(info)
+        except BaseException:
+            self.unlock()
+            raise
+        return True
+
+    def _give_back(self, info: LockInfo) -> None:
+        try:
+            self.erase_lock(info.ID)
+            self.unlock()
+        except StateError:
+            self.close()  # ending the session releases the advisory lock in any case
+            raise
 
     def lock_holder(self) -> LockInfo | None:
         cursor = self._run(
@@ -206,34 +224,3 @@ class PostgresState(StateStore):
         finally:
             self.unlock()
         return holder
-
-
-class PostgresLock:
-    """`with store.lock("apply", timeout)`: the advisory lock on this connection, and its record row."""
-
-    def __init__(self, store: PostgresState, operation: str, timeout: float) -> None:
-        self.store = store
-        self.timeout = timeout
-        self.info = new_lock_info(operation, store.location)
-
-    def __enter__(self) -> LockInfo:
-        self.store.create_tables()
-        if not poll(self.store.try_lock, self.timeout, LOCK_POLL_SECONDS):
-            raise held_error(self.store.where, self.store.lock_holder(), self.timeout)
-        try:
-            self.store.record_lock(self.info)
-        except BaseException:
-            self.store.unlock()
-            raise
-        return self.info
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        try:
-            self.store.erase_lock(self.info.ID)
-            self.store.unlock()
-        except StateError:
-            self.store.close()  # ending the session releases the advisory lock in any case
-            if kind is None:
-                raise

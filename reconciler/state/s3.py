@@ -13,24 +13,19 @@ taken by a process probes it (a second `If-None-Match: *` PUT of the lock, and a
 
 from __future__ import annotations
 
-from types import TracebackType
-
 import httpx
 
-from reconciler.errors import LockError, StateError
+from reconciler.errors import StateError
 from reconciler.providers.endpoints import Endpoint
 from reconciler.providers.error_bodies import provider_error
 from reconciler.providers.http import RetryPolicy, build_sync_client, describe_exception
 from reconciler.providers.safe_xml import local_name, parse
-from reconciler.state.backend import StateStore, Stored
+from reconciler.state.backend import PollingLock, StateStore, Stored
 from reconciler.state.lock import (
     LockInfo,
     checked_unlock,
     encode_lock_info,
-    held_error,
-    new_lock_info,
     parse_lock_info,
-    poll,
 )
 
 LOCK_POLL_SECONDS = 0.5
@@ -182,8 +177,22 @@ class S3State(StateStore):
 
     # --- the lock ------------------------------------------------------------------------------
 
-    def lock(self, operation: str, timeout: float = 0) -> S3Lock:
-        return S3Lock(self, operation, timeout)
+    def lock(self, operation: str, timeout: float = 0) -> PollingLock:
+        return PollingLock(
+            self, operation, timeout, take=self._take_lock, give_back=self.release, interval=LOCK_POLL_SECONDS
+        )
+
+    def _take_lock(self, info: LockInfo) -> bool:
+        """Create the lock object if there is none; the first time, check conditional writes work."""
+        record = encode_lock_info(info)
+        if not self.create_lock(record):
+            return False
+        try:
+            self.probe_conditional_writes(record)
+        except BaseException:
+            self.release(info)
+            raise
+        return True
 
     def lock_holder(self) -> LockInfo | None:
         action = "reading the lock record"
@@ -249,34 +258,3 @@ class S3State(StateStore):
                 )
             raise self._failed(response, "checking that the store honours conditional writes")
         self._probed = True
-
-
-class S3Lock:
-    """`with store.lock("apply", timeout)`: the lock object, created only if absent, then probed."""
-
-    def __init__(self, store: S3State, operation: str, timeout: float) -> None:
-        self.store = store
-        self.timeout = timeout
-        self.info = new_lock_info(operation, store.location)
-
-    def __enter__(self) -> LockInfo:
-        record = encode_lock_info(self.info)
-        if not poll(lambda: self.store.create_lock(record), self.timeout, LOCK_POLL_SECONDS):
-            raise held_error(self.store.where, self.store.lock_holder(), self.timeout)
-        try:
-            self.store.probe_conditional_writes(record)
-        except BaseException:
-            self.store.release(self.info)
-            raise
-        return self.info
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        try:
-            self.store.release(self.info)
-        except StateError as exc:
-            if kind is None:
-                raise LockError(
-                    f"{exc}; the lock {self.info.ID} may remain: `reconciler force-unlock {self.info.ID}` removes it"
-                ) from None
