@@ -68,6 +68,7 @@ class PostgresState(StateStore):
         self._password = password  # PGPASSWORD of the environment given; else libpq reads ~/.pgpass
         self._connection: psycopg.Connection[Any] | None = None
         self._key = advisory_key(name)
+        self._tables_ready = False
 
     @property
     def restore_hint(self) -> str:
@@ -109,6 +110,9 @@ class PostgresState(StateStore):
             raise StateError(f"{self.where}: {action} failed: {_reason(exc)}") from None
 
     def create_tables(self) -> None:
+        """Create the tables if they do not exist yet (once per store: writers only)."""
+        if self._tables_ready:
+            return
         connection = self._connect()
         try:
             with connection.transaction():
@@ -117,6 +121,7 @@ class PostgresState(StateStore):
                     connection.execute(statement)
         except psycopg.Error as exc:
             raise StateError(f"{self.where}: creating the tables failed: {_reason(exc)}") from None
+        self._tables_ready = True
 
     # --- the document --------------------------------------------------------------------------
 

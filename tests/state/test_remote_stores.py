@@ -7,6 +7,7 @@ import threading
 import time
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -190,3 +191,20 @@ def test_a_store_that_ignores_conditional_writes_is_refused(moto_server: MotoSer
     assert "ignores conditional writes" in message and "If-None-Match: *" in message and "HTTP 200" in message
     assert moto_server.s3().list_objects_v2(Bucket=bucket).get("KeyCount") == 0  # no state, no lock left
     assert key
+
+
+def test_a_postgres_password_comes_from_pgpass_when_not_in_the_environment(
+    postgres_server: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    location, _ = postgres_location(postgres_server)
+    with pytest.raises(StateError, match="no password supplied") as refused:
+        open_state(location, {}).read()
+    assert postgres_server.password not in str(refused.value)
+    pgpass = tmp_path / "pgpass"
+    pgpass.write_text(f"127.0.0.1:{postgres_server.port}:*:reconciler:{postgres_server.password}\n")
+    pgpass.chmod(0o600)
+    monkeypatch.setenv("PGPASSFILE", str(pgpass))
+    store = open_state(location, {})
+    with store.lock("apply"):
+        assert store.save(store.load()).serial == 1
+    store.close()
