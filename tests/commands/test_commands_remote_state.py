@@ -134,6 +134,15 @@ def test_malformed_and_unknown_locations_are_refused_and_create_nothing(
     assert list(tmp_path.iterdir()) == []  # no `s3:` directory, nothing at all
 
 
+def test_a_missing_state_bucket_is_an_error_not_an_empty_state(
+    moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    moto_state(moto_server, monkeypatch)
+    code = main(["show", "--state", "s3://no-such-bucket-here/reconciler.state.json"])
+    err = capsys.readouterr().err
+    assert code == 1 and "reading the state failed" in err and "NoSuchBucket" in err, err
+
+
 def test_reconciler_state_names_the_location_for_every_command(
     moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
