@@ -224,8 +224,9 @@ def test_two_applies_at_once_on_a_remote_state_never_both_write(
     assert read_remote(location)["serial"] == 1
 
 
-def test_a_remote_apply_killed_midway_leaves_a_valid_state_and_a_lock_force_unlock_clears(
-    remote_project: Project, emulated: RunningEmulator
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT], ids=["sigkill", "ctrl-c"])
+def test_a_remote_apply_stopped_midway_leaves_a_valid_state_and_at_most_a_lock_force_unlock_clears(
+    remote_project: Project, emulated: RunningEmulator, stop: signal.Signals
 ) -> None:
     project, location = remote_project, str(remote_project.state)
     names = [f"many-{i}" for i in range(8)]
@@ -234,22 +235,27 @@ def test_a_remote_apply_killed_midway_leaves_a_valid_state_and_a_lock_force_unlo
     with store_at(location) as store:
         process = start(project, "apply", "--auto-approve", "--parallelism", "2")
         wait_for(lambda: store.read() is not None, "the first bucket to be recorded")
-        process.send_signal(signal.SIGKILL)
-        process.communicate(timeout=WAIT_SECONDS)
-        recorded = store.read()  # valid, whatever instant it was killed at
+        process.send_signal(stop)
+        out, err = process.communicate(timeout=WAIT_SECONDS)
+        recorded = store.read()  # valid, whatever instant it was stopped at
         left = store.lock_holder()
 
+    assert process.returncode == (-signal.SIGKILL if stop == signal.SIGKILL else 130), out + err
+    assert "Traceback" not in err
     assert recorded is not None and 1 <= len(recorded.buckets) < len(names)
-    assert left is not None
-    deadline = time.monotonic() + WAIT_SECONDS
-    while True:  # PostgreSQL ends the killed session as soon as it sees the connection close
-        unlocked = project.cli("force-unlock", left.ID)
-        if unlocked.code == 0 or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
-    assert unlocked.code == 0 and left.ID in unlocked.out, unlocked.output
+    if stop == signal.SIGINT:
+        assert left is None  # Ctrl-C gives the lock back
+    else:
+        assert left is not None
+        deadline = time.monotonic() + WAIT_SECONDS
+        while True:  # PostgreSQL ends the killed session as soon as it sees the connection close
+            unlocked = project.cli("force-unlock", left.ID)
+            if unlocked.code == 0 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert unlocked.code == 0 and left.ID in unlocked.out, unlocked.output
     emulated.admin.clear_faults()
-    time.sleep(LATENCY_SECONDS * 4)  # let a PUT the killed process left in flight land
+    time.sleep(LATENCY_SECONDS * 4)  # let a PUT the stopped process left in flight land
     result = project.cli("apply", "--auto-approve")
     assert result.code == 0, result.output
     assert project.cli("plan", "--detailed-exitcode").code == 0
