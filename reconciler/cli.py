@@ -52,7 +52,13 @@ def _common(p: argparse.ArgumentParser, *, config: bool = True, state: bool = Tr
             help="configuration file or directory (repeatable; default ./notifications)",
         )
     if state:
-        p.add_argument("--state", default=DEFAULT_STATE, metavar="PATH", help=f"state file (default {DEFAULT_STATE})")
+        p.add_argument(
+            "--state",
+            default=os.environ.get("RECONCILER_STATE") or DEFAULT_STATE,
+            metavar="LOCATION",
+            help="state location: a file path, s3://BUCKET/KEY or postgresql://USER@HOST/DB "
+            f"(default RECONCILER_STATE, else {DEFAULT_STATE})",
+        )
     if fmt:
         p.add_argument("--format", choices=fmt, default="text", help="output format (default text)")
     p.add_argument("--no-color", action="store_true", help="never colour output (NO_COLOR is honoured too)")
@@ -164,6 +170,15 @@ def build_parser() -> argparse.ArgumentParser:
     _common(q, config=False)
     _lock_timeout(q)
     q.add_argument("addresses", nargs="+", metavar="ADDR")
+
+    q = state_sub.add_parser(
+        "migrate", help="move the state to another location (lineage and serial kept, both locations locked)"
+    )
+    _common(q, config=False)
+    _lock_timeout(q)
+    q.add_argument(
+        "--to", required=True, metavar="LOCATION", help="where the state goes: a file path, s3://… or postgresql://…"
+    )
 
     p = sub.add_parser("force-unlock", help="remove a stale state lock")
     _common(p, config=False)

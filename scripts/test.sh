@@ -4,11 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The ceph flavor's tests run against a real Ceph RADOS Gateway (tests/support/ceph): Debian 12's
+# The ceph flavor's tests run against a real Ceph RADOS Gateway (tests/support/ceph), and the
+# postgresql:// state's against a real PostgreSQL server (tests/support/postgres.py): Debian 12's
 # packages, installed once; a missing package makes those tests fail, so failing here is clearer.
-CEPH_PACKAGES=(radosgw ceph-mon ceph-osd)
+DEBIAN_PACKAGES=(radosgw ceph-mon ceph-osd postgresql)
 missing=()
-for package in "${CEPH_PACKAGES[@]}"; do
+for package in "${DEBIAN_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -qx 'install ok installed' || missing+=("$package")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -18,7 +19,12 @@ if [ ${#missing[@]} -gt 0 ]; then
     as_root=(sudo)
   fi
   command -v apt-get >/dev/null || { echo "scripts/test.sh: ${missing[*]} must be installed, and apt-get (Debian 12) is not available" >&2; exit 1; }
-  echo "scripts/test.sh: installing ${missing[*]} (Ceph RADOS Gateway for the ceph tests)" >&2
+  echo "scripts/test.sh: installing ${missing[*]} (Ceph RADOS Gateway and PostgreSQL for the integration tests)" >&2
+  if [[ " ${missing[*]} " == *" postgresql "* ]]; then
+    # the tests start their own PostgreSQL in a temporary directory: no system cluster nor service is wanted
+    "${as_root[@]}" mkdir -p /etc/postgresql-common/createcluster.d
+    echo "create_main_cluster = false" | "${as_root[@]}" tee /etc/postgresql-common/createcluster.d/reconciler-tests.conf >/dev/null
+  fi
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
     && "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
       apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \

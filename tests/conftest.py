@@ -60,5 +60,12 @@ def _isolated_home(tmp_path_factory, monkeypatch):
         "BCE_ACCESS_KEY_ID",
         "BCE_SECRET_ACCESS_KEY",
         "NO_COLOR",
+        "RECONCILER_STATE",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_S3",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "PGPASSWORD",
+        "PGPASSFILE",
     ):
         monkeypatch.delenv(name, raising=False)

@@ -11,8 +11,8 @@ import argparse
 import asyncio
 import os
 import sys
-from pathlib import Path
 
+from reconciler import __version__
 from reconciler.apply.engine import ApplyEngine
 from reconciler.apply.recorder import StateRecorder
 from reconciler.apply.report import ApplyHook, ApplyReport, FanOutHook
@@ -25,15 +25,14 @@ from reconciler.commands.workspace import (
     open_clients,
     planning_error,
     providers_in_scope,
-    state_path,
+    state_store,
 )
 from reconciler.errors import ReconcilerError
 from reconciler.model.config import Configuration
 from reconciler.plan.model import Plan
 from reconciler.render.apply_text import TextApplyReporter, render_apply_report_json
-from reconciler.state.lock import StateLock
+from reconciler.state.backend import StateStore
 from reconciler.state.model import StateFile
-from reconciler.state.store import load_state
 
 QUESTION = "Do you want to perform these actions? Only 'yes' will be accepted:"
 
@@ -52,13 +51,14 @@ def run(args: argparse.Namespace) -> int:
     enable_verbose(args)
     _check_usage(args)
     config = load_config(args.config, os.environ, args.target or ())
-    path = state_path(args.state)
+    store = state_store(args.state)
     saved = load_plan_file(args.planfile) if args.planfile else None
-    with StateLock(path, "apply", timeout=args.lock_timeout):
-        state = load_state(path)
+    with store, store.lock("apply", timeout=args.lock_timeout):
+        current = store.read()
+        state = current if current is not None else StateFile.new(__version__)
         if saved is not None:
-            state = state_for_saved_plan(saved, state, state_exists=path.exists(), state_path=str(path))
-        report = asyncio.run(_apply(args, config, state, path, saved))
+            state = state_for_saved_plan(saved, state, state_exists=current is not None, state_path=store.location)
+        report = asyncio.run(_apply(args, config, state, store, saved))
     if args.format == "json":
         sys.stdout.write(render_apply_report_json(report))
     failed = report.with_status("failed")
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _apply(
-    args: argparse.Namespace, config: Configuration, state: StateFile, path: Path, saved: Plan | None
+    args: argparse.Namespace, config: Configuration, state: StateFile, store: StateStore, saved: Plan | None
 ) -> ApplyReport:
     text = args.format == "text"
     color = color_enabled(args)
@@ -106,7 +106,7 @@ async def _apply(
             plan,
             config=config,
             clients=clients,
-            recorder=StateRecorder(path, state),
+            recorder=StateRecorder(store, state),
             environ=os.environ,
             parallelism=args.parallelism,
             hook=FanOutHook(*hooks),

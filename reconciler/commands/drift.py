@@ -19,7 +19,7 @@ from reconciler.apply.live import ReadProgress, read_live
 from reconciler.apply.report import error_reason
 from reconciler.cli import EXIT_CHANGES, EXIT_OK
 from reconciler.commands.console import color_enabled, enable_verbose, progress_bar
-from reconciler.commands.workspace import load_config, open_clients, state_path
+from reconciler.commands.workspace import load_config, open_clients, read_state
 from reconciler.config.source import DEFAULT_LOCATION
 from reconciler.errors import ReconcilerError
 from reconciler.model.config import Configuration
@@ -31,13 +31,12 @@ from reconciler.render.drift_markdown import render_drift_markdown
 from reconciler.render.drift_text import render_drift_text
 from reconciler.render.prometheus import render_prometheus
 from reconciler.state.model import StateFile
-from reconciler.state.store import load_state
 
 
 def run(args: argparse.Namespace) -> int:
     enable_verbose(args)
     config = load_config(args.config, os.environ, args.target or ())
-    state = load_state(state_path(args.state))
+    state = read_state(args.state)
     ignores = ignore_list(args.ignore_file, args.config)
     report = asyncio.run(
         check_drift(

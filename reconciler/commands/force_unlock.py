@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from reconciler.commands.workspace import state_path
-from reconciler.state.lock import force_unlock
+from reconciler.commands.workspace import state_store
 
 
 def run(args: argparse.Namespace) -> int:
-    holder = force_unlock(state_path(args.state), args.lock_id)
+    with state_store(args.state) as store:
+        holder = store.force_unlock(args.lock_id)
     sys.stdout.write(f"Lock {holder.ID} removed (was held by {holder.Who} for {holder.Operation}).\n")
     return 0

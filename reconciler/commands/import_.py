@@ -16,16 +16,14 @@ import sys
 
 from reconciler.apply.engine import utc_now
 from reconciler.commands.console import enable_verbose
-from reconciler.commands.workspace import load_config, open_clients, state_path
+from reconciler.commands.workspace import load_config, open_clients, state_store
 from reconciler.config.source import discover
 from reconciler.errors import ReconcilerError
 from reconciler.model.config import Configuration, ProviderConfig
 from reconciler.model.document import LiveDocument
 from reconciler.render import configuration_yaml
 from reconciler.state import adopt, choose_rules
-from reconciler.state.lock import StateLock
 from reconciler.state.model import split_address
-from reconciler.state.store import load_state, save_state
 
 
 def run(args: argparse.Namespace) -> int:
@@ -43,17 +41,17 @@ def run(args: argparse.Namespace) -> int:
             f"cannot import {args.address}: provider {provider_name!r} is not in the configuration "
             f"(configured: {known}); declare it under `providers:` first"
         )
-    path = state_path(args.state)
-    with StateLock(path, "import", timeout=args.lock_timeout):
-        state = load_state(path)
+    store = state_store(args.state)
+    with store, store.lock("import", timeout=args.lock_timeout):
+        state = store.load()
         live = asyncio.run(_read(config, provider, bucket))
         adoption = choose_rules(state, address, live, rule_id)
-        saved = save_state(path, adopt(state, provider, bucket, live, adoption, applied_at=utc_now()))
+        saved = store.save(adopt(state, provider, bucket, live, adoption, applied_at=utc_now()))
     for reason in adoption.skipped:
         sys.stderr.write(f"Skipped: {reason}\n")
     count = len(adoption.rules)
     sys.stderr.write(
-        f"Imported {count} rule{'s' if count != 1 else ''} of {address} into {path} (serial {saved.serial}). "
+        f"Imported {count} rule{'s' if count != 1 else ''} of {address} into {store.location} (serial {saved.serial}). "
         "Add the printed configuration to the configuration files, then `reconciler plan` shows no changes.\n"
     )
     sys.stdout.write(configuration_yaml(address, provider, adoption.rules, config.bucket(address)))

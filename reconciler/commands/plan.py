@@ -15,13 +15,12 @@ from reconciler.commands.workspace import (
     open_clients,
     providers_in_scope,
     raise_plan_errors,
-    state_path,
+    read_state,
 )
 from reconciler.model.config import Configuration
 from reconciler.plan.model import Plan
 from reconciler.render import render_plan_json, render_plan_markdown, render_plan_text
 from reconciler.state.model import StateFile
-from reconciler.state.store import load_state
 
 EXIT_OK, EXIT_CHANGES = 0, 2
 
@@ -50,7 +49,7 @@ async def _plan_live(
 def run(args: argparse.Namespace) -> int:
     enable_verbose(args)
     config = load_config(args.config, os.environ, args.target or ())
-    state = load_state(state_path(args.state))
+    state = read_state(args.state)
     plan = asyncio.run(_plan_live(config, state, args))
     sys.stdout.write(render_plan(plan, args.format, color=color_enabled(args)))
     sys.stdout.flush()

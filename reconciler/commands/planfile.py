@@ -56,7 +56,7 @@ def state_for_saved_plan(plan: Plan, state: StateFile, *, state_exists: bool, st
             return StateFile(tool_version=__version__, lineage=prior.lineage)
         raise StalePlanError(
             f"Saved plan does not match the given state: it was made against serial {prior.serial} of lineage "
-            f"{prior.lineage}, but state file {state_path} does not exist; check --state, or run plan again"
+            f"{prior.lineage}, but there is no state at {state_path}; check --state, or run plan again"
         )
     if state.lineage != prior.lineage:
         raise StalePlanError(

@@ -8,9 +8,8 @@ import sys
 from reconciler.commands.console import color_enabled
 from reconciler.commands.plan import render_plan
 from reconciler.commands.planfile import load_plan_file
-from reconciler.commands.workspace import state_path
+from reconciler.commands.workspace import read_state
 from reconciler.render import render_state_json, render_state_markdown, render_state_text
-from reconciler.state.store import load_state
 
 
 def run(args: argparse.Namespace) -> int:
@@ -18,7 +17,7 @@ def run(args: argparse.Namespace) -> int:
     if args.planfile:
         sys.stdout.write(render_plan(load_plan_file(args.planfile), args.format, color=color))
         return 0
-    state = load_state(state_path(args.state))
+    state = read_state(args.state)
     if args.format == "json":
         sys.stdout.write(render_state_json(state))
     elif args.format == "markdown":

@@ -1,18 +1,17 @@
-"""`reconciler state list [ADDR…]` and `reconciler state rm ADDR…`: inspect or forget state
-entries. Nothing live ever changes; `rm` takes the state lock and refuses unknown addresses."""
+"""`reconciler state list [ADDR…]`, `reconciler state rm ADDR…` and `reconciler state migrate --to
+LOCATION`: inspect or forget state entries, or move the whole state to another location. Nothing
+live ever changes; `rm` and `migrate` take the state lock and refuse what they cannot do whole."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from reconciler.commands.workspace import state_path
+from reconciler.commands.workspace import read_state, state_store
 from reconciler.errors import ReconcilerError, StateError
 from reconciler.render import render_state_list
 from reconciler.render.json import dumps
-from reconciler.state.lock import StateLock
 from reconciler.state.model import StateFile, split_address
-from reconciler.state.store import load_state, save_state
 
 
 def _checked(addresses: list[str]) -> list[str]:
@@ -26,7 +25,7 @@ def _checked(addresses: list[str]) -> list[str]:
 
 def _list(args: argparse.Namespace) -> int:
     addresses = _checked(args.addresses)
-    listing = render_state_list(load_state(state_path(args.state)), addresses)
+    listing = render_state_list(read_state(args.state), addresses)
     if args.format == "json":
         sys.stdout.write(dumps(listing.splitlines()))
     else:
@@ -49,11 +48,11 @@ def _forget(state: StateFile, addresses: list[str]) -> StateFile:
 
 def _rm(args: argparse.Namespace) -> int:
     addresses = list(dict.fromkeys(_checked(args.addresses)))
-    path = state_path(args.state)
-    if not path.exists():  # checked before locking, so a mistyped --state leaves no directory behind
-        raise StateError(f"state file {path} does not exist; nothing to remove")
-    with StateLock(path, "state rm", timeout=args.lock_timeout):
-        save_state(path, _forget(load_state(path), addresses))
+    with state_store(args.state) as store:
+        if store.fetch() is None:  # checked before locking, so a mistyped --state leaves nothing behind
+            raise StateError(f"{store.where} does not exist; nothing to remove")
+        with store.lock("state rm", timeout=args.lock_timeout):
+            store.save(_forget(store.load(), addresses))
     for address in addresses:
         sys.stdout.write(f"Removed {address}\n")
     sys.stdout.write(
@@ -63,5 +62,35 @@ def _rm(args: argparse.Namespace) -> int:
     return 0
 
 
+def _migrate(args: argparse.Namespace) -> int:
+    """Copy the state, lineage and serial as they are, to an empty location (or one holding an
+    older serial of the same lineage); both locations are locked while it moves."""
+    with state_store(args.state) as source, state_store(args.to) as target:
+        if source.location == target.location:
+            raise StateError(f"--to names the same location as --state ({source.location}); nothing to move")
+        if source.fetch() is None:
+            raise StateError(f"{source.where} does not exist; nothing to move")
+        with source.lock("state migrate", timeout=args.lock_timeout):
+            with target.lock("state migrate", timeout=args.lock_timeout):
+                state = source.load()
+                existing = target.read()
+                if existing is not None and not (
+                    existing.lineage == state.lineage
+                    and (existing.serial < state.serial or existing.same_content(state))
+                ):
+                    raise StateError(
+                        f"{target.where} already holds a state (lineage {existing.lineage}, serial "
+                        f"{existing.serial}); nothing was moved: choose an empty location, or remove that state first"
+                    )
+                moved = target.save(state, keep_serial=True)
+    sys.stdout.write(
+        f"Moved the state (lineage {moved.lineage}, serial {moved.serial}, {len(moved.buckets)} bucket"
+        f"{'s' if len(moved.buckets) != 1 else ''}) from {source.location} to {target.location}.\n"
+        f"Use --state {target.location} (or RECONCILER_STATE) from now on; {source.location} was left as it was: "
+        "delete it once nothing uses it.\n"
+    )
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
-    return _rm(args) if args.state_command == "rm" else _list(args)
+    return {"rm": _rm, "migrate": _migrate}.get(args.state_command, _list)(args)

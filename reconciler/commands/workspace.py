@@ -1,8 +1,7 @@
 """Wiring shared by the commands that talk to live buckets (plan, apply, drift, import).
 
     config  = load_config(args.config, environ)            # validated, rule secrets resolved
-    path    = state_path(args.state)                       # not a directory; may not exist yet
-    state   = load_state(path)
+    state   = read_state(args.state)                       # a path, s3://… or postgresql://…; no lock
     async with open_clients(config, providers_in_scope(config, state, targets),
                             parallelism=args.parallelism, environ=environ) as clients:
         live = await read_live(clients, addresses, parallelism=..., progress=...)   # apply.live
@@ -17,20 +16,21 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
-from pathlib import Path
 
 from reconciler import __version__
 from reconciler.apply.engine import utc_now
 from reconciler.apply.live import LiveRead, ReadProgress, read_live
 from reconciler.apply.report import error_reason
+from reconciler.commands.state_location import open_state
 from reconciler.config.loader import load_configuration
 from reconciler.config.secrets import resolve_rule_secrets
-from reconciler.errors import ReconcilerError, StateError
+from reconciler.errors import ReconcilerError
 from reconciler.model.config import Configuration
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import buckets_to_read, build_plan, select_buckets
 from reconciler.providers.base import NotificationClient
 from reconciler.providers.registry import client_for
+from reconciler.state.backend import StateStore
 from reconciler.state.model import StateFile
 
 
@@ -41,15 +41,16 @@ def load_config(paths: Sequence[str] | None, environ: Mapping[str, str], targets
     return resolve_rule_secrets(load_configuration(paths), environ, addresses=addresses)
 
 
-def state_path(path: str | os.PathLike[str]) -> Path:
-    """The state file's path. A missing file (or directory) is a new, empty state, as in Terraform:
-    readers never create it, the first writer creates its directory."""
-    path = Path(path)
-    if path.is_dir():
-        raise StateError(
-            f"state path {path} is a directory; give the state file's path, e.g. {path / 'reconciler.state.json'}"
-        )
-    return path
+def state_store(location: str) -> StateStore:
+    """The state location `--state` / RECONCILER_STATE names: a path, s3://BUCKET/KEY or
+    postgresql://…; StateError for one that cannot be, before any I/O. Close it after use."""
+    return open_state(location, os.environ)
+
+
+def read_state(location: str) -> StateFile:
+    """The state, for a command that only reads it: no lock, nothing written; empty when none."""
+    with state_store(location) as store:
+        return store.load()
 
 
 def providers_in_scope(config: Configuration, state: StateFile, targets: Sequence[str] = ()) -> list[str]:

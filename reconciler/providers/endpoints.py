@@ -46,6 +46,14 @@ class Endpoint:
             return f"{self.scheme}://{bucket}.{self.host}{self.base_path}/?{query}"
         return f"{self.scheme}://{self.host}{self.base_path}/{quote(bucket, safe='')}?{query}"
 
+    def object_url(self, bucket: str, key: str, query: str = "") -> str:
+        """URL of an object (`key` "" for the bucket itself), with an optional query."""
+        suffix = f"?{query}" if query else ""
+        path = quote(key, safe="/~")
+        if self.virtual_for(bucket):
+            return f"{self.scheme}://{bucket}.{self.host}{self.base_path}/{path}{suffix}"
+        return f"{self.scheme}://{self.host}{self.base_path}/{quote(bucket, safe='')}/{path}{suffix}"
+
 
 def _is_local(host: str) -> bool:
     if host == "localhost" or host.endswith(".localhost"):

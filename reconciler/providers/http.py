@@ -169,6 +169,21 @@ def _log_response(request: httpx.Request, response: httpx.Response, elapsed: flo
 # --- transport ------------------------------------------------------------------------------
 
 
+def _retry_delay(policy: RetryPolicy, attempt: int, response: httpx.Response | None) -> float | None:
+    """Seconds to wait before the next try, or None when this attempt's outcome stands
+    (`response` None: the attempt failed with one of RETRY_EXCEPTIONS)."""
+    if attempt == policy.attempts:
+        return None
+    if response is None:
+        return policy.backoff(attempt)
+    if response.status_code not in RETRY_STATUSES:
+        return None
+    asked = retry_after(response)
+    if asked is not None and asked > policy.max_retry_after:
+        return None
+    return max(asked or 0.0, policy.backoff(attempt))
+
+
 class RetryingTransport(httpx.AsyncBaseTransport):
     """Wraps a transport with bounded retries and the redacted debug log."""
 
@@ -177,8 +192,8 @@ class RetryingTransport(httpx.AsyncBaseTransport):
         self._policy = policy
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        policy = self._policy
-        for attempt in range(1, policy.attempts + 1):
+        attempt = 1
+        while True:
             _log_request(request, attempt)
             started = time.perf_counter()
             try:
@@ -186,21 +201,52 @@ class RetryingTransport(httpx.AsyncBaseTransport):
                 await response.aread()  # small documents; read now so a reset mid-body is retried too
             except RETRY_EXCEPTIONS as exc:
                 log.debug("✗ %s %s: %s", request.method, request.url, describe_exception(exc))
-                if attempt == policy.attempts:
+                delay = _retry_delay(self._policy, attempt, None)
+                if delay is None:
                     raise
-                await policy.sleep(policy.backoff(attempt))
-                continue
-            _log_response(request, response, time.perf_counter() - started)
-            if response.status_code not in RETRY_STATUSES or attempt == policy.attempts:
-                return response
-            asked = retry_after(response)
-            if asked is not None and asked > policy.max_retry_after:
-                return response
-            await policy.sleep(max(asked or 0.0, policy.backoff(attempt)))
-        raise AssertionError("unreachable: the last attempt always returns or raises")
+            else:
+                _log_response(request, response, time.perf_counter() - started)
+                delay = _retry_delay(self._policy, attempt, response)
+                if delay is None:
+                    return response
+            await self._policy.sleep(delay)
+            attempt += 1
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+
+
+class SyncRetryingTransport(httpx.BaseTransport):
+    """The same retries and log for the blocking client (the remote state stores)."""
+
+    def __init__(self, inner: httpx.BaseTransport, policy: RetryPolicy, sleep: Callable[[float], None]) -> None:
+        self._inner = inner
+        self._policy = policy
+        self._sleep = sleep
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        attempt = 1
+        while True:
+            _log_request(request, attempt)
+            started = time.perf_counter()
+            try:
+                response = self._inner.handle_request(request)
+                response.read()
+            except RETRY_EXCEPTIONS as exc:
+                log.debug("✗ %s %s: %s", request.method, request.url, describe_exception(exc))
+                delay = _retry_delay(self._policy, attempt, None)
+                if delay is None:
+                    raise
+            else:
+                _log_response(request, response, time.perf_counter() - started)
+                delay = _retry_delay(self._policy, attempt, response)
+                if delay is None:
+                    return response
+            self._sleep(delay)
+            attempt += 1
+
+    def close(self) -> None:
+        self._inner.close()
 
 
 def describe_exception(exc: Exception) -> str:
@@ -230,6 +276,25 @@ def build_client(
     inner = transport or httpx.AsyncHTTPTransport(verify=tls_verify, limits=limits)
     return httpx.AsyncClient(
         transport=RetryingTransport(inner, retry or RetryPolicy()),
+        timeout=TIMEOUT,
+        headers={"User-Agent": USER_AGENT},
+        follow_redirects=False,
+        trust_env=False,
+    )
+
+
+def build_sync_client(
+    *,
+    tls_verify: bool = True,
+    transport: httpx.BaseTransport | None = None,
+    retry: RetryPolicy | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> httpx.Client:
+    """A blocking client with the same timeouts, retries, user agent and log, for the remote state
+    stores (their calls sit under the state lock, outside any event loop)."""
+    inner = transport or httpx.HTTPTransport(verify=tls_verify)
+    return httpx.Client(
+        transport=SyncRetryingTransport(inner, retry or RetryPolicy(), sleep),
         timeout=TIMEOUT,
         headers={"User-Agent": USER_AGENT},
         follow_redirects=False,

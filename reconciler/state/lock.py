@@ -13,6 +13,7 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -54,12 +55,59 @@ def _who() -> str:
     return f"{user}@{socket.gethostname()}"
 
 
+def new_lock_info(operation: str, location: str) -> LockInfo:
+    """The record a new holder writes: a fresh ID, who and what, now."""
+    return LockInfo(
+        ID=str(uuid.uuid4()),
+        Operation=operation,
+        Who=_who(),
+        Version=__version__,
+        Created=rfc3339(datetime.now(UTC).replace(microsecond=0)),
+        Path=location,
+    )
+
+
+def poll(attempt: Callable[[], bool], timeout: float, interval: float = POLL_SECONDS) -> bool:
+    """Call `attempt` until it returns True (then True), or until `timeout` seconds passed (False)."""
+    deadline = time.monotonic() + timeout
+    while not attempt():
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        time.sleep(min(interval, remaining))
+    return True
+
+
+def held_error(where: str, holder: LockInfo | None, timeout: float) -> LockError:
+    """The message for a lock another writer holds; `where` is e.g. "state s3://b/k"."""
+    waited = f" after waiting {timeout:g}s" if timeout > 0 else ""
+    option = "a longer --lock-timeout" if timeout > 0 else "--lock-timeout"
+    if holder is None:
+        return LockError(f"{where} is locked by another process{waited}; try again shortly")
+    return LockError(
+        f"{where} is locked by {holder.describe()}{waited}; wait for it to finish or use "
+        f"{option}; if that process is stuck, stop it, or run `reconciler force-unlock {holder.ID}`"
+    )
+
+
+def parse_lock_info(content: bytes) -> LockInfo | None:
+    """A stored lock record (None when empty or unreadable)."""
+    try:
+        text = content.decode("utf-8")
+        return LockInfo.model_validate(json.loads(text)) if text.strip() else None
+    except (UnicodeDecodeError, json.JSONDecodeError, ValidationError):
+        return None
+
+
+def encode_lock_info(info: LockInfo) -> bytes:
+    return (json.dumps(info.model_dump(), indent=2) + "\n").encode("utf-8")
+
+
 def read_lock_info(state_path: str | os.PathLike[str]) -> LockInfo | None:
     """The holder recorded next to the state (None when nothing is recorded or it is unreadable)."""
     try:
-        text = lock_path(state_path).read_text(encoding="utf-8")
-        return LockInfo.model_validate(json.loads(text)) if text.strip() else None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValidationError):
+        return parse_lock_info(lock_path(state_path).read_bytes())
+    except OSError:
         return None
 
 
@@ -97,21 +145,10 @@ class StateLock:
         except OSError as exc:
             raise _unusable("create", path, exc) from None
         try:
-            deadline = time.monotonic() + self.timeout
-            while not _try_flock(descriptor):
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise self._held_error()
-                time.sleep(min(POLL_SECONDS, remaining))
-            self.info = LockInfo(
-                ID=str(uuid.uuid4()),
-                Operation=self.operation,
-                Who=_who(),
-                Version=__version__,
-                Created=rfc3339(datetime.now(UTC).replace(microsecond=0)),
-                Path=str(self.state_path),
-            )
-            record = (json.dumps(self.info.model_dump(), indent=2) + "\n").encode("utf-8")
+            if not poll(lambda: _try_flock(descriptor), self.timeout):
+                raise self._held_error()
+            self.info = new_lock_info(self.operation, str(self.state_path))
+            record = encode_lock_info(self.info)
             os.ftruncate(descriptor, 0)
             os.pwrite(descriptor, record, 0)
             os.fsync(descriptor)
@@ -124,15 +161,7 @@ class StateLock:
         return self
 
     def _held_error(self) -> LockError:
-        holder = read_lock_info(self.state_path)
-        waited = f" after waiting {self.timeout:g}s" if self.timeout > 0 else ""
-        option = "a longer --lock-timeout" if self.timeout > 0 else "--lock-timeout"
-        if holder is None:
-            return LockError(f"state {self.state_path} is locked by another process{waited}; try again shortly")
-        return LockError(
-            f"state {self.state_path} is locked by {holder.describe()}{waited}; wait for it to finish or use "
-            f"{option}; if that process is stuck, stop it, or run `reconciler force-unlock {holder.ID}`"
-        )
+        return held_error(f"state {self.state_path}", read_lock_info(self.state_path), self.timeout)
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
@@ -146,17 +175,21 @@ class StateLock:
             os.close(descriptor)
 
 
+def checked_unlock(where: str, record: str, holder: LockInfo | None, lock_id: str) -> LockInfo:
+    """The holder a force-unlock of `lock_id` removes; LockError when none, or another, holds it."""
+    if holder is None:
+        raise LockError(f"{where} is not locked (no lock record in {record}); nothing to unlock")
+    if holder.ID != lock_id:
+        raise LockError(
+            f"lock ID {lock_id} does not match the lock on {where}, held by {holder.describe()}; nothing was unlocked"
+        )
+    return holder
+
+
 def force_unlock(state_path: str | os.PathLike[str], lock_id: str) -> LockInfo:
     """Remove a stale lock record whose ID is `lock_id`; refuses a wrong ID or a live holder."""
     path = lock_path(state_path)
-    holder = read_lock_info(state_path)
-    if holder is None:
-        raise LockError(f"state {state_path} is not locked (no lock record in {path}); nothing to unlock")
-    if holder.ID != lock_id:
-        raise LockError(
-            f"lock ID {lock_id} does not match the lock on state {state_path}, held by {holder.describe()}; "
-            "nothing was unlocked"
-        )
+    holder = checked_unlock(f"state {state_path}", str(path), read_lock_info(state_path), lock_id)
     try:
         descriptor = os.open(path, os.O_RDWR)
     except OSError as exc:

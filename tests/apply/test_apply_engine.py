@@ -303,10 +303,10 @@ def test_a_state_that_cannot_be_saved_stops_and_says_what_was_written(state_path
     cfg = config(bucket("qs/photos", qs_rule("mine")))
     the_plan = plan(cfg, {"qs/photos": client.documents["photos"]})
 
-    def disk_full(path, state):
-        raise StateError(f"cannot write state file {path}: No space left on device")
+    def disk_full(self, content, previous):
+        raise StateError(f"cannot write {self.where}: No space left on device")
 
-    monkeypatch.setattr("reconciler.apply.recorder.save_state", disk_full)
+    monkeypatch.setattr("reconciler.state.store.LocalState.store", disk_full)
     message = "^qs/photos was applied, but the state could not be saved .*No space left"
     with pytest.raises(StateError, match=message) as raised:
         run_apply(the_plan, cfg, {"qs": client}, state_path)

@@ -7,13 +7,14 @@ Kubernetes: the command line, with the host paths mapped into a temporary direct
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,8 @@ BUCKETS = (("qingstor", "user-photos", None), ("bos", "scanned-documents", None)
 class Repo:
     root: Path
     emulator: RunningEmulator
-    env: dict[str, str]
+    env: dict[str, str]  # secrets and the runner's environment
+    variables: dict[str, str] = field(default_factory=dict)  # repository variables (`vars.X`)
 
     def reconciler(self, *argv: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -102,13 +104,17 @@ def _default_shell(level: dict[str, Any]) -> str | None:
 SHELLS = {None: ["bash", "-e"], "bash": ["bash", "--noprofile", "--norc", "-eo", "pipefail"]}
 
 
-def resolve(value: str, env: dict[str, str]) -> str:
-    """`${{ secrets.X }}` is the test's X; any other expression is context the commands do not read."""
+def resolve(value: str, repo: Repo) -> str:
+    """`${{ secrets.X }}` is the test's X (empty when unset, as on GitHub), `${{ vars.X || 'default' }}`
+    the repository variable or the default; any other expression is context the commands do not read."""
 
     def replace(match: re.Match[str]) -> str:
         expression = match.group(1)
         if expression.startswith("secrets."):
-            return env[expression.removeprefix("secrets.")]
+            return repo.env.get(expression.removeprefix("secrets."), "")
+        variable = re.fullmatch(r"vars\.(\w+)(?:\s*\|\|\s*'([^']*)')?", expression)
+        if variable:
+            return repo.variables.get(variable.group(1)) or variable.group(2) or ""
         return "7"
 
     return EXPRESSION.sub(replace, str(value))
@@ -127,7 +133,7 @@ def run_step(repo: Repo, step: dict[str, Any], step_env: dict[str, str], tmp: Pa
     output, summary = tmp / "github_output", tmp / "step_summary"
     output.write_text("")
     summary.write_text("")
-    env = {**repo.env, **{k: resolve(v, repo.env) for k, v in step_env.items()}}
+    env = {**repo.env, **{k: resolve(v, repo) for k, v in step_env.items()}}
     env |= {"GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(summary), "CI": "true"}
     result = subprocess.run(
         [*SHELLS[step["shell"]], "-c", step["run"]],
@@ -187,6 +193,34 @@ def test_pull_request_plan_merge_apply_and_nightly_drift(repo, tmp_path):
     assert result.code == 2 and result.outputs["exitcode"] == "2", result.out
     assert result.summary.startswith("<!-- reconciler:drift -->")
     assert "jpg-callback" in result.summary and "DELETED" in result.summary
+
+
+def test_the_recommended_remote_state_on_s3(repo, tmp_path, moto_server):
+    """RECONCILER_STATE set to an S3 location with the state bucket's own keys: plan, apply and drift
+    share that state, and nothing is left to commit to Git."""
+    bucket = moto_server.new_bucket()
+    location = f"s3://{bucket}/notifications/reconciler.state.json?endpoint={moto_server.endpoint}&region=us-east-1"
+    repo.variables["RECONCILER_STATE"] = location
+    repo.env |= {
+        "RECONCILER_STATE_ACCESS_KEY_ID": moto_server.access_key_id,
+        "RECONCILER_STATE_SECRET_ACCESS_KEY": moto_server.secret_access_key,
+    }
+    plan = reconciler_steps(workflow("reconciler-plan.yml"))
+    apply = reconciler_steps(workflow("reconciler-apply.yml"))
+    drift = reconciler_steps(workflow("reconciler-drift.yml"))
+
+    result = run_step(repo, *plan["Plan"], tmp_path)
+    assert result.code == 0 and result.outputs["exitcode"] == "2", result.out
+    result = run_step(repo, *apply["Apply the reviewed plan"], tmp_path)
+    assert result.code == 0, result.out
+    assert not (repo.root / "state" / "reconciler.state.json").exists()  # nothing to commit
+    stored = moto_server.s3().get_object(Bucket=bucket, Key="notifications/reconciler.state.json")["Body"].read()
+    assert len(json.loads(stored)["buckets"]) == 3
+    result = run_step(repo, *plan["Plan"], tmp_path)
+    assert result.code == 0 and result.outputs["exitcode"] == "0", result.out
+    change_outside(repo.emulator)
+    result = run_step(repo, *drift["Check for drift"], tmp_path)
+    assert result.code == 2 and "jpg-callback" in result.summary, result.out
 
 
 def test_a_failed_apply_fails_the_merge_job(repo, tmp_path):
