@@ -20,11 +20,11 @@ from reconciler.apply.report import error_reason
 from reconciler.cli import EXIT_CHANGES, EXIT_OK
 from reconciler.commands.console import color_enabled, enable_verbose, progress_bar
 from reconciler.commands.workspace import load_config, open_clients, read_state
+from reconciler.config.ignore import DEFAULT_IGNORE_FILE, IgnoreList, load_ignore_file
 from reconciler.config.source import DEFAULT_LOCATION
+from reconciler.drift.detection import DriftReport, detect_drift
 from reconciler.errors import ReconcilerError
 from reconciler.model.config import Configuration
-from reconciler.plan.drift import DriftReport, detect_drift
-from reconciler.plan.ignore import DEFAULT_IGNORE_FILE, IgnoreList, load_ignore_file
 from reconciler.plan.planner import buckets_to_read
 from reconciler.render.drift_json import render_drift_json
 from reconciler.render.drift_markdown import render_drift_markdown

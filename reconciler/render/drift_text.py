@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.plan.drift import (
+from reconciler.config.ignore import IgnoreEntry
+from reconciler.drift.detection import (
     BucketDrift,
     BucketStatus,
     DriftReport,
@@ -12,7 +13,6 @@ from reconciler.plan.drift import (
     ForeignStatus,
     PropertyDifference,
 )
-from reconciler.plan.ignore import IgnoreEntry
 from reconciler.plan.model import Action
 from reconciler.render.values import literal, printable
 

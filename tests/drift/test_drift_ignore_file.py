@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.config.ignore import IgnoreList, field_ancestors, load_ignore_file
 from reconciler.errors import ReconcilerError
-from reconciler.plan.ignore import IgnoreList, field_ancestors, load_ignore_file
 
 TODAY = dt.date(2026, 6, 1)
 
@@ -58,7 +58,7 @@ ignore:
 
 
 def test_whole_rule_entry_covers_every_field():
-    from reconciler.plan.ignore import IgnoreEntry
+    from reconciler.config.ignore import IgnoreEntry
 
     ignores = IgnoreList([IgnoreEntry(address="a/b/c", reason="r", expires=TODAY)], today=TODAY)
     assert ignores.for_field("a/b/c", "filter.suffix") is not None

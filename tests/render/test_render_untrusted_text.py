@@ -11,7 +11,7 @@ import pytest
 
 from reconciler.apply.report import ApplyReport, BucketOutcome
 from reconciler.cli import main
-from reconciler.plan.drift import detect_drift
+from reconciler.drift.detection import detect_drift
 from reconciler.providers.error_bodies import provider_error
 from reconciler.render.apply_text import TextApplyReporter
 from reconciler.render.drift_markdown import render_drift_markdown

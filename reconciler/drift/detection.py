@@ -26,12 +26,12 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, ValidationError, computed_field, field_serializer
 
+from reconciler.config.ignore import IgnoreEntry, IgnoreList
 from reconciler.kinds import Dialect, describe_rule, dialect_for
 from reconciler.model.common import REDACTED, Frozen
 from reconciler.model.config import BucketConfig, Configuration, Ownership
 from reconciler.model.document import LiveDocument, LiveRule, Rule
 from reconciler.plan.diff import field_changes
-from reconciler.plan.ignore import IgnoreEntry, IgnoreList
 from reconciler.plan.model import Action, PlanWarning, PriorState
 from reconciler.plan.planner import provider_problem, select_buckets
 from reconciler.plan.rules import reached, rule_document, unparsed_document
