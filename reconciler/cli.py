@@ -17,10 +17,10 @@ import traceback
 from collections.abc import Sequence
 
 from reconciler import __version__
+from reconciler.core.exit_codes import EXIT_ERROR, EXIT_INTERRUPTED
 from reconciler.errors import ConfigError, ReconcilerError
 from reconciler.render.values import printable
 
-EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_STATE = os.path.join("state", "reconciler.state.json")
 
 

@@ -18,14 +18,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from reconciler.apply.document import document_entries, managed_rules, readback_mismatch
-from reconciler.apply.live import ReadProgress, for_each, read_live
 from reconciler.apply.recorder import StateRecorder
-from reconciler.apply.report import ApplyHook, ApplyReport, BucketOutcome, SilentHook, error_reason
-from reconciler.errors import ProviderError, ReconcilerError, StalePlanError, StateError
+from reconciler.apply.report import ApplyHook, ApplyReport, BucketOutcome, SilentHook
+from reconciler.core.clock import utc_now
+from reconciler.errors import ProviderError, ReconcilerError, StalePlanError, StateError, error_reason
 from reconciler.kinds import Dialect, dialect_for
+from reconciler.live.reader import ReadProgress, for_each, read_live
 from reconciler.model.config import Configuration
 from reconciler.model.document import DocumentEntry, LiveDocument, Rule
 from reconciler.plan.model import Action, BucketChange, LiveSlot, Plan
@@ -35,10 +36,6 @@ from reconciler.state.model import BucketState, StateFile
 
 # Pauses between read-backs that do not match yet (eventually consistent stores).
 VERIFY_DELAYS = (0.5, 1.0, 2.0, 4.0)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
 
 
 @dataclass(frozen=True)

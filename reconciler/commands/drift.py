@@ -14,16 +14,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from reconciler import __version__
-from reconciler.apply.engine import utc_now
-from reconciler.apply.live import ReadProgress, read_live
-from reconciler.apply.report import error_reason
-from reconciler.cli import EXIT_CHANGES, EXIT_OK
 from reconciler.commands.console import color_enabled, enable_verbose, progress_bar
 from reconciler.commands.workspace import load_config, open_clients, read_state
 from reconciler.config.ignore import DEFAULT_IGNORE_FILE, IgnoreList, load_ignore_file
 from reconciler.config.source import DEFAULT_LOCATION
+from reconciler.core.clock import utc_now
+from reconciler.core.exit_codes import EXIT_CHANGES, EXIT_OK
 from reconciler.drift.detection import DriftReport, detect_drift
-from reconciler.errors import ReconcilerError
+from reconciler.errors import ReconcilerError, error_reason
+from reconciler.live.reader import ReadProgress, read_live
 from reconciler.model.config import Configuration
 from reconciler.plan.planner import buckets_to_read
 from reconciler.render.drift_json import render_drift_json

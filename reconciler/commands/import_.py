@@ -14,10 +14,10 @@ import os
 import stat
 import sys
 
-from reconciler.apply.engine import utc_now
 from reconciler.commands.console import enable_verbose
 from reconciler.commands.workspace import load_config, open_clients, state_store
 from reconciler.config.source import discover
+from reconciler.core.clock import utc_now
 from reconciler.errors import ReconcilerError
 from reconciler.model.config import Configuration, ProviderConfig
 from reconciler.model.document import LiveDocument

@@ -18,13 +18,12 @@ from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 
 from reconciler import __version__
-from reconciler.apply.engine import utc_now
-from reconciler.apply.live import LiveRead, ReadProgress, read_live
-from reconciler.apply.report import error_reason
 from reconciler.commands.state_location import open_state
 from reconciler.config.loader import load_configuration
 from reconciler.config.secrets import resolve_rule_secrets
-from reconciler.errors import ReconcilerError
+from reconciler.core.clock import utc_now
+from reconciler.errors import ReconcilerError, error_reason
+from reconciler.live.reader import LiveRead, ReadProgress, read_live
 from reconciler.model.config import Configuration
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import buckets_to_read, build_plan, select_buckets

@@ -14,21 +14,12 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, Field, ValidationError, field_serializer, model_validator
 
+from reconciler.core.address import split_address
 from reconciler.kinds import KINDS
 from reconciler.model.common import Frozen, SecretValue, reached
 
 STATE_VERSION = 1
 ProviderType = Literal["qingstor", "bos", "s3"]
-
-
-def split_address(address: str) -> tuple[str, str | None]:
-    """`p/b` → (`p/b`, None); `p/b/rule` → (`p/b`, `rule`). Rule ids may themselves hold `/`."""
-    parts = address.split("/", 2)
-    if len(parts) < 2 or not parts[0] or not parts[1] or (len(parts) == 3 and not parts[2]):
-        raise ValueError(
-            f"{address!r} is not an address: expected <provider>/<bucket> or <provider>/<bucket>/<rule-id>"
-        )
-    return f"{parts[0]}/{parts[1]}", (parts[2] if len(parts) == 3 else None)
 
 
 class BucketState(Frozen):
