@@ -17,13 +17,13 @@ import sys
 from reconciler.commands.console import enable_verbose
 from reconciler.commands.workspace import load_config, open_clients, state_store
 from reconciler.config.source import discover
+from reconciler.core.address import BucketAddress, split_address
 from reconciler.core.clock import utc_now
 from reconciler.errors import ReconcilerError
 from reconciler.model.config import Configuration, ProviderConfig
 from reconciler.model.document import LiveDocument
 from reconciler.render import configuration_yaml
 from reconciler.state import adopt, choose_rules
-from reconciler.state.model import split_address
 
 
 def run(args: argparse.Namespace) -> int:
@@ -33,20 +33,20 @@ def run(args: argparse.Namespace) -> int:
         address, rule_id = split_address(args.address)
     except ValueError as exc:
         raise ReconcilerError(str(exc)) from None
-    provider_name, bucket = address.split("/", 1)
-    provider = config.providers.get(provider_name)
+    where = BucketAddress.of(address)
+    provider = config.providers.get(where.provider)
     if provider is None:
         known = ", ".join(sorted(config.providers)) or "none"
         raise ReconcilerError(
-            f"cannot import {args.address}: provider {provider_name!r} is not in the configuration "
+            f"cannot import {args.address}: provider {where.provider!r} is not in the configuration "
             f"(configured: {known}); declare it under `providers:` first"
         )
     store = state_store(args.state)
     with store, store.lock("import", timeout=args.lock_timeout):
         state = store.load()
-        live = asyncio.run(_read(config, provider, bucket))
+        live = asyncio.run(_read(config, provider, where.bucket))
         adoption = choose_rules(state, address, live, rule_id)
-        saved = store.save(adopt(state, provider, bucket, live, adoption, applied_at=utc_now()))
+        saved = store.save(adopt(state, provider, where.bucket, live, adoption, applied_at=utc_now()))
     for reason in adoption.skipped:
         sys.stderr.write(f"Skipped: {reason}\n")
     count = len(adoption.rules)

@@ -21,6 +21,7 @@ from reconciler import __version__
 from reconciler.commands.state_location import open_state
 from reconciler.config.loader import load_configuration
 from reconciler.config.secrets import resolve_rule_secrets
+from reconciler.core.address import BucketAddress
 from reconciler.core.clock import utc_now
 from reconciler.errors import ReconcilerError, error_reason
 from reconciler.live.reader import LiveRead, ReadProgress, read_live
@@ -54,7 +55,7 @@ def read_state(location: str) -> StateFile:
 
 def providers_in_scope(config: Configuration, state: StateFile, targets: Sequence[str] = ()) -> list[str]:
     """Configured providers of the buckets a plan over `targets` reads (ReconcilerError for a bad target)."""
-    names = {address.split("/", 1)[0] for address in select_buckets(config, state, targets)}
+    names = {BucketAddress.provider_of(address) for address in select_buckets(config, state, targets)}
     return sorted(name for name in names if name in config.providers)
 
 

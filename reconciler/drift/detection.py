@@ -27,6 +27,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, ValidationError, computed_field, field_serializer
 
 from reconciler.config.ignore import IgnoreEntry, IgnoreList
+from reconciler.core.address import BucketAddress, RuleAddress
 from reconciler.kinds import Dialect, describe_rule, dialect_for
 from reconciler.model.common import REDACTED, Frozen
 from reconciler.model.config import BucketConfig, Configuration, Ownership
@@ -289,7 +290,7 @@ def _live_warnings(
     live: Mapping[str, LiveDocument],
 ) -> list[PlanWarning]:
     """Managed rules (declared or owned) of the live document that an earlier rule always beats."""
-    provider = configuration.providers.get(address.split("/", 1)[0])
+    provider = configuration.providers.get(BucketAddress.provider_of(address))
     document = live.get(address)
     if provider is None or document is None or provider_problem(provider, recorded) is not None:
         return []
@@ -319,12 +320,12 @@ def _bucket_drift(
     ignores: IgnoreList,
     rule_filter: frozenset[str] | None,
 ) -> BucketDrift:
-    provider_name, bucket_name = address.split("/", 1)
-    provider = configuration.providers.get(provider_name)
+    where = BucketAddress.of(address)
+    provider = configuration.providers.get(where.provider)
     base = BucketDrift(
         address=address,
-        provider=provider_name,
-        bucket=bucket_name,
+        provider=where.provider,
+        bucket=where.bucket,
         type=provider.type if provider else (recorded.type if recorded else None),
         flavor=getattr(provider, "flavor", None) if provider else (recorded.flavor if recorded else None),
         ownership=declared.ownership if declared else "shared",
@@ -372,7 +373,7 @@ def _managed(
     for rule_id, recorded in expected.items():
         if not selected(rule_id):
             continue
-        rule_address = f"{address}/{rule_id}"
+        rule_address = RuleAddress.join(address, rule_id)
         entry = live_by_id.get(rule_id)
         if entry is None:
             results.append(
@@ -416,7 +417,7 @@ def _foreign(
     for index, entry in enumerate(document.rules):
         if entry.id in managed_ids or (entry.id is not None and not selected(entry.id)):
             continue
-        rule_address = f"{address}/{entry.id}" if entry.id is not None else None
+        rule_address = RuleAddress.join(address, entry.id) if entry.id is not None else None
         status = ForeignStatus.KNOWN if entry.id in known else ForeignStatus.NEW
         results.append(
             ForeignRuleDrift(
@@ -447,7 +448,7 @@ def _pending(
     for rule_id in [*wanted, *(r for r in applied if r not in wanted)]:
         if not selected(rule_id):
             continue
-        rule_address = f"{address}/{rule_id}"
+        rule_address = RuleAddress.join(address, rule_id)
         ignored = ignores.for_rule(rule_address)
         if rule_id not in applied:
             changes.append(PendingChange(address=rule_address, id=rule_id, action=Action.CREATE, ignored=ignored))

@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, Field, ValidationError, field_serializer, model_validator
 
+from reconciler.core.address import BucketAddress
 from reconciler.errors import PlanFileError
 from reconciler.model.common import Frozen
 from reconciler.state.model import rfc3339
@@ -163,7 +164,7 @@ class BucketChange(Frozen):
     def _contract(self) -> BucketChange:
         if self.action not in BUCKET_ACTIONS:
             raise ValueError(f"{self.address}: {self.action.value!r} is not a bucket action")
-        if self.address != f"{self.provider}/{self.bucket}":
+        if self.address != str(BucketAddress(self.provider, self.bucket)):
             raise ValueError(f"{self.address}: address is not <provider>/<bucket>")
         if self.error is not None:
             if self.changes or self.layout or self.action is not Action.NO_OP:

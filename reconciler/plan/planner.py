@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from reconciler.core.address import BucketAddress, RuleAddress, split_address
 from reconciler.errors import ReconcilerError
 from reconciler.kinds import Dialect, describe_rule, dialect_for
 from reconciler.model.config import BucketConfig, Configuration, ProviderConfig
@@ -36,7 +37,7 @@ from reconciler.plan.model import (
 )
 from reconciler.plan.rules import rule_document, sensitive_map, unparsed_document
 from reconciler.plan.shadowing import Slot, shadowing_warnings
-from reconciler.state.model import BucketState, StateFile, split_address
+from reconciler.state.model import BucketState, StateFile
 
 
 @dataclass(frozen=True)
@@ -86,10 +87,10 @@ def buckets_to_read(config: Configuration, state: StateFile, targets: Sequence[s
     """Every bucket the plan needs live, except those whose provider is gone (the plan reports them)."""
     reads = []
     for address in select_buckets(config, state, targets):
-        provider_name, bucket = address.split("/", 1)
-        provider = config.providers.get(provider_name)
+        where = BucketAddress.of(address)
+        provider = config.providers.get(where.provider)
         if provider is not None and provider_problem(provider, state.buckets.get(address)) is None:
-            reads.append(BucketRead(address, provider, bucket))
+            reads.append(BucketRead(address, provider, where.bucket))
     return reads
 
 
@@ -122,8 +123,7 @@ def build_plan(
     for address, rule_targets in select_buckets(config, state, targets).items():
         entry = entries.get(address)
         recorded = state.buckets.get(address)
-        provider_name = address.split("/", 1)[0]
-        provider = config.providers.get(provider_name)
+        provider = config.providers.get(BucketAddress.provider_of(address))
         problem = provider_problem(provider, recorded)
         if problem is None and address not in live:
             problem = f"live document not read: {read_errors.get(address, 'no read was attempted')}"
@@ -181,7 +181,7 @@ def _errored(
     entry: BucketConfig | None,
     problem: str,
 ) -> BucketChange:
-    provider_name, bucket = address.split("/", 1)
+    where = BucketAddress.of(address)
     if provider is not None:
         kind, flavor = provider.type, getattr(provider, "flavor", None)
     else:
@@ -189,10 +189,10 @@ def _errored(
         kind, flavor = recorded.type, recorded.flavor
     return BucketChange(
         address=address,
-        provider=provider_name,
+        provider=where.provider,
         type=kind,
         flavor=flavor,
-        bucket=bucket,
+        bucket=where.bucket,
         ownership=entry.ownership if entry else "shared",
         live_fingerprint=None,
         action=Action.NO_OP,
@@ -327,7 +327,7 @@ class _BucketPlanner:
             provider=self.provider.name,
             type=self.provider.type,
             flavor=self.dialect.flavor,
-            bucket=self.address.split("/", 1)[1],
+            bucket=BucketAddress.of(self.address).bucket,
             ownership=self.ownership,
             live_fingerprint=self.live.fingerprint,
             action=action,
@@ -353,7 +353,7 @@ class _BucketPlanner:
     def _change(self, rule_id: str, action: Action, before: Any, after: Any, **extra: Any) -> RuleChange:
         fields = field_changes(before, after, self.dialect.sensitive_paths) if action is Action.UPDATE else ()
         return RuleChange(
-            address=f"{self.address}/{rule_id}",
+            address=RuleAddress.join(self.address, rule_id),
             rule_id=rule_id,
             actions=(action,),
             before=before,

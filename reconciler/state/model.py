@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, Field, ValidationError, field_serializer, model_validator
 
-from reconciler.core.address import split_address
+from reconciler.core.address import BucketAddress, RuleAddress, split_address
 from reconciler.kinds import KINDS
 from reconciler.model.common import Frozen, SecretValue, reached
 
@@ -63,7 +63,7 @@ class StateFile(Frozen):
     def _consistent(self) -> StateFile:
         """Keys match what they name, and secrets are digests (a hand-edited file may break either)."""
         for address, entry in self.buckets.items():
-            if address != f"{entry.provider}/{entry.bucket}":
+            if address != str(BucketAddress(entry.provider, entry.bucket)):
                 raise ValueError(
                     f"bucket {address!r} is recorded as provider {entry.provider!r}, bucket {entry.bucket!r}"
                 )
@@ -96,7 +96,7 @@ class StateFile(Frozen):
         found: list[str] = []
         for address in sorted(self.buckets):
             found.append(address)
-            found.extend(f"{address}/{rule_id}" for rule_id in sorted(self.buckets[address].rules))
+            found.extend(RuleAddress.join(address, rule_id) for rule_id in sorted(self.buckets[address].rules))
         return found
 
     def with_bucket_applied(
