@@ -22,8 +22,8 @@ from reconciler.core.clock import utc_now
 from reconciler.errors import ReconcilerError
 from reconciler.model.config import Configuration, ProviderConfig
 from reconciler.model.document import LiveDocument
+from reconciler.plan.adopt import adopt, choose_rules
 from reconciler.render import configuration_yaml
-from reconciler.state import adopt, choose_rules
 
 
 def run(args: argparse.Namespace) -> int:

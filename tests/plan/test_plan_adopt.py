@@ -9,7 +9,7 @@ import pytest
 
 from reconciler.errors import ReconcilerError
 from reconciler.model import LiveDocument
-from reconciler.state import Adoption, adopt, choose_rules
+from reconciler.plan.adopt import Adoption, adopt, choose_rules
 from tests.support.plans import NOW, PROVIDERS, SECRET, bos_rule, document, foreign, qs_rule, state
 
 
