@@ -8,11 +8,11 @@ import os
 from pathlib import Path
 
 from reconciler import __version__
+from reconciler.core.files import atomic_write
 from reconciler.errors import PlanFileError, StalePlanError
 from reconciler.plan.model import Plan
 from reconciler.render.json import render_plan_json
 from reconciler.state.model import StateFile
-from reconciler.state.store import atomic_write
 
 
 def save_plan_file(path: str | os.PathLike[str], plan: Plan) -> None:

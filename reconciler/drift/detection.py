@@ -20,18 +20,18 @@ from __future__ import annotations
 import copy
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, ValidationError, computed_field, field_serializer
 
-from reconciler.config.ignore import IgnoreEntry, IgnoreList
 from reconciler.core.address import BucketAddress, RuleAddress
 from reconciler.kinds import Dialect, describe_rule, dialect_for
 from reconciler.model.common import REDACTED, Frozen
 from reconciler.model.config import BucketConfig, Configuration, Ownership
 from reconciler.model.document import LiveDocument, LiveRule, Rule
+from reconciler.model.ignore import IgnoreEntry, IgnoreList
 from reconciler.plan.diff import field_changes
 from reconciler.plan.model import Action, PlanWarning, PriorState
 from reconciler.plan.planner import provider_problem, select_buckets
@@ -241,7 +241,7 @@ def detect_drift(
     targets: Iterable[str] = (),
     ignores: IgnoreList | None = None,
     tool_version: str,
-    now: datetime | None = None,
+    now: datetime,
 ) -> DriftReport:
     """Compare live documents, state and configuration for every bucket in either (or in targets).
 
@@ -249,7 +249,7 @@ def detect_drift(
     Declared rules must hold resolved secrets (`SecretValue`), so digests can be compared.
     """
     errors = errors or {}
-    ignores = ignores or IgnoreList()
+    ignores = ignores or IgnoreList(today=now.date())
     selection = select_buckets(configuration, state, tuple(targets))
     declared = {entry.address: entry for entry in configuration.buckets}  # Configuration.bucket() scans
     buckets = []
@@ -273,7 +273,7 @@ def detect_drift(
     used = {entry for bucket in buckets for entry in _entries_used(bucket)}
     return DriftReport(
         tool_version=tool_version,
-        timestamp=now or datetime.now(UTC),
+        timestamp=now,
         prior_state=PriorState(lineage=state.lineage, serial=state.serial),
         buckets=tuple(buckets),
         expired_ignores=ignores.expired,

@@ -14,9 +14,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from reconciler.core.files import atomic_write
 from reconciler.emulator.store import Store
 from reconciler.errors import ReconcilerError
-from reconciler.state.store import atomic_write
 
 
 class MemoryOnly:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from reconciler.config.ignore import IgnoreEntry
 from reconciler.drift.detection import (
     BucketDrift,
     BucketStatus,
@@ -20,6 +19,7 @@ from reconciler.drift.detection import (
     ForeignStatus,
     PropertyDifference,
 )
+from reconciler.model.ignore import IgnoreEntry
 from reconciler.render.drift_text import SECTION_TITLES, format_value, verdict_lines
 from reconciler.render.markdown import _take, warnings_block
 from reconciler.render.values import printable

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.config.ignore import IgnoreEntry
 from reconciler.drift.detection import (
     BucketDrift,
     BucketStatus,
@@ -13,6 +12,7 @@ from reconciler.drift.detection import (
     ForeignStatus,
     PropertyDifference,
 )
+from reconciler.model.ignore import IgnoreEntry
 from reconciler.plan.model import Action
 from reconciler.render.values import literal, printable
 

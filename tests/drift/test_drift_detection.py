@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 
-from reconciler.config.ignore import IgnoreEntry, IgnoreList
 from reconciler.drift.detection import (
     COPIES,
     POSITION,
@@ -18,6 +17,7 @@ from reconciler.drift.detection import (
     detect_drift,
 )
 from reconciler.model import Configuration, LiveDocument, LiveRule, QingStorProvider, S3Rule, SecretValue
+from reconciler.model.ignore import IgnoreEntry, IgnoreList
 from reconciler.plan.model import Action
 from reconciler.state.model import StateFile
 from tests.support.plans import LINEAGE, NOW, PROVIDERS, bos_rule, bucket, document, qs_rule, s3_rule, state

@@ -10,8 +10,8 @@ import jsonschema
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from reconciler.config.ignore import IgnoreEntry, IgnoreList
 from reconciler.drift.detection import DriftReport, detect_drift
+from reconciler.model.ignore import IgnoreEntry, IgnoreList
 from reconciler.render.drift_json import drift_document, render_drift_json
 from reconciler.render.drift_markdown import MARKER, render_drift_markdown
 from reconciler.render.drift_text import render_drift_text
