@@ -35,7 +35,7 @@ from reconciler.plan.model import (
     RuleChange,
     Summary,
 )
-from reconciler.plan.rules import rule_document, sensitive_map, unparsed_document
+from reconciler.plan.rules import is_secret, rule_document, sensitive_map, unparsed_document
 from reconciler.plan.shadowing import Slot, shadowing_warnings
 from reconciler.state.model import BucketState, StateFile
 
@@ -95,10 +95,21 @@ def buckets_to_read(config: Configuration, state: StateFile, targets: Sequence[s
 
 
 def config_digest(config: Configuration) -> str:
-    """Fingerprint of what the configuration declares (file positions aside)."""
-    document = config.model_dump(mode="json", exclude={"buckets": {"__all__": {"source"}}})
+    """Fingerprint of what the configuration declares (file positions aside): a secret counts by its
+    reference, resolved or not, so the digest does not depend on which buckets --target resolved."""
+    document = _declared(config.model_dump(mode="json", exclude={"buckets": {"__all__": {"source"}}}))
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _declared(value: Any) -> Any:
+    if is_secret(value):
+        return value.get("ref")
+    if isinstance(value, dict):
+        return {key: _declared(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_declared(item) for item in value]
+    return value
 
 
 def build_plan(

@@ -13,10 +13,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from reconciler.errors import CredentialError, PlanFileError, StalePlanError
+from reconciler.errors import CredentialError, PlanFileError
 from reconciler.kinds import Dialect
 from reconciler.model.common import SecretRef, SecretValue, digest_of, reached
 from reconciler.model.document import Rule
+from reconciler.plan.staleness import secret_changed
 
 # (reference, what it is for) -> the clear value, or CredentialError; the caller decides where secrets come from
 SecretResolver = Callable[[SecretRef, str], str]
@@ -95,7 +96,7 @@ def rule_from_after(dialect: Dialect, after: dict[str, Any], resolve: SecretReso
             clear = resolve(planned.ref, f"secret {path} of rule {rule_id!r}")
             resolved = SecretValue.of(clear, planned.ref)
             if resolved.digest != planned.digest:
-                raise StalePlanError(f"rule {rule_id!r}: secret {path} changed since the plan was made; plan again")
+                raise secret_changed(rule_id, path)
             container[key] = resolved  # a model instance passes validation as is, clear value included
     return _valid(dialect.rule_model, document, f"rule {rule_id!r} is not a valid {dialect.type} rule")
 

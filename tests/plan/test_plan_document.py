@@ -207,7 +207,7 @@ def test_rule_from_after_restores_the_secret_from_its_reference() -> None:
 
 def test_rule_from_after_refuses_a_secret_changed_since_the_plan() -> None:
     after = rich_plan().bucket("bj/b").change("k").after
-    with pytest.raises(StalePlanError, match=r"secret encryption.key changed since the plan was made; plan again"):
+    with pytest.raises(StalePlanError, match=r"^Saved plan is stale: rule 'k': secret encryption.key changed since the plan was made; run plan again$"):
         rule_from_after(dialect_for(PROVIDERS["bj"]), after, secret_resolver({"BOS_KEY": "something else"}))
 
 
