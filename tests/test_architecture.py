@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from importlinter.cli import lint_imports
 
+pytestmark = pytest.mark.unit
+
 ROOT = Path(__file__).parents[1]
 CONTRACTS = ROOT / ".importlinter"
 

@@ -8,6 +8,8 @@ import inspect
 
 import pytest
 
+pytestmark = pytest.mark.unit
+
 PACKAGES = ["reconciler.config", "reconciler.model", "reconciler.plan", "reconciler.render", "reconciler.state"]
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from pydantic import Field, field_validator
 
+from reconciler.core.address import BucketAddress
 from reconciler.model.common import Frozen
 
 
@@ -27,7 +28,7 @@ class IgnoreEntry(Frozen):
 
     @property
     def bucket_address(self) -> str:
-        return "/".join(self.address.split("/", 2)[:2])
+        return str(BucketAddress.parse(self.address))
 
     @field_validator("reason")
     @classmethod

@@ -22,6 +22,8 @@ from reconciler.plan.model import Action
 from reconciler.state.model import StateFile
 from tests.support.plans import LINEAGE, NOW, PROVIDERS, bos_rule, bucket, document, qs_rule, s3_rule, state
 
+pytestmark = pytest.mark.unit
+
 live = document
 
 

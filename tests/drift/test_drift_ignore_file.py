@@ -11,6 +11,8 @@ from reconciler.config.ignore import load_ignore_file
 from reconciler.errors import ReconcilerError
 from reconciler.model.ignore import IgnoreList, field_ancestors
 
+pytestmark = pytest.mark.unit
+
 TODAY = dt.date(2026, 6, 1)
 
 

@@ -19,6 +19,8 @@ from reconciler.render.prometheus import render_prometheus
 from reconciler.state.model import rfc3339
 from tests.support.plans import NOW, SECRET, bos_rule, bucket, config, document, foreign, qs_rule, state
 
+pytestmark = pytest.mark.unit
+
 SCHEMA = json.loads((Path(__file__).parents[2] / "schemas" / "drift.schema.json").read_text())
 TODAY = dt.date(2026, 11, 23)
 

@@ -12,6 +12,8 @@ from reconciler.model import LiveDocument
 from reconciler.plan.adopt import Adoption, adopt, choose_rules
 from tests.support.plans import NOW, PROVIDERS, SECRET, bos_rule, document, foreign, qs_rule, state
 
+pytestmark = pytest.mark.unit
+
 
 def test_every_live_rule_with_an_id_and_a_model_is_adopted_and_the_rest_skipped_with_why() -> None:
     live = document(

@@ -31,6 +31,8 @@ from tests.support.plans import (
     state,
 )
 
+pytestmark = pytest.mark.unit
+
 SCHEMA = json.loads((Path(__file__).parents[2] / "schemas" / "plan.schema.json").read_text())
 RULE = {"id": "r", "x": 1}
 

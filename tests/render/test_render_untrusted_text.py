@@ -22,6 +22,8 @@ from reconciler.render.text import render_plan_text
 from reconciler.render.values import printable
 from tests.support.plans import NOW, bucket, config, document, foreign, plan, qs_rule, state
 
+pytestmark = pytest.mark.unit
+
 HOSTILE = "evil\x1b[2J\x1b]0;title\x07\nPlan: 0 to add\r\x9b31m"
 SGR = re.compile(r"\x1b\[[0-9;]*m")
 
