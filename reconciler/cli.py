@@ -1,7 +1,8 @@
 """Command line: argument parsing, dispatch, and the one mapping from errors to exit codes.
 
-Each command lives in `reconciler.commands.<verb>` as `run(args) -> int`. Nothing here knows
-what a command does; nothing there prints an uncaught error.
+Each command lives in `reconciler.commands.<verb>` as `run(args) -> int`, reached through the one
+table in `reconciler.commands.dispatch`. Nothing here knows what a command does; nothing there
+prints an uncaught error.
 
 Exit codes: 0 success; 1 error (any ReconcilerError, bad usage); 2 changes or drift (plan with
 --detailed-exitcode, drift); 130 interrupted.
@@ -10,13 +11,13 @@ Exit codes: 0 success; 1 error (any ReconcilerError, bad usage); 2 changes or dr
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 import traceback
 from collections.abc import Sequence
 
 from reconciler import __version__
+from reconciler.commands.dispatch import run_command
 from reconciler.core.exit_codes import EXIT_ERROR, EXIT_INTERRUPTED
 from reconciler.errors import ConfigError, ReconcilerError
 from reconciler.render.values import printable
@@ -202,9 +203,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_MODULES = {"import": "import_", "force-unlock": "force_unlock"}
-
-
 def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """The parsed command line, with the flags given before the command merged into the command's."""
     args = build_parser().parse_args(argv)
@@ -218,10 +216,8 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_arguments(argv)
     verbose = getattr(args, "verbose", False)
-    module_name = _MODULES.get(args.command, args.command)
     try:
-        module = importlib.import_module(f"reconciler.commands.{module_name}")
-        return int(module.run(args))
+        return run_command(args)
     except KeyboardInterrupt:
         sys.stderr.write("Interrupted.\n")
         return EXIT_INTERRUPTED
