@@ -11,14 +11,11 @@ import asyncio
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from datetime import date
-from pathlib import Path
 
 from reconciler import __version__
 from reconciler.commands.console import color_enabled, enable_verbose, progress_bar
 from reconciler.commands.workspace import load_config, open_clients, read_state
-from reconciler.config.ignore import DEFAULT_IGNORE_FILE, load_ignore_file
-from reconciler.config.source import DEFAULT_LOCATION
+from reconciler.config.ignore import load_ignore_files
 from reconciler.core.clock import utc_now
 from reconciler.core.exit_codes import EXIT_CHANGES, EXIT_OK
 from reconciler.drift.detection import DriftReport, detect_drift
@@ -38,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     enable_verbose(args)
     config = load_config(args.config, os.environ, args.target or ())
     state = read_state(args.state)
-    ignores = ignore_list(args.ignore_file, args.config, today=utc_now().date())
+    ignores = load_ignore_files(args.ignore_file, args.config, today=utc_now().date())
     report = asyncio.run(
         check_drift(
             config,
@@ -68,18 +65,6 @@ def render(report: DriftReport, fmt: str, *, color: bool = False) -> str:
     if fmt == "prometheus":
         return render_prometheus(report)
     return render_drift_text(report, color=color)
-
-
-def ignore_list(explicit: str | None, config_locations: Sequence[str] | None, *, today: date) -> IgnoreList:
-    """--ignore-file, else every `.driftignore.yaml` next to a configuration location (merged)."""
-    if explicit is not None:
-        return load_ignore_file(explicit, today=today)
-    found: list[Path] = []
-    for location in config_locations or [DEFAULT_LOCATION]:
-        candidate = Path(location).parent / DEFAULT_IGNORE_FILE
-        if candidate.is_file() and candidate.resolve() not in {f.resolve() for f in found}:
-            found.append(candidate)
-    return IgnoreList([entry for path in found for entry in load_ignore_file(path, today=today).entries], today=today)
 
 
 async def check_drift(

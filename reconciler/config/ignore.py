@@ -18,13 +18,14 @@ address, never by pattern, for the same reason.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import ValidationError
 
 from reconciler.config.diagnostics import format_path
-from reconciler.config.source import read_source
+from reconciler.config.source import DEFAULT_LOCATION, read_source
 from reconciler.errors import ReconcilerError
 from reconciler.model.common import Frozen
 from reconciler.model.ignore import IgnoreEntry, IgnoreList
@@ -67,6 +68,18 @@ def load_ignore_file(path: str | Path, *, today: dt.date) -> IgnoreList:
     if problems:
         raise _invalid(path, problems)
     return IgnoreList(parsed.ignore, today=today)
+
+
+def load_ignore_files(explicit: str | None, config_locations: Sequence[str] | None, *, today: dt.date) -> IgnoreList:
+    """--ignore-file, else every `.driftignore.yaml` next to a configuration location (merged)."""
+    if explicit is not None:
+        return load_ignore_file(explicit, today=today)
+    found: list[Path] = []
+    for location in config_locations or [DEFAULT_LOCATION]:
+        candidate = Path(location).parent / DEFAULT_IGNORE_FILE
+        if candidate.is_file() and candidate.resolve() not in {f.resolve() for f in found}:
+            found.append(candidate)
+    return IgnoreList([entry for path in found for entry in load_ignore_file(path, today=today).entries], today=today)
 
 
 def _invalid(path: Path, problems: list[str]) -> ReconcilerError:

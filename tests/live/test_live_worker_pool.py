@@ -8,6 +8,8 @@ import pytest
 
 from reconciler.live.reader import for_each
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.mark.parametrize(("items", "parallelism", "expected_peak"), [(20, 3, 3), (2, 8, 2), (0, 4, 0)])
 def test_every_item_runs_once_with_at_most_parallelism_in_flight(items: int, parallelism: int, expected_peak: int):
