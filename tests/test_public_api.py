@@ -10,7 +10,16 @@ import pytest
 
 pytestmark = pytest.mark.unit
 
-PACKAGES = ["reconciler.config", "reconciler.model", "reconciler.plan", "reconciler.render", "reconciler.state"]
+PACKAGES = [
+    "reconciler.config",
+    "reconciler.core",
+    "reconciler.drift",
+    "reconciler.live",
+    "reconciler.model",
+    "reconciler.plan",
+    "reconciler.render",
+    "reconciler.state",
+]
 
 
 def _isort_key(name: str) -> tuple[int, str]:
