@@ -4,7 +4,7 @@
     state   = read_state(args.state)                       # a path, s3://… or postgresql://…; no lock
     async with open_clients(config, providers_in_scope(config, state, targets),
                             parallelism=args.parallelism, environ=environ) as clients:
-        live = await read_live(clients, addresses, parallelism=..., progress=...)   # apply.live
+        live = await read_live(clients, addresses, parallelism=..., progress=...)   # reconciler.live
         plan, live = await make_plan(config, state, clients, targets=..., parallelism=..., progress=...)
 
 Every failure is a ReconcilerError with one clear message, raised before any request where it
