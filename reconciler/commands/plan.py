@@ -13,6 +13,7 @@ from reconciler.commands.workspace import (
     load_config,
     make_plan,
     open_clients,
+    timeout_overrides,
     providers_in_scope,
     raise_plan_errors,
     read_state,
@@ -39,7 +40,9 @@ async def _plan_live(
     """Open a client per provider in scope, read every bucket and plan."""
     targets = tuple(args.target or ())
     names = providers_in_scope(config, state, targets)
-    async with open_clients(config, names, parallelism=args.parallelism, environ=os.environ) as clients:
+    async with open_clients(
+        config, names, parallelism=args.parallelism, environ=os.environ, timeouts=timeout_overrides(args)
+    ) as clients:
         plan, _ = await make_plan(
             config, state, clients, targets=targets, parallelism=args.parallelism, progress=progress_bar(args, command)
         )
