@@ -51,3 +51,32 @@ def test_a_hostile_answer_fails_its_bucket_alone(
     emulated.admin.clear_faults()
     assert project.cli("apply", "--auto-approve").code == 0
     assert project.cli("plan", "--detailed-exitcode").code == 0
+
+
+@pytest.mark.parametrize("when, puts", [("after", 1), ("before", 2)])
+@pytest.mark.parametrize("case", DIALECTS, ids=[case.name for case in DIALECTS])
+def test_a_write_whose_answer_is_lost_is_resent_only_if_the_bucket_shows_it_did_not_happen(
+    project: Project, emulated: RunningEmulator, case: Case, when: str, puts: int
+) -> None:
+    case.create(emulated, "lossy", foreign=True)
+    project.configure({case.name: case.provider(emulated)}, [case.bucket("lossy", case.rule)])
+    emulated.admin.set_faults(
+        bucket="lossy", dialect=case.dialect, reset_rate=1, reset_when=when, methods=["PUT"], limit=1
+    )
+
+    applied = project.cli("apply", "--auto-approve")
+
+    assert applied.code == 0, applied.output  # converged in one run
+    assert case.writes(emulated, "lossy") == puts
+    assert sorted(case.ids(emulated, "lossy")) == sorted(["theirs", case.rule["id"]])
+    assert project.cli("plan", "--detailed-exitcode").code == 0
+
+
+def test_a_garbled_read_is_read_again_within_one_run(project: Project, emulated: RunningEmulator) -> None:
+    case = BY_NAME["aws"]
+    case.create(emulated, "garbled", foreign=True)
+    project.configure({case.name: case.provider(emulated)}, [case.bucket("garbled", case.rule)])
+    emulated.admin.set_faults(bucket="garbled", dialect=case.dialect, malformed_rate=1, limit=2)
+
+    assert project.cli("apply", "--auto-approve").code == 0
+    assert project.cli("plan", "--detailed-exitcode").code == 0
