@@ -279,7 +279,7 @@ class ApplyEngine:
         (done), untouched (send again, a bounded number of times) or changed otherwise (fail)."""
         change = write.change
         client = self.clients[change.provider]
-        for attempt in range(1, UNKNOWN_OUTCOME_SENDS + 1):
+        for _ in range(UNKNOWN_OUTCOME_SENDS):
             try:
                 await client.write(change.bucket, entries, fresh)
                 return

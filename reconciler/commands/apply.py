@@ -23,10 +23,10 @@ from reconciler.commands.workspace import (
     load_config,
     make_plan,
     open_clients,
-    timeout_overrides,
     planning_error,
     providers_in_scope,
     state_store,
+    timeout_overrides,
 )
 from reconciler.errors import ReconcilerError
 from reconciler.model.config import Configuration

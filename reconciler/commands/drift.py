@@ -96,7 +96,11 @@ async def check_drift(
     """Read every bucket in scope concurrently and compare; unreadable buckets become errors of the report."""
     reads = buckets_to_read(config, state, targets)
     async with open_clients(
-        config, sorted({read.provider.name for read in reads}), parallelism=parallelism, environ=environ, timeouts=timeouts
+        config,
+        sorted({read.provider.name for read in reads}),
+        parallelism=parallelism,
+        environ=environ,
+        timeouts=timeouts,
     ) as clients:
         live = await read_live(clients, [read.address for read in reads], parallelism=parallelism, progress=progress)
     return detect_drift(

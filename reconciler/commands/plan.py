@@ -13,10 +13,10 @@ from reconciler.commands.workspace import (
     load_config,
     make_plan,
     open_clients,
-    timeout_overrides,
     providers_in_scope,
     raise_plan_errors,
     read_state,
+    timeout_overrides,
 )
 from reconciler.model.config import Configuration
 from reconciler.plan.model import Plan

@@ -55,7 +55,9 @@ class FaultSpec(BaseModel):
             if not 400 <= status <= 599:
                 raise ValueError(f"error_statuses: {status} is not an HTTP error status (400-599)")
         if self.reset_rate + self.throttle_rate + self.error_rate + self.malformed_rate + self.hostile_rate > 1:
-            raise ValueError("reset_rate + throttle_rate + error_rate + malformed_rate + hostile_rate must not exceed 1")
+            raise ValueError(
+                "reset_rate + throttle_rate + error_rate + malformed_rate + hostile_rate must not exceed 1"
+            )
         return self
 
 

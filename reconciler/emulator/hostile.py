@@ -77,7 +77,10 @@ def _nested(head: bytes, opening: bytes, levels: int, closing: bytes, tail: byte
 
 def _many(xml: bool, count: int) -> AsyncIterator[bytes]:
     if xml:
-        unit = b"<TopicConfiguration><Id>r</Id><Topic>arn:aws:sns:us-east-1:1:t</Topic><Event>s3:*</Event></TopicConfiguration>"
+        unit = (
+            b"<TopicConfiguration><Id>r</Id><Topic>arn:aws:sns:us-east-1:1:t</Topic>"
+            b"<Event>s3:*</Event></TopicConfiguration>"
+        )
         return _repeated(b"<NotificationConfiguration>", unit, count, b"</NotificationConfiguration>")
     return _repeated(b'{"notifications":[{"id":"r0"}', b',{"id":"r"}', count - 1, b"]}")
 

@@ -19,11 +19,11 @@ import logging
 import random
 import sys
 import time
-from urllib.parse import quote
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -37,10 +37,10 @@ from reconciler.providers.limits import (
     BrokenEncoding,
     DeadlineExceeded,
     Timeouts,
+    check_json_shape,
     decoded_response,
     read_body,
     read_body_sync,
-    check_json_shape,
 )
 
 USER_AGENT = f"reconciler/{__version__}"

@@ -143,7 +143,7 @@ async def read_body(response: httpx.Response, limit: int = MAX_ANSWER_BYTES) -> 
             decoder.feed(chunk)
         return decoder.finish()
     except (AnswerTooLarge, BrokenEncoding) as exc:
-        raise _about(exc, response)
+        raise _about(exc, response) from None
     finally:
         await response.aclose()
 
@@ -158,7 +158,7 @@ def read_body_sync(response: httpx.Response, limit: int = MAX_ANSWER_BYTES) -> b
             decoder.feed(chunk)
         return decoder.finish()
     except (AnswerTooLarge, BrokenEncoding) as exc:
-        raise _about(exc, response)
+        raise _about(exc, response) from None
     finally:
         response.close()
 
