@@ -4,6 +4,7 @@ applied as usual, and the run exits 1 with no traceback or internal error."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -80,3 +81,25 @@ def test_a_garbled_read_is_read_again_within_one_run(project: Project, emulated:
 
     assert project.cli("apply", "--auto-approve").code == 0
     assert project.cli("plan", "--detailed-exitcode").code == 0
+
+
+def test_a_foreign_rule_holding_nan_is_never_written_back_as_non_standard_json(
+    project: Project, emulated: RunningEmulator
+) -> None:
+    case = BY_NAME["qs"]
+    odd = {"id": "odd", "event_types": ["create_object"], "cloudfunc": "tupu-porn", "notify_url": float("nan")}
+    spec = {"dialect": case.dialect, "name": "nan", "document": {"notifications": [odd]}}
+    created = emulated.http.post(f"{emulated.url}/_emulator/buckets", content=json.dumps(spec))  # NaN as is
+    assert created.status_code < 300, created.text
+    emulated.admin.create_bucket(case.dialect, "fine")
+    project.configure(
+        {case.name: case.provider(emulated)}, [case.bucket("nan", case.rule), case.bucket("fine", case.rule)]
+    )
+
+    result = project.cli("apply", "--auto-approve")
+
+    assert result.code == 1, result.output
+    assert "rule 'odd' holds a number that is not valid JSON (NaN or Infinity)" in result.output
+    assert "Traceback" not in result.output and "internal error" not in result.output
+    assert case.writes(emulated, "nan") == 0
+    assert case.ids(emulated, "fine") == [case.rule["id"]]

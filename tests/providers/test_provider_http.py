@@ -19,7 +19,9 @@ from reconciler.model.config import BosProvider, QingStorProvider, S3Provider
 from reconciler.model.document import LiveDocument
 from reconciler.providers.error_bodies import provider_error
 from reconciler.providers.http import RetryPolicy, retry_after
+from reconciler.providers.limits import Timeouts
 from reconciler.providers.registry import client_for
+from tests.providers.conftest import KEYS
 from tests.support.plans import bos_rule
 
 QS = QingStorProvider(name="qs", zone="pek3b")
@@ -329,3 +331,132 @@ def test_verbose_switches_the_log_on_once(server, capsys):
         for handler in list(log.handlers):
             log.removeHandler(handler)
         log.setLevel(logging.NOTSET)
+
+
+def test_debug_log_scrubs_credentials_by_value_whatever_the_format(server, caplog):
+    rule = bos_rule("r", secret="callback-key-value")
+    echo = (
+        "<Error><Code>Mismatch</Code><Message>you sent key callback-key-value with secret bce-secret-value"
+        "</Message></Error>"
+    )
+    server.queue = [httpx.Response(200), httpx.Response(400, text=echo, headers={"x-echo": "bce-secret-value"})]
+
+    async def write_twice():
+        async with server.client(BOS) as client:
+            await client.write("docs", [rule], previous=LiveDocument())
+            await client.write("docs", [rule], previous=LiveDocument())
+
+    with caplog.at_level(logging.DEBUG, logger="reconciler.http"), pytest.raises(ProviderError) as caught:
+        run(write_twice())
+    assert "you sent key" in caplog.text
+    assert "callback-key-value" not in caplog.text and "bce-secret-value" not in caplog.text
+    assert "bce-secret-value" not in str(caught.value)  # the error message quoting the server, too
+
+
+# --- bounds on answers ----------------------------------------------------------------------
+
+
+def test_a_gzip_bomb_is_refused_after_a_few_mib_of_output(server):
+    import gzip
+
+    bomb = gzip.compress(bytes(64 * 1024 * 1024))  # 64 MiB of zeros in about 64 KiB
+    server.handler = lambda request: httpx.Response(
+        200, content=bomb, headers={"Content-Encoding": "gzip", "x-qs-request-id": "bomb-1"}
+    )
+    with pytest.raises(ResponseError) as caught:
+        run(_read(server.client(QS)))
+    assert "the server's answer could not be read: the answer is larger than 4 MiB" in str(caught.value)
+    assert caught.value.request_id == "bomb-1" and caught.value.status == 200
+    assert len(server.requests) == 1  # a bomb is not worth asking for again
+
+
+def test_a_corrupt_gzip_body_is_read_again(server):
+    import gzip
+
+    good = gzip.compress(b'{"notifications": []}')
+    server.queue = [
+        httpx.Response(200, content=good[: len(good) // 2], headers={"Content-Encoding": "gzip"}),
+        httpx.Response(200, content=good, headers={"Content-Encoding": "gzip"}),
+    ]
+    assert run(_read(server.client(QS))).rules == ()
+    assert len(server.requests) == 2
+
+
+@pytest.mark.parametrize(
+    ("provider", "body", "problem"),
+    [
+        (QS, b'{"notifications": ' + b"[" * 5000 + b"]" * 5000 + b"}", "is nested deeper than 32 levels"),
+        (AWS, b"<NotificationConfiguration>" + b"<a>" * 5000 + b"</a>" * 5000 + b"</NotificationConfiguration>",
+         "is nested deeper than 32 levels"),
+        (QS, b'{"notifications": [' + b"{}," * 60_000 + b"{}]}", "holds more than 50000 values"),
+        (AWS, b"<NotificationConfiguration>" + b"<a/>" * 60_000 + b"</NotificationConfiguration>",
+         "holds more than 50000 elements"),
+    ],
+    ids=["json-deep", "xml-deep", "json-many", "xml-many"],
+)  # fmt: skip
+def test_deep_or_enormous_documents_are_the_buckets_response_error(server, provider, body, problem):
+    server.handler = lambda request: httpx.Response(200, content=body, headers={"x-amz-request-id": "req-9"})
+    environ = {"AWS_ACCESS_KEY_ID": "AK", "AWS_SECRET_ACCESS_KEY": "SK", **KEYS}
+    with pytest.raises(ResponseError) as caught:
+        run(_read(server.client(provider, environ=environ)))
+    assert f"the server's answer could not be read: the body {problem}" in str(caught.value)
+    assert caught.value.request_id == "req-9"
+    assert len(server.requests) == 1  # whole but refused: reading again would not help
+
+
+def test_deep_error_bodies_are_no_internal_error(server):
+    deep = b'{"code": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    server.handler = lambda request: httpx.Response(403, content=deep)
+    with pytest.raises(ResponseError) as caught:
+        run(_read(server.client(QS)))
+    assert caught.value.status == 403
+
+
+def test_a_server_that_never_finishes_meets_the_request_deadline():
+    class Trickle(httpx.AsyncByteStream):
+        async def __aiter__(self):
+            yield b'{"notifications": ['
+            while True:
+                await asyncio.sleep(0.05)  # each byte in time for the read timeout
+                yield b" "
+
+    async def handler(request):
+        return httpx.Response(200, stream=Trickle())
+
+    client = client_for(
+        QS,
+        environ=KEYS,
+        transport=httpx.MockTransport(handler),
+        timeouts={"request": 0.5},
+    )
+    with pytest.raises(TransportError) as caught:
+        run(_read(client))
+    message = str(caught.value)
+    assert "no complete answer within 0.5 s, the request deadline" in message
+    assert "pek3b.qingstor.com:443" in message
+
+
+def test_an_unreachable_endpoint_names_host_port_and_time_waited():
+    provider = QS.model_copy(update={"endpoint": "http://127.0.0.1:9"})  # discard port: nothing listens
+    client = client_for(provider, environ=KEYS, retry=RetryPolicy(attempts=2, sleep=_no_sleep))
+    with pytest.raises(TransportError) as caught:
+        run(_read(client))
+    message = str(caught.value)
+    assert "connection failed" in message and "127.0.0.1:9 after" in message and " s, even after retrying" in message
+
+
+async def _no_sleep(seconds: float) -> None:
+    return None
+
+
+def test_timeouts_come_from_the_command_line_then_the_provider_then_the_defaults():
+    from reconciler.model.config import ProviderTimeout
+    from reconciler.providers.registry import timeouts_for
+
+    configured = QS.model_copy(update={"timeout": ProviderTimeout(read=5, request=20)})
+    assert timeouts_for(QS) == Timeouts(connect=10, read=30, request=60)
+    assert timeouts_for(configured) == Timeouts(connect=10, read=5, request=20)
+    assert timeouts_for(configured, {"connect": 2, "read": 2, "request": None}) == Timeouts(2, 2, 20)
+    client = client_for(configured, environ=KEYS)
+    assert client._http.timeout.read == 5 and client._http._transport._timeouts.request == 20
+    run(client.aclose())
