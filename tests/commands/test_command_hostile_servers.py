@@ -103,3 +103,23 @@ def test_a_foreign_rule_holding_nan_is_never_written_back_as_non_standard_json(
     assert "Traceback" not in result.output and "internal error" not in result.output
     assert case.writes(emulated, "nan") == 0
     assert case.ids(emulated, "fine") == [case.rule["id"]]
+
+
+def test_a_providers_timeout_setting_bounds_its_requests(project: Project, emulated: RunningEmulator) -> None:
+    case = BY_NAME["qs"]
+    case.create(emulated, "slow")
+    provider = {**case.provider(emulated), "timeout": {"connect": 5, "read": 5, "request": 1}}
+    project.configure({case.name: provider}, [case.bucket("slow", case.rule)])
+    emulated.admin.set_faults(bucket="slow", dialect=case.dialect, hostile_rate=1, trickle_interval_ms=100)
+
+    result = project.cli("plan")
+
+    assert result.code == 1, result.output
+    assert "no complete answer within 1 s, the request deadline" in result.output
+
+
+def test_a_bad_timeout_setting_is_a_configuration_error(project: Project, emulated: RunningEmulator) -> None:
+    case = BY_NAME["qs"]
+    project.configure({case.name: {**case.provider(emulated), "timeout": {"request": 0}}}, [])
+    result = project.cli("validate", "-c", str(project.config))
+    assert result.code == 1 and "timeout.request" in result.output, result.output
