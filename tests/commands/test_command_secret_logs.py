@@ -3,13 +3,27 @@ logged header and body, whatever its format, including a server's echo of our ca
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+
 import pytest
 
+from reconciler.providers.http import log
 from tests.commands.conftest import Project
 from tests.commands.dialects import BY_NAME
 from tests.support.emulator import RunningEmulator
 
 TOKEN = "session-token-value-never-logged"
+
+
+@pytest.fixture(autouse=True)
+def debug_log_off_afterwards() -> Iterator[None]:
+    """`-v` switches the process-wide HTTP log on; the next test in this process must not see it."""
+    yield
+    for handler in list(log.handlers):
+        log.removeHandler(handler)
+    log.setLevel(logging.NOTSET)
+
 WRONG_SECRET = "wrong-secret-key-never-logged"
 
 
