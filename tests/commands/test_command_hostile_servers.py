@@ -123,3 +123,15 @@ def test_a_bad_timeout_setting_is_a_configuration_error(project: Project, emulat
     project.configure({case.name: {**case.provider(emulated), "timeout": {"request": 0}}}, [])
     result = project.cli("validate", "-c", str(project.config))
     assert result.code == 1 and "timeout.request" in result.output, result.output
+
+
+def test_deeply_nested_state_and_plan_files_are_clear_errors(project: Project) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    project.state.write_text(deep)
+    shown = project.cli("show")
+    planfile = project.root / "deep.plan"
+    planfile.write_text(deep)
+    applied = project.cli("show", str(planfile))
+    for result, words in ((shown, "nested far too deeply"), (applied, "nested far too deeply")):
+        assert result.code == 1, result.output
+        assert words in result.output and "internal error" not in result.output, result.output

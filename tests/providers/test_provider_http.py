@@ -460,3 +460,36 @@ def test_timeouts_come_from_the_command_line_then_the_provider_then_the_defaults
     client = client_for(configured, environ=KEYS)
     assert client._http.timeout.read == 5 and client._http._transport._timeouts.request == 20
     run(client.aclose())
+
+
+def test_headers_sent_a_byte_at_a_time_meet_the_request_deadline():
+    """A real loopback server trickling its status line and headers: each byte comes in time for
+    the read timeout, so only the overall deadline ends the request."""
+
+    async def scenario() -> str:
+        async def trickle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            try:
+                for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 100_000:
+                    writer.write(bytes([byte]))
+                    await writer.drain()
+                    await asyncio.sleep(0.02)
+            except (ConnectionError, asyncio.CancelledError):
+                pass
+
+        server = await asyncio.start_server(trickle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        provider = QS.model_copy(update={"endpoint": f"http://127.0.0.1:{port}"})
+        client = client_for(provider, environ=KEYS, timeouts={"read": 5, "request": 0.5})
+        try:
+            async with client:
+                await client.read("photos")
+        except TransportError as error:
+            return str(error)
+        finally:
+            server.close()
+        return "no error"
+
+    message = run(scenario())
+    assert "no complete answer within 0.5 s, the request deadline" in message
+    assert "127.0.0.1:" in message
