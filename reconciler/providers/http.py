@@ -318,8 +318,8 @@ class SyncRetryingTransport(httpx.BaseTransport):
             started = time.perf_counter()
             try:
                 raw = self._inner.handle_request(request)
-                response = decoded_response(raw, read_body_sync(raw), request)
-            except AnswerTooLarge as exc:
+                response = decoded_response(raw, read_body_sync(raw, deadline=deadline), request)
+            except (AnswerTooLarge, DeadlineExceeded) as exc:
                 _log_failure(request, exc, self._scrub)
                 raise
             except RETRY_EXCEPTIONS as exc:

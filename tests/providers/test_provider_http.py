@@ -493,3 +493,23 @@ def test_headers_sent_a_byte_at_a_time_meet_the_request_deadline():
     message = run(scenario())
     assert "no complete answer within 0.5 s, the request deadline" in message
     assert "127.0.0.1:" in message
+
+
+def test_the_blocking_client_stops_a_trickling_body_at_the_deadline():
+    import time as clock
+
+    from reconciler.providers.http import build_sync_client
+    from reconciler.providers.limits import DeadlineExceeded
+
+    class Trickle(httpx.SyncByteStream):
+        def __iter__(self):
+            while True:
+                clock.sleep(0.02)
+                yield b" "
+
+    client = build_sync_client(
+        transport=httpx.MockTransport(lambda request: httpx.Response(200, stream=Trickle())),
+        timeouts=Timeouts(request=0.3),
+    )
+    with client, pytest.raises(DeadlineExceeded):
+        client.get("http://127.0.0.1:1/state")
