@@ -159,7 +159,7 @@ def test_a_put_whose_outcome_is_unknown_is_never_resent(server, failure):
         run(write())
     assert len(server.requests) == 1 and server.sleeps == []
     assert "may or may not have taken effect" in str(caught.value)
-    assert "docs.bj.bcebos.com:443 after" in str(caught.value)
+    assert "(talking to docs.bj.bcebos.com:443 after" in str(caught.value)
 
 
 # --- error bodies ---------------------------------------------------------------------------
@@ -513,3 +513,16 @@ def test_the_blocking_client_stops_a_trickling_body_at_the_deadline():
     )
     with client, pytest.raises(DeadlineExceeded):
         client.get("http://127.0.0.1:1/state")
+
+
+def test_a_write_whose_answer_cannot_be_read_has_an_unknown_outcome(server):
+    server.queue = [httpx.Response(200, content=b"\x1f\x8b garbage", headers={"Content-Encoding": "gzip"})]
+
+    async def write():
+        async with server.client(BOS) as client:
+            await client.write("docs", [bos_rule("r", secret=None)], previous=LiveDocument())
+
+    with pytest.raises(UnknownOutcomeError) as caught:
+        run(write())
+    assert "the server's answer could not be read" in str(caught.value) and caught.value.status == 200
+    assert len(server.requests) == 1
