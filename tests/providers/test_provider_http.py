@@ -359,9 +359,9 @@ def test_debug_log_scrubs_credentials_by_value_whatever_the_format(server, caplo
 def test_a_gzip_bomb_is_refused_after_a_few_mib_of_output(server):
     import gzip
 
-    bomb = gzip.compress(bytes(64 * 1024 * 1024))  # 64 MiB of zeros in about 64 KiB
-    server.handler = lambda request: httpx.Response(
-        200, content=bomb, headers={"Content-Encoding": "gzip", "x-qs-request-id": "bomb-1"}
+    bomb = gzip.compress(bytes(16 * 1024 * 1024), compresslevel=1)  # 16 MiB of zeros in a few KiB
+    server.handler = lambda request: httpx.Response(  # a stream: httpx would decode `content=` at once
+        200, stream=httpx.ByteStream(bomb), headers={"Content-Encoding": "gzip", "x-qs-request-id": "bomb-1"}
     )
     with pytest.raises(ResponseError) as caught:
         run(_read(server.client(QS)))
@@ -375,8 +375,8 @@ def test_a_corrupt_gzip_body_is_read_again(server):
 
     good = gzip.compress(b'{"notifications": []}')
     server.queue = [
-        httpx.Response(200, content=good[: len(good) // 2], headers={"Content-Encoding": "gzip"}),
-        httpx.Response(200, content=good, headers={"Content-Encoding": "gzip"}),
+        httpx.Response(200, stream=httpx.ByteStream(good[: len(good) // 2]), headers={"Content-Encoding": "gzip"}),
+        httpx.Response(200, stream=httpx.ByteStream(good), headers={"Content-Encoding": "gzip"}),
     ]
     assert run(_read(server.client(QS))).rules == ()
     assert len(server.requests) == 2
@@ -516,7 +516,8 @@ def test_the_blocking_client_stops_a_trickling_body_at_the_deadline():
 
 
 def test_a_write_whose_answer_cannot_be_read_has_an_unknown_outcome(server):
-    server.queue = [httpx.Response(200, content=b"\x1f\x8b garbage", headers={"Content-Encoding": "gzip"})]
+    garbage = httpx.ByteStream(b"\x1f\x8b garbage")  # a stream: httpx would decode `content=` at once
+    server.queue = [httpx.Response(200, stream=garbage, headers={"Content-Encoding": "gzip"})]
 
     async def write():
         async with server.client(BOS) as client:
