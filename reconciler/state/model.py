@@ -31,6 +31,31 @@ def split_address(address: str) -> tuple[str, str | None]:
     return f"{parts[0]}/{parts[1]}", (parts[2] if len(parts) == 3 else None)
 
 
+class BucketIdentity(Frozen):
+    """The physical bucket a state entry's rules belong to (DESIGN §2); never holds a secret.
+
+    `endpoint` is normalised (`scheme://host[:port][/base]`), `location` the zone or region,
+    `account` the access-key id the bucket was read with, when known.
+    """
+
+    type: ProviderType
+    endpoint: str
+    location: str
+    bucket: str
+    account: str | None = None
+
+    def differences(self, now: BucketIdentity) -> list[str]:
+        """What changed from this identity to `now`, one phrase each (an unknown account is no change)."""
+        found = [
+            f"{name} {getattr(self, name)!r} → {getattr(now, name)!r}"
+            for name in ("type", "endpoint", "location", "bucket")
+            if getattr(self, name) != getattr(now, name)
+        ]
+        if self.account is not None and now.account is not None and self.account != now.account:
+            found.append(f"access key {self.account!r} → {now.account!r}")
+        return found
+
+
 class BucketState(Frozen):
     provider: str
     type: ProviderType
@@ -40,6 +65,8 @@ class BucketState(Frozen):
     foreign: tuple[str, ...] = ()
     live_fingerprint: str
     applied_at: AwareDatetime
+    # None: recorded before identities were (the next apply records it)
+    identity: BucketIdentity | None = None
 
     @field_serializer("applied_at")
     def _rfc3339(self, value: datetime) -> str:
@@ -119,6 +146,7 @@ class StateFile(Frozen):
         foreign: list[str] | tuple[str, ...],
         live_fingerprint: str,
         applied_at: datetime,
+        identity: BucketIdentity | None = None,
     ) -> StateFile:
         """The state after a bucket was applied; a bucket left with no managed rule is dropped."""
         buckets = dict(self.buckets)
@@ -132,6 +160,7 @@ class StateFile(Frozen):
                 foreign=tuple(sorted({f for f in foreign if f is not None})),
                 live_fingerprint=live_fingerprint,
                 applied_at=applied_at,
+                identity=identity,
             )
         else:
             buckets.pop(address, None)
