@@ -9,12 +9,9 @@ entries whose `location` is equal reach the same bucket (aliases).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from reconciler.errors import ReconcilerError
 from reconciler.kinds import kind_of
 from reconciler.model.config import ProviderConfig
-from reconciler.providers.credentials import resolve_credentials
 from reconciler.providers.endpoints import endpoint_for
 from reconciler.state.model import BucketIdentity
 
@@ -32,17 +29,6 @@ def physical_location(provider: ProviderConfig, bucket: str) -> tuple[str, str, 
     """(type, endpoint, bucket): equal for two entries that reach the same bucket; None if unknown."""
     endpoint = normalised_endpoint(provider)
     return None if endpoint is None else (provider.type, endpoint, bucket)
-
-
-def provider_accounts(providers: Mapping[str, ProviderConfig], environ: Mapping[str, str]) -> dict[str, str | None]:
-    """The access-key id each provider reads with (None when its credentials cannot be resolved)."""
-    accounts: dict[str, str | None] = {}
-    for name, provider in providers.items():
-        try:
-            accounts[name] = resolve_credentials(provider, environ).access_key_id
-        except ReconcilerError:
-            accounts[name] = None
-    return accounts
 
 
 def bucket_identity(provider: ProviderConfig, bucket: str, account: str | None = None) -> BucketIdentity:
