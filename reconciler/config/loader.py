@@ -23,7 +23,6 @@ from reconciler.config.source import SourceFile, discover, read_source
 from reconciler.errors import ConfigError
 from reconciler.kinds import KINDS
 from reconciler.model.config import BucketConfig, Configuration
-from reconciler.providers.identity import physical_location
 
 SUPPORTED_VERSION = 1
 
@@ -187,6 +186,8 @@ class _Loader:
     def _check_aliases(self, providers: dict[str, Any], buckets: list[BucketConfig]) -> None:
         """Two entries that reach the same physical bucket would each take the other's rules for
         foreign ones (DESIGN §2): an error naming both."""
+        from reconciler.providers.identity import physical_location  # keeps httpx out of what planning imports
+
         first: dict[tuple[str, str, str], tuple[_Declared, BucketConfig]] = {}
         for declared, entry in zip(self.buckets, buckets, strict=True):
             location = physical_location(providers[entry.provider], entry.bucket)

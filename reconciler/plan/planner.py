@@ -139,8 +139,13 @@ def build_plan(
             live=live[address],
             scope=rule_targets,
         )
-        buckets.append(planner.plan())
-        warnings += planner.warnings(buckets[-1])
+        change = planner.plan()
+        refused = planner.document_problems(change)
+        if refused is not None:
+            buckets.append(_errored(address, provider, recorded, entry, refused))
+            continue
+        buckets.append(change)
+        warnings += planner.warnings(change)
     return Plan(
         tool_version=tool_version,
         timestamp=now,
@@ -349,6 +354,44 @@ class _BucketPlanner:
                 entry = self.live.rules[slot.live_index]
                 slots.append(Slot(entry.id, entry.rule, self.is_managed(entry.id)))
         return shadowing_warnings(self.address, self.dialect, slots)
+
+    def document_problems(self, change: BucketChange) -> str | None:
+        """Why the provider would refuse the whole document this plan writes, or None: the provider's
+        document-level rules (overlaps and the like) between a declared rule and a foreign rule kept
+        beside it, which `validate` cannot see. Problems among declared rules are validate's, and
+        among foreign rules the store's own (it already holds them)."""
+        if change.action is not Action.UPDATE:
+            return None
+        rules: list[Rule] = []
+        names: list[str] = []
+        managed: list[bool] = []
+        for slot in change.layout:
+            if isinstance(slot, ManagedSlot):
+                rules.append(self.desired[slot.managed])
+                names.append(repr(slot.managed))
+                managed.append(True)
+            else:
+                entry = self.live.rules[slot.live_index]
+                if entry.rule is None:
+                    continue  # not in the dialect's model: nothing to check it with
+                rules.append(entry.rule)
+                names.append(f"{entry.id!r} (foreign)" if entry.id is not None else "(foreign rule without an id)")
+                managed.append(self.is_managed(entry.id))
+        found = []
+        for problem in self.dialect.check_document(rules, bucket=self.address.split("/", 1)[1]):
+            if problem.see is None:
+                continue  # one rule alone: validate checked the declared ones, the store holds the foreign ones
+            pair = (managed[problem.index], managed[problem.see[0]])
+            if pair != (True, False) and pair != (False, True):
+                continue  # declared rules among themselves: validate's; foreign among themselves: the store's
+            field = f" {'.'.join(str(part) for part in problem.path)}:" if problem.path else ""
+            found.append(f"rule {names[problem.index]}{field} {problem.message}")
+        if not found:
+            return None
+        return (
+            "the document apply would write (declared rules and the foreign rules kept) would be refused by the "
+            "provider: " + "; ".join(found) + "; change the declared rules, or remove the conflicting foreign rule"
+        )
 
     def _change(self, rule_id: str, action: Action, before: Any, after: Any, **extra: Any) -> RuleChange:
         fields = field_changes(before, after, self.dialect.sensitive_paths) if action is Action.UPDATE else ()
