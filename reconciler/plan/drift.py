@@ -350,7 +350,9 @@ def _bucket_drift(
     else:
         expected = dict(recorded.rules) if recorded else {}
     policy = BucketPolicy.of(address, declared, recorded, configuration.released)
-    pending = () if base.ownership == "observe" else _pending(address, policy, declared, recorded, dialect, selected, ignores)
+    pending = (
+        () if base.ownership == "observe" else _pending(address, policy, declared, recorded, dialect, selected, ignores)
+    )
     if document is None:
         return base.model_copy(update={"pending": pending, "error": error or "the live document was not read"})
     managed = _managed(address, expected, document, dialect, selected, ignores)

@@ -137,7 +137,9 @@ class RuleChange(_Additions):
         if self.actions in _ADOPTIONS:
             return self._adoption_contract()
         if len(self.actions) != 1:
-            raise ValueError(f"{self.address}: a rule change has exactly one action (or adopt and update), not {list(self.actions)}")
+            raise ValueError(
+                f"{self.address}: a rule change has exactly one action (or adopt and update), not {list(self.actions)}"
+            )
         if self.actions not in _RULE_ACTIONS:
             raise ValueError(f"{self.address}: {self.actions[0].value!r} is not a rule action")
         action = self.actions[0]
@@ -284,7 +286,10 @@ class BucketChange(Frozen):
             raise ValueError(f"{self.address}: owned rules kept as they are live have no slot in the layout")
         foreign_kept = {r.live_index for r in self.foreign if r.disposition == "keep"}
         if not self.partial and set(kept) != foreign_kept | kept_owned:
-            raise ValueError(f"{self.address}: the layout keeps live entries that are not foreign rules nor owned rules kept as they are")
+            raise ValueError(
+                f"{self.address}: the layout keeps live entries that are not foreign rules "
+                "nor owned rules kept as they are"
+            )
 
     @property
     def writes_document(self) -> bool:
