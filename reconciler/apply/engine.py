@@ -30,6 +30,7 @@ from reconciler.model.config import Configuration
 from reconciler.model.document import DocumentEntry, LiveDocument, Rule
 from reconciler.plan.model import Action, BucketChange, LiveSlot, Plan
 from reconciler.plan.outcome import state_after
+from reconciler.plan.ownership import BucketPolicy
 from reconciler.providers.base import NotificationClient
 from reconciler.state.model import BucketState, StateFile
 
@@ -52,7 +53,7 @@ def _counts(change: BucketChange) -> dict[str, int]:
     actions = [c.action for c in change.changes]
     return {
         "added": actions.count(Action.CREATE),
-        "changed": actions.count(Action.UPDATE),
+        "changed": sum(1 for c in change.changes if Action.UPDATE in c.actions),
         "deleted": actions.count(Action.DELETE),
         "foreign_removed": sum(1 for rule in change.foreign if rule.disposition == "remove"),
     }
@@ -68,7 +69,7 @@ class _Unverified(ReconcilerError):
 
 def _kept_record(entry: BucketState | None) -> tuple[object, ...] | None:
     """What a bucket's record says, apart from when it was written."""
-    return None if entry is None else (entry.rules, entry.foreign, entry.live_fingerprint)
+    return None if entry is None else (entry.rules, entry.foreign, entry.imported, entry.live_fingerprint)
 
 
 def _record_outdated(change: BucketChange, state: StateFile) -> bool:
@@ -178,19 +179,25 @@ class ApplyEngine:
                 )
 
     def _unmanaged_removals(self, change: BucketChange, fresh: LiveDocument) -> list[str]:
-        """Live rules the layout leaves out that are neither declared nor owned (foreign), unless the
-        configuration says the bucket is exclusive: whatever a plan says, those are never removed."""
-        entry = self.entries.get(change.address)
-        if entry is not None and entry.ownership == "exclusive" and not change.partial:
-            return []
-        declared = {rule.id for rule in entry.notifications} if entry else set()
-        owned = self.recorder.state.owned(change.address)
+        """Live rules the layout leaves out that the ownership policy says may not be removed (foreign
+        rules unless the configuration says exclusive; imported or released rules): whatever a plan
+        says, those are never removed."""
+        policy = BucketPolicy.of(
+            change.address,
+            self.entries.get(change.address),
+            self.recorder.state.buckets.get(change.address),
+            self.config.released,
+        )
         kept = {slot.live_index for slot in change.layout if isinstance(slot, LiveSlot)}
         return [
-            f"{change.address}: the plan would remove live rule {rule.id!r} (live_index {index}), which is neither "
-            "declared in the configuration nor managed in the state"
+            f"{change.address}: the plan would remove live rule {rule.id!r} (live_index {index}), which is "
+            + (
+                "neither declared in the configuration nor managed in the state"
+                if not policy.is_managed(rule.id)
+                else "owned but kept by the configuration (imported and not declared, or released)"
+            )
             for index, rule in enumerate(fresh.rules)
-            if index not in kept and (rule.id is None or (rule.id not in declared and rule.id not in owned))
+            if index not in kept and not policy.may_remove(rule.id, partial=change.partial)
         ]
 
     async def _guard(self, changes: list[BucketChange]) -> dict[str, LiveDocument]:
@@ -260,10 +267,10 @@ class ApplyEngine:
                 raise
             await self._record(change, readback)
         except StateError as error:
-            # stop rather than write what cannot be recorded; what was written is adopted by the next apply
+            # stop rather than write what cannot be recorded; what was written is foreign until imported
             raise StateError(
-                f"{change.address} was applied, but the state could not be saved ({error}); apply again once the state "
-                "can be saved: it records the rules already written"
+                f"{change.address} was applied, but the state could not be saved ({error}); once the state can be "
+                f"saved, run `reconciler import {change.address}` to record the rules already written, then apply again"
             ) from None
         except ReconcilerError as error:
             outcome = self._outcome(change, "failed", error_reason(error))

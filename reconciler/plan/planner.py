@@ -1,9 +1,10 @@
 """Planning: configuration + live documents + state → Plan. Pure: no I/O, no clock.
 
-Per bucket (DESIGN §2, §5): a live rule is *managed* if the configuration declares its id or the
-state says we own it, else *foreign*. Managed rules are compared after normalisation
-(`Dialect.equivalent`); foreign rules keep their live slots (shared), are removed (exclusive), or
-nothing is written at all (observe). The written document is described by `BucketChange.layout`.
+Per bucket (DESIGN §2, §5) the ownership policy (`plan.ownership`) says which live rules are
+managed, what becomes of owned rules no longer declared, which foreign rules may be adopted, and
+what the next document is. Managed rules are compared after normalisation (`Dialect.equivalent`);
+foreign rules keep their live slots (shared), are removed (exclusive), or nothing is written at
+all (observe). The written document is described by `BucketChange.layout`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from reconciler.errors import ReconcilerError
 from reconciler.kinds import Dialect, describe_rule, dialect_for
 from reconciler.model.config import BucketConfig, Configuration, ProviderConfig
 from reconciler.model.document import LiveDocument, LiveRule, Rule
-from reconciler.plan.diff import field_changes
+from reconciler.plan.diff import field_changes, outside_changes
 from reconciler.plan.model import (
     Action,
     BucketChange,
@@ -34,6 +35,7 @@ from reconciler.plan.model import (
     RuleChange,
     Summary,
 )
+from reconciler.plan.ownership import BucketPolicy, Refused, Undeclared, next_layout
 from reconciler.plan.rules import rule_document, sensitive_map, unparsed_document
 from reconciler.plan.shadowing import Slot, shadowing_warnings
 from reconciler.state.model import BucketState, StateFile, split_address
@@ -135,11 +137,16 @@ def build_plan(
             address=address,
             provider=provider,
             entry=entry,
+            policy=BucketPolicy.of(address, entry, recorded, config.released),
             owned=state.owned(address),
             live=live[address],
             scope=rule_targets,
         )
-        change = planner.plan()
+        try:
+            change = planner.plan()
+        except Refused as refusal:
+            buckets.append(_errored(address, provider, recorded, entry, str(refusal)))
+            continue
         refused = planner.document_problems(change)
         if refused is not None:
             buckets.append(_errored(address, provider, recorded, entry, refused))
@@ -206,8 +213,14 @@ def _errored(
 
 
 def _summarize(buckets: list[BucketChange]) -> Summary:
-    counts = dict.fromkeys(("add", "change", "delete", "forget", "foreign_kept", "foreign_removed"), 0)
-    by_action = {Action.CREATE: "add", Action.UPDATE: "change", Action.DELETE: "delete", Action.FORGET: "forget"}
+    counts = dict.fromkeys(("add", "change", "delete", "forget", "adopt", "foreign_kept", "foreign_removed"), 0)
+    by_action = {
+        Action.CREATE: "add",
+        Action.UPDATE: "change",
+        Action.DELETE: "delete",
+        Action.FORGET: "forget",
+        Action.ADOPT: "adopt",
+    }
     for bucket in buckets:
         if bucket.action is Action.READ or bucket.error is not None:
             continue  # observe buckets are reported, never counted
@@ -228,6 +241,7 @@ class _BucketPlanner:
         address: str,
         provider: ProviderConfig,
         entry: BucketConfig | None,
+        policy: BucketPolicy,
         owned: dict[str, dict[str, Any]],
         live: LiveDocument,
         scope: frozenset[str] | None,
@@ -236,11 +250,13 @@ class _BucketPlanner:
         self.provider = provider
         self.dialect: Dialect = dialect_for(provider)
         self.entry = entry
-        self.ownership = entry.ownership if entry else "shared"
+        self.policy = policy
+        self.ownership = policy.ownership
         self.desired: dict[str, Rule] = {r.id: r for r in (entry.notifications if entry else ())}
         self.owned = owned
         self.live = live
         self.scope = scope
+        self.adopted: set[str] = set()
         self.first: dict[str, int] = {}
         for index, rule in enumerate(live.rules):
             if rule.id is not None:
@@ -250,71 +266,16 @@ class _BucketPlanner:
         return self.scope is None or rule_id in self.scope
 
     def is_managed(self, rule_id: str | None) -> bool:
-        return rule_id is not None and (rule_id in self.desired or rule_id in self.owned)
-
-    # --- the document to write ------------------------------------------------------------
-
-    def layout(self) -> tuple[list[LayoutSlot | str], set[str]]:
-        """The slots of the written document (a str is a desired id), and the ids moved."""
-        exclusive = self.ownership == "exclusive" and self.scope is None
-        slots: list[LayoutSlot | str] = []
-        anchored: list[str] = []
-        for index, rule in enumerate(self.live.rules):
-            if not self.is_managed(rule.id):
-                if not exclusive:
-                    slots.append(LiveSlot(live_index=index))
-            elif rule.id is not None and not self.in_scope(rule.id):
-                slots.append(LiveSlot(live_index=index))  # outside the rule targets: left as it is
-            elif rule.id in self.desired and self.first[rule.id] == index:
-                slots.append(rule.id)
-                anchored.append(rule.id)
-        placing = [rule_id for rule_id in self.desired if self.in_scope(rule_id)]
-        moved = self._moved(anchored, placing) if self.dialect.ordered else set()
-        slots = [slot for slot in slots if slot not in moved]
-        previous: str | None = None
-        for rule_id in placing:
-            if rule_id not in slots:
-                slots.insert(self._insertion_point(slots, previous), rule_id)
-            previous = rule_id
-        return slots, moved
-
-    @staticmethod
-    def _moved(anchored: list[str], placing: list[str]) -> set[str]:
-        """Managed rules whose order relative to the others changes: all but a longest run kept in
-        order, preferring (among runs as long) rules that keep their place, so a swap moves the two."""
-        anchored_ids = set(anchored)
-        wanted = [rule_id for rule_id in placing if rule_id in anchored_ids]
-        if wanted == anchored:
-            return set()
-        target = {rule_id: index for index, rule_id in enumerate(wanted)}
-        order = [target[rule_id] for rule_id in anchored]
-        # weighted longest increasing subsequence: length first, rules in place break ties
-        weights = [len(order) + 1 + (index == position) for index, position in enumerate(order)]
-        best, previous = list(weights), [-1] * len(order)
-        for i, position in enumerate(order):
-            for j in range(i):
-                if order[j] < position and best[j] + weights[i] > best[i]:
-                    best[i], previous[i] = best[j] + weights[i], j
-        kept: set[str] = set()
-        index = max(range(len(order)), key=best.__getitem__, default=-1)
-        while index >= 0:
-            kept.add(anchored[index])
-            index = previous[index]
-        return anchored_ids - kept
-
-    def _insertion_point(self, slots: list[LayoutSlot | str], previous: str | None) -> int:
-        """Ordered: right after the previous desired rule, the first before every managed rule.
-        Unordered: at the end, so every existing entry keeps its index."""
-        if not self.dialect.ordered:
-            return len(slots)
-        if previous is not None:
-            return slots.index(previous) + 1
-        return next((i for i, slot in enumerate(slots) if isinstance(slot, str)), len(slots))
+        return self.policy.is_managed(rule_id)
 
     # --- the plan of one bucket -----------------------------------------------------------
 
     def plan(self) -> BucketChange:
-        slots, moved = self.layout()
+        """The bucket's change; Refused when the policy cannot tell what to write without guessing."""
+        if self.ownership not in ("observe", "release"):
+            self.policy.check_duplicates(self.live, self.scope)
+            self.adopted = set(self.policy.adoptions(self.live, self.scope))
+        slots, moved = next_layout(self.policy, self.live, ordered=self.dialect.ordered, scope=self.scope)
         position = {slot: i for i, slot in enumerate(slots) if isinstance(slot, str)}
         ordered = self.dialect.ordered
         changes: list[RuleChange] = []
@@ -322,7 +283,6 @@ class _BucketPlanner:
             changes.append(self._desired_change(rule_id, position[rule_id] if ordered else None, rule_id in moved))
         for rule_id in (r for r in self.owned if r not in self.desired and self.in_scope(r)):
             changes.append(self._undeclared_change(rule_id))
-        changes.extend(self._duplicates())
         layout = tuple(ManagedSlot(managed=s) if isinstance(s, str) else s for s in slots)
         action = self._bucket_action(layout, changes)
         if action is Action.READ:
@@ -353,7 +313,34 @@ class _BucketPlanner:
             else:
                 entry = self.live.rules[slot.live_index]
                 slots.append(Slot(entry.id, entry.rule, self.is_managed(entry.id)))
-        return shadowing_warnings(self.address, self.dialect, slots)
+        return shadowing_warnings(self.address, self.dialect, slots) + self._deletion_warnings(change)
+
+    def _deletion_warnings(self, change: BucketChange) -> list[PlanWarning]:
+        """Managed rules to delete that someone changed live since the last apply: say which fields."""
+        found: list[PlanWarning] = []
+        if change.action is Action.READ:
+            return found
+        for rule in change.changes:
+            if rule.action is not Action.DELETE or not rule.changed_outside:
+                continue
+            fields = tuple(field.path for field in rule.changed_outside)
+            found.append(
+                PlanWarning(
+                    code="deletes_changed_outside",
+                    address=self.address,
+                    rule=rule.rule_id,
+                    position=self.first[rule.rule_id] + 1,
+                    by=None,
+                    by_position=None,
+                    fields=fields,
+                    message=(
+                        f"rule {rule.rule_id!r} will be deleted, but it was changed outside reconciler since the last "
+                        f"apply ({', '.join(fields)}); if someone relies on it, declare it again or release it "
+                        f"(`released: [{self.address}/{rule.rule_id}]`) instead"
+                    ),
+                )
+            )
+        return found
 
     def document_problems(self, change: BucketChange) -> str | None:
         """Why the provider would refuse the whole document this plan writes, or None: the provider's
@@ -394,11 +381,15 @@ class _BucketPlanner:
         )
 
     def _change(self, rule_id: str, action: Action, before: Any, after: Any, **extra: Any) -> RuleChange:
-        fields = field_changes(before, after, self.dialect.sensitive_paths) if action is Action.UPDATE else ()
+        actions = (action,)
+        if rule_id in self.adopted and action in (Action.UPDATE, Action.NO_OP):
+            actions = (Action.ADOPT,) if action is Action.NO_OP else (Action.ADOPT, Action.UPDATE)
+        fields = field_changes(before, after, self.dialect.sensitive_paths) if Action.UPDATE in actions else ()
         return RuleChange(
             address=f"{self.address}/{rule_id}",
             rule_id=rule_id,
-            actions=(action,),
+            actions=actions,
+            changed_outside=self._changed_outside(rule_id),
             before=before,
             after=after,
             before_sensitive=sensitive_map(before, self.dialect),
@@ -406,6 +397,16 @@ class _BucketPlanner:
             fields=fields,
             **extra,
         )
+
+    def _changed_outside(self, rule_id: str) -> tuple[Any, ...]:
+        """How an owned rule's live content differs from the state's record of it."""
+        index = self.first.get(rule_id)
+        record = self.owned.get(rule_id)
+        if index is None or record is None or self.live.rules[index].rule is None:
+            return ()
+        live_rule = self.live.rules[index].rule
+        assert live_rule is not None
+        return outside_changes(record, live_rule, self.dialect)
 
     def _live_document(self, live_rule: LiveRule) -> dict[str, Any]:
         if live_rule.rule is None:
@@ -431,41 +432,23 @@ class _BucketPlanner:
 
     def _undeclared_change(self, rule_id: str) -> RuleChange:
         index = self.first.get(rule_id)
+        fate = self.policy.undeclared(rule_id)
+        if fate is Undeclared.RELEASE:
+            before = self.owned[rule_id] if index is None else self._live_document(self.live.rules[index])
+            return self._change(rule_id, Action.FORGET, before, None, reason=Reason.RELEASED, live_index=index)
         if index is None:
             return self._change(rule_id, Action.FORGET, self.owned[rule_id], None, reason=Reason.ALREADY_GONE)
+        before = self._live_document(self.live.rules[index])
+        if fate is Undeclared.KEEP:
+            return self._change(
+                rule_id, Action.NO_OP, before, before, reason=Reason.IMPORTED_NOT_DECLARED, live_index=index
+            )
         reason = Reason.NOT_IN_CONFIGURATION if self.entry else Reason.BUCKET_NOT_IN_CONFIGURATION
         before_position = index if self.dialect.ordered else None
-        return self._change(
-            rule_id,
-            Action.DELETE,
-            self._live_document(self.live.rules[index]),
-            None,
-            reason=reason,
-            before_position=before_position,
-        )
-
-    def _duplicates(self) -> list[RuleChange]:
-        """Later live entries repeating a managed id: removed, so the id means one rule again."""
-        found = []
-        for index, rule in enumerate(self.live.rules):
-            rule_id = rule.id
-            if rule_id is None or self.first[rule_id] == index:
-                continue
-            if self.is_managed(rule_id) and self.in_scope(rule_id):
-                found.append(
-                    self._change(
-                        rule_id,
-                        Action.DELETE,
-                        self._live_document(rule),
-                        None,
-                        reason=Reason.DUPLICATE_ID,
-                        before_position=index,
-                    )
-                )
-        return found
+        return self._change(rule_id, Action.DELETE, before, None, reason=reason, before_position=before_position)
 
     def _foreign(self) -> tuple[ForeignRule, ...]:
-        remove = self.ownership == "exclusive" and self.scope is None
+        remove = self.policy.removes_foreign(partial=self.scope is not None)
         return tuple(
             ForeignRule(
                 id=rule.id,
@@ -480,7 +463,7 @@ class _BucketPlanner:
     def _bucket_action(self, layout: tuple[LayoutSlot, ...], changes: list[RuleChange]) -> Action:
         if self.ownership == "observe":
             return Action.READ
-        unchanged = {c.rule_id for c in changes if c.action is Action.NO_OP}
+        unchanged = {c.rule_id for c in changes if not c.writes}
         identical = len(layout) == len(self.live.rules) and all(
             (isinstance(slot, LiveSlot) and slot.live_index == i)
             or (isinstance(slot, ManagedSlot) and slot.managed in unchanged and self.first[slot.managed] == i)

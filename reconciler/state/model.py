@@ -12,7 +12,15 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, Field, ValidationError, field_serializer, model_validator
+from pydantic import (
+    AwareDatetime,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    field_serializer,
+    model_serializer,
+    model_validator,
+)
 
 from reconciler.kinds import KINDS
 from reconciler.model.common import Frozen, SecretValue, reached
@@ -63,6 +71,7 @@ class BucketState(Frozen):
     bucket: str
     rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
     foreign: tuple[str, ...] = ()
+    imported: tuple[str, ...] = ()  # owned through `import` and not declared at an apply since: kept
     live_fingerprint: str
     applied_at: AwareDatetime
     # None: recorded before identities were (the next apply records it)
@@ -71,6 +80,14 @@ class BucketState(Frozen):
     @field_serializer("applied_at")
     def _rfc3339(self, value: datetime) -> str:
         return rfc3339(value)
+
+    @model_serializer(mode="wrap")
+    def _without_empty_imported(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """`imported` is written only when it holds something, so older states read back unchanged."""
+        document: dict[str, Any] = handler(self)
+        if not document.get("imported"):
+            document.pop("imported", None)
+        return document
 
 
 SENSITIVE_PATHS = {kind.type: kind.sensitive_paths for kind in KINDS.values() if kind.sensitive_paths}
@@ -147,6 +164,7 @@ class StateFile(Frozen):
         live_fingerprint: str,
         applied_at: datetime,
         identity: BucketIdentity | None = None,
+        imported: list[str] | tuple[str, ...] = (),
     ) -> StateFile:
         """The state after a bucket was applied; a bucket left with no managed rule is dropped."""
         buckets = dict(self.buckets)
@@ -158,6 +176,7 @@ class StateFile(Frozen):
                 bucket=bucket,
                 rules=dict(rules),
                 foreign=tuple(sorted({f for f in foreign if f is not None})),
+                imported=tuple(sorted({i for i in imported if i in rules})),
                 live_fingerprint=live_fingerprint,
                 applied_at=applied_at,
                 identity=identity,
@@ -178,7 +197,8 @@ class StateFile(Frozen):
         else:
             rules = {k: v for k, v in entry.rules.items() if k != rule_id}
             if rules:
-                buckets[bucket_address] = entry.model_copy(update={"rules": rules})
+                imported = tuple(i for i in entry.imported if i != rule_id)
+                buckets[bucket_address] = entry.model_copy(update={"rules": rules, "imported": imported})
             else:
                 del buckets[bucket_address]
         return self.model_copy(update={"buckets": buckets})

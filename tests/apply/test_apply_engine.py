@@ -28,6 +28,7 @@ from tests.support.plans import (
     plan,
     qs_rule,
     s3_rule,
+    state,
 )
 
 
@@ -105,7 +106,7 @@ def test_creates_a_rule_keeping_the_foreign_rule_byte_for_byte(state_path):
 def test_unchanged_buckets_get_no_request_at_all(state_path):
     same = FakeClient({"same": document(qs_rule("a")), "other": document()})
     cfg = config(bucket("qs/same", qs_rule("a")), bucket("qs/other", qs_rule("b")))
-    prior = save_state(state_path, StateFile(tool_version="0.1.0", lineage=LINEAGE))
+    prior = save_state(state_path, state(qs__same=[qs_rule("a")]))
     the_plan = plan(cfg, {a: same.documents[a.split("/")[1]] for a in ("qs/same", "qs/other")}, prior)
     same.requests.clear()
 
@@ -272,7 +273,7 @@ def test_ordered_readback_must_keep_the_order(state_path):
 
 def test_state_only_changes_are_recorded_without_requests(state_path):
     client = FakeClient({"a": document(live_rule(qs_rule("kept")))})
-    cfg = config(bucket("qs/a", qs_rule("kept")))
+    cfg = config(bucket("qs/a", qs_rule("kept"), adopt=["kept"]))
     prior = save_state(state_path, StateFile(tool_version="0.1.0", lineage=LINEAGE))
     the_plan = plan(cfg, {"qs/a": client.documents["a"]}, prior)
     client.requests.clear()
@@ -310,8 +311,9 @@ def test_a_state_that_cannot_be_saved_stops_and_says_what_was_written(state_path
     message = "^qs/photos was applied, but the state could not be saved .*No space left"
     with pytest.raises(StateError, match=message) as raised:
         run_apply(the_plan, cfg, {"qs": client}, state_path)
-    assert "apply again once the state can be saved" in str(raised.value)
+    assert "run `reconciler import qs/photos` to record the rules already written" in str(raised.value)
     assert client.documents["photos"].ids == ["theirs", "mine"]
     monkeypatch.undo()
-    again = plan(cfg, {"qs/photos": client.documents["photos"]})
-    assert not any(b.writes_document for b in again.buckets)  # the next apply only records it
+    # unrecorded, the written rule is foreign: taking it over again is never silent
+    again = plan(cfg, {"qs/photos": client.documents["photos"]}, StateFile(tool_version="0.1.0", lineage=LINEAGE))
+    assert "reconciler import qs/photos/mine" in again.bucket("qs/photos").error
