@@ -77,6 +77,16 @@ def _targets(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _confirm_identity(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--confirm-identity",
+        action="append",
+        metavar="ADDR",
+        help="<provider>/<bucket> or <provider>: it is the same bucket although its endpoint, zone/region or "
+        "access key changed since the last apply, so its recorded rules stay owned (repeatable)",
+    )
+
+
 def _lock_timeout(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--lock-timeout",
@@ -130,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("plan", help="read the live buckets and show what apply would change")
     _common(p, fmt=("text", "json", "markdown"))
     _targets(p)
+    _confirm_identity(p)
     p.add_argument("--out", metavar="FILE", help="save the plan to FILE for a later `apply FILE`")
     p.add_argument(
         "--detailed-exitcode", action="store_true", help="exit 0 when there are no changes, 2 when there are"
@@ -138,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("apply", help="apply a saved plan, or plan and apply after confirmation")
     _common(p, fmt=("text", "json"))
     _targets(p)
+    _confirm_identity(p)
     _lock_timeout(p)
     p.add_argument("planfile", nargs="?", metavar="PLANFILE", help="a plan saved with `plan --out`")
     p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")

@@ -69,7 +69,9 @@ class _Unverified(ReconcilerError):
 
 def _kept_record(entry: BucketState | None) -> tuple[object, ...] | None:
     """What a bucket's record says, apart from when it was written."""
-    return None if entry is None else (entry.rules, entry.foreign, entry.imported, entry.live_fingerprint)
+    if entry is None:
+        return None
+    return (entry.rules, entry.foreign, entry.imported, entry.live_fingerprint, entry.identity)
 
 
 def _record_outdated(change: BucketChange, state: StateFile) -> bool:

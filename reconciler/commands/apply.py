@@ -20,6 +20,7 @@ from reconciler.commands.console import color_enabled, confirm, enable_verbose, 
 from reconciler.commands.plan import render_plan
 from reconciler.commands.planfile import load_plan_file, state_for_saved_plan
 from reconciler.commands.workspace import (
+    confirmed_identities,
     load_config,
     make_plan,
     open_clients,
@@ -40,6 +41,10 @@ QUESTION = "Do you want to perform these actions? Only 'yes' will be accepted:"
 def _check_usage(args: argparse.Namespace) -> None:
     if args.planfile and args.target:
         raise ReconcilerError("--target cannot be used with a saved plan: the plan already holds its targets")
+    if args.planfile and args.confirm_identity:
+        raise ReconcilerError(
+            "--confirm-identity cannot be used with a saved plan: pass it to `reconciler plan --out` instead"
+        )
     if not args.planfile and not args.auto_approve and not interactive():
         raise ReconcilerError(
             "apply needs approval and there is no terminal to ask on: pass --auto-approve, or save a plan with "
@@ -88,6 +93,7 @@ async def _apply(
                 targets=tuple(args.target or ()),
                 parallelism=args.parallelism,
                 progress=progress,
+                confirm_identity=confirmed_identities(config, getattr(args, "confirm_identity", None)),
             )
             # A bucket that could not be read fails alone; one the configuration cannot plan stops everything.
             unplannable = [b for b in plan.buckets if b.error is not None and b.address not in live.errors]

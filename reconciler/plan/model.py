@@ -43,7 +43,7 @@ from pydantic import (
 
 from reconciler.errors import PlanFileError
 from reconciler.model.common import Frozen
-from reconciler.state.model import rfc3339
+from reconciler.state.model import BucketIdentity, rfc3339
 
 FORMAT_VERSION = "1.0"
 
@@ -80,6 +80,7 @@ class Reason(StrEnum):
     DUPLICATE_ID = "duplicate_id"  # the live document holds this id more than once (plans before 0.2)
     IMPORTED_NOT_DECLARED = "imported_not_declared"  # imported, never declared: kept until declared or released
     RELEASED = "released"  # released from management in the configuration: forgotten, kept live
+    IDENTITY_CHANGED = "identity_changed"  # recorded for another physical bucket: forgotten, nothing deleted
 
 
 # Bucket-level actions: update (PUT the layout), delete (clear the document), no-op, read (observe).
@@ -205,7 +206,9 @@ class LiveSlot(Frozen):
 LayoutSlot = ManagedSlot | LiveSlot
 
 
-class BucketChange(Frozen):
+class BucketChange(_Additions):
+    _added = ("identity", "identity_change", "identity_confirmed", "refresh")
+
     address: str  # <provider>/<bucket>
     provider: str
     type: Literal["qingstor", "bos", "s3"]
@@ -221,6 +224,15 @@ class BucketChange(Frozen):
     layout: tuple[LayoutSlot, ...] = ()
     partial: bool = False  # rule targets: managed rules outside them stay as they are live
     error: str | None = None  # why this bucket could not be planned (then it has no changes)
+    # the physical bucket planned against, recorded by apply (None: not known to the planner)
+    identity: BucketIdentity | None = None
+    # how that differs from the identity the state recorded (empty: the same, or none recorded);
+    # unconfirmed, the recorded rules were not treated as owned and are forgotten on apply
+    identity_change: tuple[str, ...] = ()
+    identity_confirmed: bool = False
+    # ids of managed rules whose state record apply brings up to date without writing them
+    # (e.g. written by an interrupted apply, or the state edited): a pending state refresh
+    refresh: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _contract(self) -> BucketChange:
@@ -298,8 +310,13 @@ class BucketChange(Frozen):
     @property
     def changes_state(self) -> bool:
         """Does applying this bucket change the state file (a write, or a forget only)?"""
-        return self.writes_document or (
-            self.action is not Action.READ and any(c.action in (Action.FORGET, Action.ADOPT) for c in self.changes)
+        if self.action is Action.READ or self.error is not None:
+            return False
+        return (
+            self.writes_document
+            or any(c.action in (Action.FORGET, Action.ADOPT) for c in self.changes)
+            or bool(self.refresh)
+            or (bool(self.identity_change) and self.identity_confirmed)
         )
 
     @property
@@ -338,7 +355,7 @@ class PriorState(Frozen):
 
 
 class Summary(_Additions):
-    _added = ("adopt",)
+    _added = ("adopt", "refresh")
 
     add: int = 0
     change: int = 0
@@ -347,6 +364,7 @@ class Summary(_Additions):
     adopt: int = 0
     foreign_kept: int = 0
     foreign_removed: int = 0
+    refresh: int = 0  # state records of managed rules brought up to date from live, nothing written
 
 
 class Plan(Frozen):

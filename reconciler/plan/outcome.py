@@ -42,4 +42,5 @@ def state_after(state: StateFile, change: BucketChange, *, live_fingerprint: str
         live_fingerprint=live_fingerprint,
         applied_at=applied_at,
         imported=imported,
+        identity=change.identity or (recorded.identity if recorded else None),
     )

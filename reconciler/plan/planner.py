@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -38,7 +38,7 @@ from reconciler.plan.model import (
 from reconciler.plan.ownership import BucketPolicy, Refused, Undeclared, next_layout
 from reconciler.plan.rules import rule_document, sensitive_map, unparsed_document
 from reconciler.plan.shadowing import Slot, shadowing_warnings
-from reconciler.state.model import BucketState, StateFile, split_address
+from reconciler.state.model import BucketIdentity, BucketState, StateFile, split_address
 
 
 @dataclass(frozen=True)
@@ -111,11 +111,17 @@ def build_plan(
     tool_version: str,
     now: datetime,
     read_errors: Mapping[str, object] | None = None,
+    identities: Mapping[str, BucketIdentity] | None = None,
+    confirm_identity: Collection[str] = (),
 ) -> Plan:
     """Compute the plan. `live` is keyed by bucket address; secrets in `config` are resolved.
 
     A bucket missing from `live` is planned as errored with its `read_errors` entry (or "not
     read"), as is a bucket in state whose provider is no longer configured.
+
+    `identities` (by provider name; their `bucket` is ignored) say which physical store each
+    provider reaches now. A bucket whose state record names another identity owns nothing until
+    its address or provider is in `confirm_identity`: its recorded rules are forgotten, not deleted.
     """
     read_errors = read_errors or {}
     entries = {b.address: b for b in config.buckets}  # Configuration.bucket() scans: too slow for 10,000
@@ -133,12 +139,17 @@ def build_plan(
             buckets.append(_errored(address, provider, recorded, entry, problem))
             continue
         assert provider is not None
+        identity = _identity(identities, provider_name, address)
+        moved = recorded.identity.differences(identity) if identity and recorded and recorded.identity else []
+        confirmed = bool(moved) and (address in confirm_identity or provider_name in confirm_identity)
+        disowned = bool(moved) and not confirmed
         planner = _BucketPlanner(
             address=address,
             provider=provider,
             entry=entry,
-            policy=BucketPolicy.of(address, entry, recorded, config.released),
-            owned=state.owned(address),
+            policy=BucketPolicy.of(address, entry, None if disowned else recorded, config.released),
+            owned={} if disowned else state.owned(address),
+            disowned=state.owned(address) if disowned else {},
             live=live[address],
             scope=rule_targets,
         )
@@ -151,6 +162,14 @@ def build_plan(
         if refused is not None:
             buckets.append(_errored(address, provider, recorded, entry, refused))
             continue
+        change = change.model_copy(
+            update={
+                "identity": identity,
+                "identity_change": tuple(moved),
+                "identity_confirmed": confirmed,
+                "refresh": _refresh(change, planner.owned),
+            }
+        )
         buckets.append(change)
         warnings += planner.warnings(change)
     return Plan(
@@ -163,6 +182,22 @@ def build_plan(
         config_digest=config_digest(config),
         buckets=tuple(buckets),
         warnings=tuple(warnings),
+    )
+
+
+def _identity(identities: Mapping[str, BucketIdentity] | None, provider: str, address: str) -> BucketIdentity | None:
+    found = identities.get(provider) if identities else None
+    return None if found is None else found.model_copy(update={"bucket": address.split("/", 1)[1]})
+
+
+def _refresh(change: BucketChange, owned: Mapping[str, dict[str, Any]]) -> tuple[str, ...]:
+    """Managed rules left as they are live whose state record apply brings up to date."""
+    if change.action is Action.READ:
+        return ()
+    return tuple(
+        c.rule_id
+        for c in change.changes
+        if c.actions == (Action.NO_OP,) and c.reason is None and owned.get(c.rule_id) != c.after
     )
 
 
@@ -213,7 +248,8 @@ def _errored(
 
 
 def _summarize(buckets: list[BucketChange]) -> Summary:
-    counts = dict.fromkeys(("add", "change", "delete", "forget", "adopt", "foreign_kept", "foreign_removed"), 0)
+    names = ("add", "change", "delete", "forget", "adopt", "foreign_kept", "foreign_removed", "refresh")
+    counts = dict.fromkeys(names, 0)
     by_action = {
         Action.CREATE: "add",
         Action.UPDATE: "change",
@@ -229,6 +265,7 @@ def _summarize(buckets: list[BucketChange]) -> Summary:
                 counts[by_action[change.action]] += 1
         for foreign in bucket.foreign:
             counts["foreign_kept" if foreign.disposition == "keep" else "foreign_removed"] += 1
+        counts["refresh"] += len(bucket.refresh)
     return Summary(**counts)
 
 
@@ -245,6 +282,7 @@ class _BucketPlanner:
         owned: dict[str, dict[str, Any]],
         live: LiveDocument,
         scope: frozenset[str] | None,
+        disowned: Mapping[str, dict[str, Any]] | None = None,
     ) -> None:
         self.address = address
         self.provider = provider
@@ -254,6 +292,7 @@ class _BucketPlanner:
         self.ownership = policy.ownership
         self.desired: dict[str, Rule] = {r.id: r for r in (entry.notifications if entry else ())}
         self.owned = owned
+        self.disowned = dict(disowned or {})  # recorded for another bucket identity: forgotten
         self.live = live
         self.scope = scope
         self.adopted: set[str] = set()
@@ -283,6 +322,9 @@ class _BucketPlanner:
             changes.append(self._desired_change(rule_id, position[rule_id] if ordered else None, rule_id in moved))
         for rule_id in (r for r in self.owned if r not in self.desired and self.in_scope(r)):
             changes.append(self._undeclared_change(rule_id))
+        for rule_id, record in self.disowned.items():
+            if not (rule_id in self.desired and self.in_scope(rule_id)):
+                changes.append(self._change(rule_id, Action.FORGET, record, None, reason=Reason.IDENTITY_CHANGED))
         layout = tuple(ManagedSlot(managed=s) if isinstance(s, str) else s for s in slots)
         action = self._bucket_action(layout, changes)
         if action is Action.READ:

@@ -9,9 +9,12 @@ entries whose `location` is equal reach the same bucket (aliases).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from reconciler.errors import ReconcilerError
 from reconciler.kinds import kind_of
 from reconciler.model.config import ProviderConfig
+from reconciler.providers.credentials import resolve_credentials
 from reconciler.providers.endpoints import endpoint_for
 from reconciler.state.model import BucketIdentity
 
@@ -40,3 +43,18 @@ def bucket_identity(provider: ProviderConfig, bucket: str, account: str | None =
         bucket=bucket,
         account=account,
     )
+
+
+def provider_identities(
+    providers: Iterable[ProviderConfig], environ: Mapping[str, str]
+) -> dict[str, BucketIdentity]:
+    """Each provider's identity (its `bucket` left empty), with the access-key id it reads with
+    when its credentials resolve (a provider whose credentials do not fails when its client opens)."""
+    found = {}
+    for provider in providers:
+        try:
+            account: str | None = resolve_credentials(provider, environ).access_key_id
+        except ReconcilerError:
+            account = None
+        found[provider.name] = bucket_identity(provider, "", account)
+    return found

@@ -32,6 +32,7 @@ _REASONS = {
     Reason.DELETED_OUTSIDE: "deleted outside reconciler",
     Reason.UNPARSEABLE: "the live rule does not fit the provider's format",
     Reason.DUPLICATE_ID: "a second live rule with the same id",
+    Reason.IDENTITY_CHANGED: "recorded for another bucket identity; kept live",
 }
 _VERBS = {
     Action.CREATE: "be created",
@@ -50,6 +51,8 @@ def summary_line(summary: Summary) -> str:
         line += f" {summary.foreign_removed} foreign rules removed."
     if summary.forget:
         line += f" {summary.forget} to forget from state."
+    if summary.refresh:
+        line += f" {summary.refresh} state {'record' if summary.refresh == 1 else 'records'} to refresh."
     return line
 
 
@@ -73,6 +76,8 @@ def shown(bucket: BucketChange) -> bool:
         or bucket.writes_document
         or any(c.action is not Action.NO_OP for c in bucket.changes)
         or any(f.disposition == "remove" for f in bucket.foreign)
+        or bool(bucket.identity_change)
+        or bool(bucket.refresh)
     )
 
 
@@ -141,9 +146,14 @@ def bucket_lines(bucket: BucketChange) -> list[Text]:
     lines = [_heading(bucket)]
     if bucket.error is not None:
         return lines
+    lines += [Text("  ").append(line, style="bold yellow") for line in identity_notes(bucket)]
     unchanged = 0
     for change in bucket.changes:
-        if change.action is Action.NO_OP:
+        if change.action is Action.NO_OP and change.rule_id in bucket.refresh:
+            line = Text("  ").append("~ state record of rule ", style="yellow")
+            line.append(f'"{change.rule_id}"', style="bold")
+            lines.append(line.append(" will be brought up to date from live (nothing is written to the bucket)"))
+        elif change.action is Action.NO_OP:
             unchanged += 1
         else:
             lines.extend(rule_lines(change, observed=bucket.action is Action.READ))
@@ -151,6 +161,19 @@ def bucket_lines(bucket: BucketChange) -> list[Text]:
     if unchanged:
         lines.append(Text(f"    {count(unchanged, 'managed rule')} unchanged", style="dim"))
     return lines
+
+
+def identity_notes(bucket: BucketChange) -> list[str]:
+    """What a changed bucket identity means for this plan (nothing when it did not change)."""
+    if not bucket.identity_change:
+        return []
+    first = f"! the bucket's identity changed since the last apply ({'; '.join(bucket.identity_change)})"
+    if bucket.identity_confirmed:
+        return [first + ": confirmed, its recorded rules stay owned and apply records the new identity"]
+    return [
+        first + ": its recorded rules are not treated as owned here, so nothing of them is deleted (apply "
+        f"forgets them); if it is the same bucket, plan again with --confirm-identity {bucket.address}"
+    ]
 
 
 def warning_lines(warnings: Sequence[PlanWarning]) -> list[Text]:
