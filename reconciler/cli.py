@@ -184,6 +184,14 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("addresses", nargs="+", metavar="ADDR")
 
     q = state_sub.add_parser(
+        "mv", help="record a provider, bucket or rule id under a new name (nothing live changes; no delete and create)"
+    )
+    _common(q, config=False)
+    _lock_timeout(q)
+    q.add_argument("source", metavar="SRC", help="<provider>, <provider>/<bucket> or <provider>/<bucket>/<rule-id>")
+    q.add_argument("destination", metavar="DST", help="the new name, of the same kind (a rule keeps its bucket)")
+
+    q = state_sub.add_parser(
         "migrate", help="move the state to another location (lineage and serial kept, both locations locked)"
     )
     _common(q, config=False)

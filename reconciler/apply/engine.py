@@ -30,6 +30,7 @@ from reconciler.model.config import Configuration
 from reconciler.model.document import DocumentEntry, LiveDocument, Rule
 from reconciler.plan.model import Action, BucketChange, LiveSlot, Plan
 from reconciler.plan.outcome import state_after
+from reconciler.plan.planner import renamed_view
 from reconciler.plan.ownership import BucketPolicy
 from reconciler.providers.base import NotificationClient
 from reconciler.state.model import BucketState, StateFile
@@ -184,12 +185,9 @@ class ApplyEngine:
         """Live rules the layout leaves out that the ownership policy says may not be removed (foreign
         rules unless the configuration says exclusive; imported or released rules): whatever a plan
         says, those are never removed."""
-        policy = BucketPolicy.of(
-            change.address,
-            self.entries.get(change.address),
-            self.recorder.state.buckets.get(change.address),
-            self.config.released,
-        )
+        recorded = self.recorder.state.buckets.get(change.address)
+        policy = BucketPolicy.of(change.address, self.entries.get(change.address), recorded, self.config.released)
+        fresh = renamed_view(fresh, recorded.renamed if recorded else {})  # rule ids as `state mv` named them
         kept = {slot.live_index for slot in change.layout if isinstance(slot, LiveSlot)}
         return [
             f"{change.address}: the plan would remove live rule {rule.id!r} (live_index {index}), which is "

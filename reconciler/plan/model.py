@@ -80,6 +80,7 @@ class Reason(StrEnum):
     DUPLICATE_ID = "duplicate_id"  # the live document holds this id more than once (plans before 0.2)
     IMPORTED_NOT_DECLARED = "imported_not_declared"  # imported, never declared: kept until declared or released
     RELEASED = "released"  # released from management in the configuration: forgotten, kept live
+    RENAMED = "renamed"  # `state mv` gave the rule a new id: renamed in place, position kept
     IDENTITY_CHANGED = "identity_changed"  # recorded for another physical bucket: forgotten, nothing deleted
 
 

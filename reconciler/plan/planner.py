@@ -150,7 +150,7 @@ def build_plan(
             policy=BucketPolicy.of(address, entry, None if disowned else recorded, config.released),
             owned={} if disowned else state.owned(address),
             disowned=state.owned(address) if disowned else {},
-            live=live[address],
+            live=renamed_view(live[address], {} if disowned or recorded is None else recorded.renamed),
             scope=rule_targets,
         )
         try:
@@ -185,6 +185,25 @@ def build_plan(
     )
 
 
+def renamed_view(live: LiveDocument, renamed: Mapping[str, str]) -> LiveDocument:
+    """The live document as the state names its rules after `state mv` of rule ids (`renamed`: new id
+    -> the id the live rule still has): each such entry carries its new id, content and raw entry as
+    they are, so the plan updates it in place (keeping its position) and the fingerprint is unchanged."""
+    if not renamed:
+        return live
+    ids = set(live.ids)
+    back = {old: new for new, old in renamed.items() if new not in ids}
+    if not back:
+        return live
+    return live.model_copy(
+        update={
+            "rules": tuple(
+                rule.model_copy(update={"id": back[rule.id]}) if rule.id in back else rule for rule in live.rules
+            )
+        }
+    )
+
+
 def _identity(identities: Mapping[str, BucketIdentity] | None, provider: str, address: str) -> BucketIdentity | None:
     found = identities.get(provider) if identities else None
     return None if found is None else found.model_copy(update={"bucket": address.split("/", 1)[1]})
@@ -197,8 +216,19 @@ def _refresh(change: BucketChange, owned: Mapping[str, dict[str, Any]]) -> tuple
     return tuple(
         c.rule_id
         for c in change.changes
-        if c.actions == (Action.NO_OP,) and c.reason is None and owned.get(c.rule_id) != c.after
+        if c.actions == (Action.NO_OP,) and c.reason is None and _content(owned.get(c.rule_id)) != _content(c.after)
     )
+
+
+def _content(record: Any) -> Any:
+    """A rule record without where its secrets come from (`ref`): what a refresh would change."""
+    if isinstance(record, dict):
+        if "digest" in record and set(record) <= {"digest", "ref"}:
+            return record["digest"]
+        return {key: _content(value) for key, value in record.items()}
+    if isinstance(record, list):
+        return [_content(value) for value in record]
+    return record
 
 
 def provider_problem(provider: ProviderConfig | None, recorded: BucketState | None) -> str | None:
@@ -470,6 +500,8 @@ class _BucketPlanner:
                 return self._change(rule_id, Action.NO_OP, after, after, **positions)
             return self._change(rule_id, Action.UPDATE, after, after, reason=Reason.MOVED, **positions)
         reason = Reason.MOVED if moved else (Reason.UNPARSEABLE if live_rule.rule is None else None)
+        if reason is None and live_rule.rule is not None and live_rule.rule.id != rule_id:
+            reason = Reason.RENAMED  # `state mv`: the live rule still has its old id
         return self._change(rule_id, Action.UPDATE, self._live_document(live_rule), after, reason=reason, **positions)
 
     def _undeclared_change(self, rule_id: str) -> RuleChange:

@@ -33,6 +33,7 @@ _REASONS = {
     Reason.UNPARSEABLE: "the live rule does not fit the provider's format",
     Reason.DUPLICATE_ID: "a second live rule with the same id",
     Reason.IDENTITY_CHANGED: "recorded for another bucket identity; kept live",
+    Reason.RENAMED: "renamed by `state mv`, in place",
 }
 _VERBS = {
     Action.CREATE: "be created",

@@ -76,6 +76,8 @@ class BucketState(Frozen):
     applied_at: AwareDatetime
     # None: recorded before identities were (the next apply records it)
     identity: BucketIdentity | None = None
+    # `state mv` of a rule id: new id -> the id the live rule still has, until the next apply renames it
+    renamed: dict[str, str] = Field(default_factory=dict)
 
     @field_serializer("applied_at")
     def _rfc3339(self, value: datetime) -> str:
@@ -87,6 +89,9 @@ class BucketState(Frozen):
         document: dict[str, Any] = handler(self)
         if not document.get("imported"):
             document.pop("imported", None)
+        for name in ("identity", "renamed"):  # likewise (bucket identity, `state mv` of a rule)
+            if not document.get(name):
+                document.pop(name, None)
         return document
 
 
@@ -165,6 +170,7 @@ class StateFile(Frozen):
         applied_at: datetime,
         identity: BucketIdentity | None = None,
         imported: list[str] | tuple[str, ...] = (),
+        renamed: dict[str, str] | None = None,
     ) -> StateFile:
         """The state after a bucket was applied; a bucket left with no managed rule is dropped."""
         buckets = dict(self.buckets)
@@ -180,6 +186,7 @@ class StateFile(Frozen):
                 live_fingerprint=live_fingerprint,
                 applied_at=applied_at,
                 identity=identity,
+                renamed={new: old for new, old in (renamed or {}).items() if new in rules},
             )
         else:
             buckets.pop(address, None)
@@ -201,6 +208,55 @@ class StateFile(Frozen):
                 buckets[bucket_address] = entry.model_copy(update={"rules": rules, "imported": imported})
             else:
                 del buckets[bucket_address]
+        return self.model_copy(update={"buckets": buckets})
+
+    def moved(self, source: str, destination: str) -> StateFile:
+        """`state mv`: a provider (`p` -> `q`: all its buckets), a bucket (`p/b` -> `q/c`) or a rule id
+        within its bucket (`p/b/r` -> `p/b/s`) recorded under a new name; nothing live changes.
+        A renamed rule remembers the id it still has live, so the next apply renames it in place.
+        ValueError (one sentence) when it cannot be done."""
+        if "/" not in source or "/" not in destination:
+            if "/" in source or "/" in destination or not source or not destination:
+                raise ValueError(f"{source} -> {destination}: a provider moves only to a provider name")
+            moves = {a: f"{destination}/{e.bucket}" for a, e in self.buckets.items() if e.provider == source}
+            if not moves:
+                raise ValueError(f"provider {source!r} has no bucket in the state")
+        else:
+            source_bucket, source_rule = split_address(source)
+            target_bucket, target_rule = split_address(destination)
+            if (source_rule is None) != (target_rule is None):
+                raise ValueError(f"{source} -> {destination}: a bucket moves to a bucket, a rule to a rule")
+            if source_rule is not None and target_rule is not None:
+                return self._rule_renamed(source_bucket, source_rule, target_bucket, target_rule)
+            moves = {source_bucket: target_bucket}
+        buckets = dict(self.buckets)
+        for old, new in moves.items():
+            if old not in buckets:
+                raise ValueError(f"{old} is not in the state")
+            if new in self.buckets and new not in moves:
+                raise ValueError(f"{new} is already in the state; `state rm` it first or choose another address")
+        entries = {old: buckets.pop(old) for old in moves}
+        for old, new in moves.items():
+            provider, bucket = new.split("/", 1)
+            buckets[new] = entries[old].model_copy(update={"provider": provider, "bucket": bucket})
+        return self.model_copy(update={"buckets": buckets})
+
+    def _rule_renamed(self, address: str, old: str, target: str, new: str) -> StateFile:
+        if target != address:
+            raise ValueError(f"a rule keeps its bucket: {address}/{old} cannot move to {target}/{new}")
+        entry = self.buckets.get(address)
+        if entry is None or old not in entry.rules:
+            raise ValueError(f"{address}/{old} is not in the state")
+        if new in entry.rules:
+            raise ValueError(f"{address}/{new} is already in the state; `state rm` it first or choose another id")
+        rules = {(new if k == old else k): ({**v, "id": new} if k == old else v) for k, v in entry.rules.items()}
+        renamed = {k: v for k, v in entry.renamed.items() if k != old}
+        renamed[new] = entry.renamed.get(old, old)
+        if renamed[new] == new:
+            del renamed[new]  # renamed back: the live rule already has that id
+        imported = tuple(new if i == old else i for i in entry.imported)
+        buckets = dict(self.buckets)
+        buckets[address] = entry.model_copy(update={"rules": rules, "renamed": renamed, "imported": imported})
         return self.model_copy(update={"buckets": buckets})
 
     def to_document(self) -> dict[str, Any]:
