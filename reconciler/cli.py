@@ -77,6 +77,15 @@ def _targets(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _refresh_only(p: argparse.ArgumentParser, verb: str) -> None:
+    p.add_argument(
+        "--refresh-only",
+        action="store_true",
+        help=f"{verb} the state records of owned rules from live (owned rules gone live forgotten); "
+        "no bucket is written, the configuration's rules are not applied",
+    )
+
+
 def _confirm_identity(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--confirm-identity",
@@ -141,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p, fmt=("text", "json", "markdown"))
     _targets(p)
     _confirm_identity(p)
+    _refresh_only(p, "plan to update")
     p.add_argument("--out", metavar="FILE", help="save the plan to FILE for a later `apply FILE`")
     p.add_argument(
         "--detailed-exitcode", action="store_true", help="exit 0 when there are no changes, 2 when there are"
@@ -150,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p, fmt=("text", "json"))
     _targets(p)
     _confirm_identity(p)
+    _refresh_only(p, "update")
     _lock_timeout(p)
     p.add_argument("planfile", nargs="?", metavar="PLANFILE", help="a plan saved with `plan --out`")
     p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")

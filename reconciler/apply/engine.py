@@ -117,6 +117,7 @@ class ApplyEngine:
         fresh = await self._guard([w.change for w in writes])
         writes = [w for w in writes if w.change.address in fresh]
         await self._record_unwritten()
+        await self._record_intents(writes)
         self.hook.writes_started(len(writes))
 
         async def apply(write: _Write) -> None:
@@ -252,6 +253,21 @@ class ApplyEngine:
             return state
 
         await self.recorder.record(update)
+
+    async def _record_intents(self, writes: list[_Write]) -> None:
+        """Note in the state, before any write, the rules not yet owned that each write puts live, so an
+        apply interrupted while a write is in flight leaves them claimable by the next plan (one save)."""
+        state = self.recorder.state
+        intents = {
+            write.change.address: {
+                c.rule_id: c.after
+                for c in write.change.changes
+                if c.after is not None and c.rule_id not in state.owned(write.change.address)
+            }
+            for write in writes
+        }
+        if any(intents.values()):
+            await self.recorder.record(lambda current: current.with_pending(intents))  # type: ignore[arg-type]
 
     async def _apply_bucket(self, write: _Write, fresh: LiveDocument) -> None:
         change = write.change

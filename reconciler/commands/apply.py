@@ -41,6 +41,8 @@ QUESTION = "Do you want to perform these actions? Only 'yes' will be accepted:"
 def _check_usage(args: argparse.Namespace) -> None:
     if args.planfile and args.target:
         raise ReconcilerError("--target cannot be used with a saved plan: the plan already holds its targets")
+    if args.planfile and args.refresh_only:
+        raise ReconcilerError("--refresh-only cannot be used with a saved plan: save one with `plan --refresh-only`")
     if args.planfile and args.confirm_identity:
         raise ReconcilerError(
             "--confirm-identity cannot be used with a saved plan: pass it to `reconciler plan --out` instead"
@@ -94,6 +96,7 @@ async def _apply(
                 parallelism=args.parallelism,
                 progress=progress,
                 confirm_identity=confirmed_identities(config, getattr(args, "confirm_identity", None)),
+                refresh_only=getattr(args, "refresh_only", False),
             )
             # A bucket that could not be read fails alone; one the configuration cannot plan stops everything.
             unplannable = [b for b in plan.buckets if b.error is not None and b.address not in live.errors]

@@ -49,6 +49,7 @@ async def _plan_live(
             parallelism=args.parallelism,
             progress=progress_bar(args, command),
             confirm_identity=confirmed_identities(config, getattr(args, "confirm_identity", None)),
+            refresh_only=getattr(args, "refresh_only", False),
         )
         return plan
 

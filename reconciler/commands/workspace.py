@@ -81,6 +81,7 @@ async def make_plan(
     parallelism: int,
     progress: ReadProgress | None = None,
     confirm_identity: Sequence[str] = (),
+    refresh_only: bool = False,
 ) -> tuple[Plan, LiveRead]:
     """Read every bucket in scope concurrently and plan. A bucket that cannot be read is an
     errored bucket of the plan (its reason names the provider's code and request id) and is in
@@ -98,6 +99,7 @@ async def make_plan(
         read_errors=reasons,
         identities=provider_identities((config.providers[name] for name in clients), os.environ),
         confirm_identity=confirm_identity,
+        refresh_only=refresh_only,
     )
     return plan, live
 

@@ -368,7 +368,9 @@ class Summary(_Additions):
     refresh: int = 0  # state records of managed rules brought up to date from live, nothing written
 
 
-class Plan(Frozen):
+class Plan(_Additions):
+    _added = ("refresh_only",)
+
     format_version: str = FORMAT_VERSION
     tool_version: str
     timestamp: AwareDatetime
@@ -379,9 +381,13 @@ class Plan(Frozen):
     config_digest: str | None = None  # sha256 of the configuration the plan was computed from
     buckets: tuple[BucketChange, ...] = ()
     warnings: tuple[PlanWarning, ...] = ()
+    # `--refresh-only`: owned rules' records brought up to date from live; no bucket is ever written
+    refresh_only: bool = False
 
     @model_validator(mode="after")
     def _contract(self) -> Plan:
+        if self.refresh_only and any(b.writes_document for b in self.buckets):
+            raise ValueError("a refresh-only plan never writes a bucket")
         if self.errored != any(b.error is not None for b in self.buckets):
             raise ValueError("errored must be true exactly when a bucket has an error")
         addresses = [b.address for b in self.buckets]

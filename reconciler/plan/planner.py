@@ -113,6 +113,7 @@ def build_plan(
     read_errors: Mapping[str, object] | None = None,
     identities: Mapping[str, BucketIdentity] | None = None,
     confirm_identity: Collection[str] = (),
+    refresh_only: bool = False,
 ) -> Plan:
     """Compute the plan. `live` is keyed by bucket address; secrets in `config` are resolved.
 
@@ -122,6 +123,9 @@ def build_plan(
     `identities` (by provider name; their `bucket` is ignored) say which physical store each
     provider reaches now. A bucket whose state record names another identity owns nothing until
     its address or provider is in `confirm_identity`: its recorded rules are forgotten, not deleted.
+
+    `refresh_only`: the configuration's rules are ignored; each owned rule is planned as it is live
+    (its record refreshed), an owned rule gone live is forgotten, and nothing is ever written.
     """
     read_errors = read_errors or {}
     entries = {b.address: b for b in config.buckets}  # Configuration.bucket() scans: too slow for 10,000
@@ -143,14 +147,32 @@ def build_plan(
         moved = recorded.identity.differences(identity) if identity and recorded and recorded.identity else []
         confirmed = bool(moved) and (address in confirm_identity or provider_name in confirm_identity)
         disowned = bool(moved) and not confirmed
+        if disowned and refresh_only:
+            problem = (
+                f"the bucket's identity changed since the last apply ({'; '.join(moved)}); a refresh does not "
+                f"move ownership: if it is the same bucket, add --confirm-identity {address}"
+            )
+            buckets.append(_errored(address, provider, recorded, entry, problem))
+            continue
+        renames = {} if disowned or recorded is None else recorded.renamed
+        # a refresh writes nothing, so a `state mv` rename waits for an apply: its rule is left out
+        view = live[address] if refresh_only else renamed_view(live[address], renames)
+        owned = {} if disowned else state.owned(address)
+        claims = {} if disowned else _claims(state.claimed(address), owned, view, entry, dialect_for(provider))
+        planned = {k: v for k, v in {**claims, **owned}.items() if not (refresh_only and k in renames)}
+        record: BucketState | dict[str, dict[str, Any]] | None = None if disowned else recorded
+        if planned != owned:  # claims: an interrupted apply wrote them, ours, their records a pending refresh
+            record = recorded.model_copy(update={"rules": planned}) if recorded else planned
+        if refresh_only:
+            entry = _as_live(address, entry, planned, recorded, view)
         planner = _BucketPlanner(
             address=address,
             provider=provider,
             entry=entry,
-            policy=BucketPolicy.of(address, entry, None if disowned else recorded, config.released),
-            owned={} if disowned else state.owned(address),
+            policy=BucketPolicy.of(address, entry, record, () if refresh_only else config.released),
+            owned=planned,
             disowned=state.owned(address) if disowned else {},
-            live=renamed_view(live[address], {} if disowned or recorded is None else recorded.renamed),
+            live=view,
             scope=rule_targets,
         )
         try:
@@ -167,7 +189,7 @@ def build_plan(
                 "identity": identity,
                 "identity_change": tuple(moved),
                 "identity_confirmed": confirmed,
-                "refresh": _refresh(change, planner.owned),
+                "refresh": _refresh(change, owned),
             }
         )
         buckets.append(change)
@@ -182,6 +204,7 @@ def build_plan(
         config_digest=config_digest(config),
         buckets=tuple(buckets),
         warnings=tuple(warnings),
+        refresh_only=refresh_only,
     )
 
 
@@ -201,6 +224,55 @@ def renamed_view(live: LiveDocument, renamed: Mapping[str, str]) -> LiveDocument
                 rule.model_copy(update={"id": back[rule.id]}) if rule.id in back else rule for rule in live.rules
             )
         }
+    )
+
+
+def _claims(
+    pending: Mapping[str, dict[str, Any]],
+    owned: Mapping[str, dict[str, Any]],
+    live: LiveDocument,
+    entry: BucketConfig | None,
+    dialect: Dialect,
+) -> dict[str, dict[str, Any]]:
+    """Rules an interrupted apply was writing (`pending`) that are live as it wrote them."""
+    declared = {rule.id: rule for rule in entry.notifications} if entry else {}
+    found = live.by_id()
+    claims = {}
+    for rule_id, record in pending.items():
+        entry_live = found.get(rule_id)
+        if rule_id in owned or entry_live is None or entry_live.rule is None:
+            continue
+        wanted = declared.get(rule_id)
+        as_declared = (
+            wanted is not None
+            and dialect.equivalent(wanted, entry_live.rule)
+            and _content(rule_document(wanted, dialect)) == _content(record)
+        )
+        if as_declared or _content(rule_document(entry_live.rule, dialect)) == _content(record):
+            claims[rule_id] = record
+    return claims
+
+
+def _as_live(
+    address: str,
+    entry: BucketConfig | None,
+    owned: Mapping[str, dict[str, Any]],
+    recorded: BucketState | None,
+    live: LiveDocument,
+) -> BucketConfig:
+    """A refresh-only plan's bucket entry: every owned rule declared as it is live (imported rules
+    stay imported), in live order; shared, so no foreign rule is ever removed; observe stays observe."""
+    imported = set(recorded.imported) if recorded else set()
+    rules = []
+    seen: set[str] = set()
+    for rule in live.rules:
+        if rule.id in owned and rule.id not in imported and rule.id not in seen and rule.rule is not None:
+            rules.append(rule.rule)
+            seen.add(rule.id)
+    provider, bucket = address.split("/", 1)
+    ownership = "observe" if entry is not None and entry.ownership == "observe" else "shared"
+    return BucketConfig.model_construct(
+        provider=provider, bucket=bucket, ownership=ownership, notifications=tuple(rules), adopt=(), source=None
     )
 
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from reconciler.plan.model import Action, BucketChange, Plan, PlanWarning
 from reconciler.render.text import (
+    REFRESH_ONLY,
     bucket_lines,
     count,
     identity_notes,
@@ -101,6 +102,7 @@ def render_plan_markdown(plan: Plan, *, limit: int = LIMIT) -> str:
     note = no_changes_note(plan)
     head = f"{MARKER}\n<!-- labels: {', '.join(labels(plan))} -->\n**{summary_line(plan.summary)}**\n\n"
     head += f"{note}\n\n" if note is not None else ""
+    head += f"_{REFRESH_ONLY}_\n\n" if plan.refresh_only else ""
     head += warnings_block(plan.warnings)
     head += "".join(f"> **Identity** `{b.address}`: {_cell(n)}\n" for b in plan.buckets for n in identity_notes(b))
     head += "\n" if any(b.identity_change for b in plan.buckets) else ""

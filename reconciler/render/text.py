@@ -43,6 +43,12 @@ _VERBS = {
 }
 
 
+REFRESH_ONLY = (
+    "This is a refresh-only plan: the state records of owned rules are brought up to date from live, and "
+    "nothing is written to any bucket."
+)
+
+
 def summary_line(summary: Summary) -> str:
     line = (
         f"Plan: {summary.add} to add, {summary.change} to change, {summary.delete} to delete. "
@@ -200,6 +206,8 @@ def render_lines(lines: list[Text], *, color: bool) -> str:
 def plan_lines(plan: Plan) -> list[Text]:
     sections = [b for b in plan.buckets if shown(b)]
     lines: list[Text] = []
+    if plan.refresh_only:
+        lines += [Text(REFRESH_ONLY, style="bold"), Text()]
     if sections:
         lines += [Text("reconciler will perform the following actions:"), Text()]
     for bucket in sections:

@@ -116,6 +116,17 @@ class StateFile(Frozen):
     lineage: str = Field(min_length=1)
     serial: int = Field(default=0, ge=0)
     buckets: dict[str, BucketState] = Field(default_factory=dict)
+    # rules an apply was writing when it last saved (bucket address -> rule id -> record, as the
+    # plan's `after`), each bucket's cleared once it is recorded: after an interruption, plan claims
+    # those it finds live as ours and reports the pending state refresh
+    pending: dict[str, dict[str, dict[str, Any]]] = Field(default_factory=dict)
+
+    @model_serializer(mode="wrap")
+    def _without_empty_pending(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        document: dict[str, Any] = handler(self)
+        if not document.get("pending"):
+            document.pop("pending", None)
+        return document
 
     @model_validator(mode="after")
     def _consistent(self) -> StateFile:
@@ -142,7 +153,12 @@ class StateFile(Frozen):
 
     def same_content(self, other: StateFile) -> bool:
         """Equal in what the state records (serial and tool version aside)."""
-        return self.lineage == other.lineage and self.to_document()["buckets"] == other.to_document()["buckets"]
+        mine, theirs = self.to_document(), other.to_document()
+        return (
+            self.lineage == other.lineage
+            and mine["buckets"] == theirs["buckets"]
+            and mine.get("pending") == theirs.get("pending")
+        )
 
     def owned(self, address: str) -> dict[str, dict[str, Any]]:
         """Rules recorded for a bucket address (empty when the bucket is not in state)."""
@@ -190,7 +206,16 @@ class StateFile(Frozen):
             )
         else:
             buckets.pop(address, None)
-        return self.model_copy(update={"buckets": buckets})
+        pending = {a: rules for a, rules in self.pending.items() if a != address}
+        return self.model_copy(update={"buckets": buckets, "pending": pending})
+
+    def with_pending(self, writes: dict[str, dict[str, dict[str, Any]]]) -> StateFile:
+        """The state noting the rules an apply is about to write, bucket by bucket (see `pending`)."""
+        return self.model_copy(update={"pending": {**self.pending, **{a: r for a, r in writes.items() if r}}})
+
+    def claimed(self, address: str) -> dict[str, dict[str, Any]]:
+        """Rules an interrupted apply was writing to this bucket (empty when none)."""
+        return dict(self.pending.get(address, {}))
 
     def without(self, address: str) -> StateFile:
         """Forget a bucket (`p/b`) or one rule (`p/b/id`); nothing live changes. Unknown: ValueError."""

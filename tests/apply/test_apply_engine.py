@@ -13,7 +13,7 @@ from reconciler.apply.report import ApplyReport, BucketOutcome
 from reconciler.errors import CredentialError, ProviderError, StalePlanError, StateError
 from reconciler.model import LiveDocument
 from reconciler.plan.model import Plan
-from reconciler.state import load_state, save_state
+from reconciler.state import LocalState, load_state, save_state
 from reconciler.state.model import StateFile
 from tests.support.fake_provider import FakeClient
 from tests.support.plans import (
@@ -304,8 +304,14 @@ def test_a_state_that_cannot_be_saved_stops_and_says_what_was_written(state_path
     cfg = config(bucket("qs/photos", qs_rule("mine")))
     the_plan = plan(cfg, {"qs/photos": client.documents["photos"]})
 
-    def disk_full(self, content, previous):
-        raise StateError(f"cannot write {self.where}: No space left on device")
+    real_store = LocalState.store
+    saves = []
+
+    def disk_full(self, content, previous):  # the intent is saved before the write; the record fails
+        saves.append(content)
+        if len(saves) > 1:
+            raise StateError(f"cannot write {self.where}: No space left on device")
+        real_store(self, content, previous)
 
     monkeypatch.setattr("reconciler.state.store.LocalState.store", disk_full)
     message = "^qs/photos was applied, but the state could not be saved .*No space left"
@@ -313,6 +319,21 @@ def test_a_state_that_cannot_be_saved_stops_and_says_what_was_written(state_path
         run_apply(the_plan, cfg, {"qs": client}, state_path)
     assert "run `reconciler import qs/photos` to record the rules already written" in str(raised.value)
     assert client.documents["photos"].ids == ["theirs", "mine"]
+    assert "mine" in load_state(state_path).claimed("qs/photos")  # the next plan knows it wrote "mine"
+
+
+def test_a_state_that_cannot_note_the_intent_writes_nothing(state_path, monkeypatch):
+    client = FakeClient({"photos": document(foreign("theirs"))})
+    cfg = config(bucket("qs/photos", qs_rule("mine")))
+    the_plan = plan(cfg, {"qs/photos": client.documents["photos"]})
+
+    def disk_full(self, content, previous):
+        raise StateError(f"cannot write {self.where}: No space left on device")
+
+    monkeypatch.setattr("reconciler.state.store.LocalState.store", disk_full)
+    with pytest.raises(StateError, match="No space left"):
+        run_apply(the_plan, cfg, {"qs": client}, state_path)
+    assert client.documents["photos"].ids == ["theirs"] and client.writes() == 0
     monkeypatch.undo()
     # unrecorded, the written rule is foreign: taking it over again is never silent
     again = plan(cfg, {"qs/photos": client.documents["photos"]}, StateFile(tool_version="0.1.0", lineage=LINEAGE))
