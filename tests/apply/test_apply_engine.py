@@ -319,7 +319,11 @@ def test_a_state_that_cannot_be_saved_stops_and_says_what_was_written(state_path
         run_apply(the_plan, cfg, {"qs": client}, state_path)
     assert "run `reconciler import qs/photos` to record the rules already written" in str(raised.value)
     assert client.documents["photos"].ids == ["theirs", "mine"]
+    monkeypatch.undo()
     assert "mine" in load_state(state_path).claimed("qs/photos")  # the next plan knows it wrote "mine"
+    # without that note (a state from elsewhere), the written rule is foreign: taking it over is never silent
+    again = plan(cfg, {"qs/photos": client.documents["photos"]}, StateFile(tool_version="0.1.0", lineage=LINEAGE))
+    assert "reconciler import qs/photos/mine" in again.bucket("qs/photos").error
 
 
 def test_a_state_that_cannot_note_the_intent_writes_nothing(state_path, monkeypatch):
@@ -334,7 +338,3 @@ def test_a_state_that_cannot_note_the_intent_writes_nothing(state_path, monkeypa
     with pytest.raises(StateError, match="No space left"):
         run_apply(the_plan, cfg, {"qs": client}, state_path)
     assert client.documents["photos"].ids == ["theirs"] and client.writes() == 0
-    monkeypatch.undo()
-    # unrecorded, the written rule is foreign: taking it over again is never silent
-    again = plan(cfg, {"qs/photos": client.documents["photos"]}, StateFile(tool_version="0.1.0", lineage=LINEAGE))
-    assert "reconciler import qs/photos/mine" in again.bucket("qs/photos").error
