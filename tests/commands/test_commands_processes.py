@@ -164,7 +164,8 @@ def test_an_apply_stopped_midway_leaves_a_valid_state_and_the_next_converges(
     setup_buckets(project, emulated, names)
     emulated.admin.set_faults(latency_ms=LATENCY_SECONDS * 1000)
     process = start(project, "apply", "--auto-approve", "--parallelism", "2")
-    wait_for(project.state.exists, "the first bucket to be recorded")
+    # the state is first saved with the apply's intent, before any write; then bucket by bucket
+    wait_for(lambda: project.state.exists() and load_state(project.state).buckets, "the first bucket to be recorded")
 
     process.send_signal(stop)
     out, err = process.communicate(timeout=WAIT_SECONDS)

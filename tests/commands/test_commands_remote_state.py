@@ -74,7 +74,8 @@ def test_every_command_works_on_a_remote_state(remote_project: Project, emulated
     assert applied.code == 0, applied.output
     assert list((project.root / "state").iterdir()) == []  # nothing written locally
     document = read_remote(location)
-    assert document["serial"] == 1 and list(document["buckets"]) == ["qs/photos"]
+    # serial 1 noted what the apply was about to write, serial 2 recorded it
+    assert document["serial"] == 2 and list(document["buckets"]) == ["qs/photos"]
 
     assert project.cli("plan", "--detailed-exitcode").code == 0
     assert project.cli("drift").code == 0
@@ -89,7 +90,7 @@ def test_every_command_works_on_a_remote_state(remote_project: Project, emulated
     assert project.cli("apply", str(project.root / "first.json")).code == 0
     stale = project.cli("apply", str(project.root / "second.json"))
     assert stale.code == 1 and "Saved plan is stale" in stale.err
-    assert read_remote(location)["serial"] == 2
+    assert read_remote(location)["serial"] == 3
 
     removed = project.cli("state", "rm", "qs/photos")
     assert removed.code == 0, removed.output
@@ -221,7 +222,7 @@ def test_two_applies_at_once_on_a_remote_state_never_both_write(
     assert second.code == 1 and "is locked by" in second.err and holder is not None and holder.ID in second.err
     assert waiting.code == 0, waiting.output  # it waited, then found nothing left to do
     assert emulated.admin.requests("qingstor", "contended")["PUT"] == 1
-    assert read_remote(location)["serial"] == 1
+    assert read_remote(location)["serial"] == 2  # the apply's intent, then its record
 
 
 @pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT], ids=["sigkill", "ctrl-c"])
@@ -234,7 +235,8 @@ def test_a_remote_apply_stopped_midway_leaves_a_valid_state_and_at_most_a_lock_f
     emulated.admin.set_faults(latency_ms=LATENCY_SECONDS * 1000)
     with store_at(location) as store:
         process = start(project, "apply", "--auto-approve", "--parallelism", "2")
-        wait_for(lambda: store.read() is not None, "the first bucket to be recorded")
+        # the state is first saved with the apply's intent, before any write; then bucket by bucket
+        wait_for(lambda: bool((store.read() or store.load()).buckets), "the first bucket to be recorded")
         process.send_signal(stop)
         out, err = process.communicate(timeout=WAIT_SECONDS)
         recorded = store.read()  # valid, whatever instant it was stopped at

@@ -23,7 +23,7 @@ def test_state_mv_works_on_a_remote_state_and_is_locked(remote_project: Project,
     assert moved.code == 0, moved.output
     recorded = read_remote(where)["buckets"]["qs/photos"]
     assert list(recorded["rules"]) == ["renamed"] and recorded["renamed"] == {"renamed": rule_id}
-    assert read_remote(where)["serial"] == 2
+    assert read_remote(where)["serial"] == 3  # the apply's intent and record, then the move
 
     with store_at(where) as store, store.lock("apply") as holder:
         refused = project.cli("state", "mv", "qs/photos", "qs/pictures")
