@@ -31,6 +31,10 @@ def labels(plan: Plan) -> list[str]:
         found.append("deletes-managed")
     if plan.summary.foreign_removed:
         found.append("removes-foreign")
+    if plan.summary.adopt:
+        found.append("adopts-foreign")
+    if any(c.changed_outside for b in plan.buckets for c in b.changes):
+        found.append("changed-outside")
     if plan.errored:
         found.append("errored")
     if plan.warnings:
@@ -44,6 +48,16 @@ def warnings_block(warnings: Sequence[PlanWarning]) -> str:
     if len(warnings) > WARNINGS_SHOWN:
         more = count(len(warnings) - WARNINGS_SHOWN, "more warning")
         lines.append(f"> … {more} (`reconciler show` lists all)\n")
+    return "".join(lines) + ("\n" if lines else "")
+
+
+def outside_block(plan: Plan) -> str:
+    """Managed rules changed outside reconciler since the last apply, one quoted line each."""
+    changed = [c for b in plan.buckets for c in b.changes if c.changed_outside][:WARNINGS_SHOWN]
+    lines = [
+        f"> **Changed outside reconciler** `{_cell(c.address)}`: {_cell(', '.join(f.path for f in c.changed_outside))}\n"
+        for c in changed
+    ]
     return "".join(lines) + ("\n" if lines else "")
 
 
@@ -93,6 +107,7 @@ def render_plan_markdown(plan: Plan, *, limit: int = LIMIT) -> str:
     note = no_changes_note(plan)
     head = f"{MARKER}\n<!-- labels: {', '.join(labels(plan))} -->\n**{summary_line(plan.summary)}**\n\n"
     head += f"{note}\n\n" if note is not None else ""
+    head += outside_block(plan)
     head += warnings_block(plan.warnings)
     if not sections:
         return printable(head + f"{count(len(plan.buckets), 'bucket')} checked.\n", keep="\n")
