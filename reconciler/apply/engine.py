@@ -28,7 +28,7 @@ from reconciler.errors import ProviderError, ReconcilerError, StalePlanError, St
 from reconciler.kinds import Dialect, dialect_for
 from reconciler.model.config import Configuration
 from reconciler.model.document import DocumentEntry, LiveDocument, Rule
-from reconciler.plan.model import Action, BucketChange, LiveSlot, Plan
+from reconciler.plan.model import Action, BucketChange, LiveSlot, ManagedSlot, Plan
 from reconciler.plan.outcome import state_after
 from reconciler.plan.ownership import BucketPolicy
 from reconciler.providers.base import NotificationClient
@@ -69,7 +69,9 @@ class _Unverified(ReconcilerError):
 
 def _kept_record(entry: BucketState | None) -> tuple[object, ...] | None:
     """What a bucket's record says, apart from when it was written."""
-    return None if entry is None else (entry.rules, entry.foreign, entry.imported, entry.live_fingerprint)
+    if entry is None:
+        return None
+    return (entry.rules, entry.foreign, entry.imported, entry.writing, entry.live_fingerprint)
 
 
 def _record_outdated(change: BucketChange, state: StateFile) -> bool:
@@ -258,7 +260,22 @@ class ApplyEngine:
         self.hook.pre_bucket(change.address)
         try:
             entries = document_entries(change, write.rules, fresh)
-            await self.clients[change.provider].write(change.bucket, entries, fresh)
+            writing = await self._record_writing(change)
+        except StateError as error:
+            raise StateError(
+                f"the state could not be saved before writing {change.address} ({error}); nothing was written to it"
+            ) from None
+        except ReconcilerError as error:
+            outcome = self._outcome(change, "failed", error_reason(error))
+            self.hook.post_bucket(outcome)
+            return
+        try:
+            try:
+                await self.clients[change.provider].write(change.bucket, entries, fresh)
+            except ProviderError as error:
+                if writing and error.status is not None and 400 <= error.status < 500:
+                    await self._forget_writing(change, writing)  # refused: certainly not written
+                raise
             try:
                 readback = await self._verified(write, entries)
             except _Unverified as error:
@@ -267,16 +284,47 @@ class ApplyEngine:
                 raise
             await self._record(change, readback)
         except StateError as error:
-            # stop rather than write what cannot be recorded; what was written is foreign until imported
+            # stop rather than write what cannot be recorded; the note saved before writing makes the
+            # rules written ours for the next apply, which records them
             raise StateError(
-                f"{change.address} was applied, but the state could not be saved ({error}); once the state can be "
-                f"saved, run `reconciler import {change.address}` to record the rules already written, then apply again"
+                f"{change.address} was applied, but the state could not be saved ({error}); apply again once the state "
+                "can be saved: it records the rules already written"
             ) from None
         except ReconcilerError as error:
             outcome = self._outcome(change, "failed", error_reason(error))
         else:
             outcome = self._outcome(change, "applied")
         self.hook.post_bucket(outcome)
+
+    async def _forget_writing(self, change: BucketChange, writing: Sequence[str]) -> None:
+        await self.recorder.record(lambda state: state.without_writing(change.address, writing))
+
+    async def _record_writing(self, change: BucketChange) -> list[str]:
+        """Before a write that creates rules not owned yet: note them, so a stop before `_record`
+        leaves them ours (if found live as written), not foreign."""
+        owned = self.recorder.state.owned(change.address)
+        writing = {}
+        for slot in change.layout:
+            planned = change.change(slot.managed) if isinstance(slot, ManagedSlot) else None
+            if planned is not None and planned.after is not None and planned.rule_id not in owned:
+                writing[planned.rule_id] = planned.after
+        if not writing:
+            return []
+        assert change.live_fingerprint is not None  # a write is never planned for an errored bucket
+        fingerprint, applied_at = change.live_fingerprint, self.now()
+        await self.recorder.record(
+            lambda state: state.with_writing(
+                change.address,
+                provider=change.provider,
+                type=change.type,
+                flavor=change.flavor,
+                bucket=change.bucket,
+                writing=writing,
+                live_fingerprint=fingerprint,
+                applied_at=applied_at,
+            )
+        )
+        return list(writing)
 
     async def _record(self, change: BucketChange, readback: LiveDocument) -> None:
         applied_at = self.now()

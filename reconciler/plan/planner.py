@@ -36,7 +36,7 @@ from reconciler.plan.model import (
     Summary,
 )
 from reconciler.plan.ownership import BucketPolicy, Refused, Undeclared, next_layout
-from reconciler.plan.rules import rule_document, sensitive_map, unparsed_document
+from reconciler.plan.rules import parsed_record, rule_document, sensitive_map, unparsed_document
 from reconciler.plan.shadowing import Slot, shadowing_warnings
 from reconciler.state.model import BucketState, StateFile, split_address
 
@@ -133,12 +133,13 @@ def build_plan(
             buckets.append(_errored(address, provider, recorded, entry, problem))
             continue
         assert provider is not None
+        written = _written(recorded, live[address], dialect_for(provider))
         planner = _BucketPlanner(
             address=address,
             provider=provider,
             entry=entry,
-            policy=BucketPolicy.of(address, entry, recorded, config.released),
-            owned=state.owned(address),
+            policy=BucketPolicy.of(address, entry, recorded, config.released, written),
+            owned={**written, **state.owned(address)},
             live=live[address],
             scope=rule_targets,
         )
@@ -159,6 +160,21 @@ def build_plan(
         buckets=tuple(buckets),
         warnings=tuple(warnings),
     )
+
+
+def _written(recorded: BucketState | None, live: LiveDocument, dialect: Dialect) -> dict[str, dict[str, Any]]:
+    """Rules an interrupted apply was writing that are live exactly as it wrote them: ours."""
+    if recorded is None or not recorded.writing:
+        return {}
+    found = live.by_id()
+    ours = {}
+    for rule_id, record in recorded.writing.items():
+        entry = found.get(rule_id)
+        planned = parsed_record(record, dialect)
+        if entry is not None and entry.rule is not None and planned is not None:
+            if dialect.equivalent(planned, entry.rule):
+                ours[rule_id] = record
+    return ours
 
 
 def provider_problem(provider: ProviderConfig | None, recorded: BucketState | None) -> str | None:

@@ -9,6 +9,7 @@ bumped by `save_state`, and only when the content changed.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -47,6 +48,8 @@ class BucketState(Frozen):
     rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
     foreign: tuple[str, ...] = ()
     imported: tuple[str, ...] = ()  # owned through `import` and not declared at an apply since: kept
+    # rules an apply started writing and has not recorded (interrupted?): ours if found live as written
+    writing: dict[str, dict[str, Any]] = Field(default_factory=dict)
     live_fingerprint: str
     applied_at: AwareDatetime
 
@@ -58,8 +61,9 @@ class BucketState(Frozen):
     def _without_empty_imported(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         """`imported` is written only when it holds something, so older states read back unchanged."""
         document: dict[str, Any] = handler(self)
-        if not document.get("imported"):
-            document.pop("imported", None)
+        for name in ("imported", "writing"):
+            if not document.get(name):
+                document.pop(name, None)
         return document
 
 
@@ -93,7 +97,7 @@ class StateFile(Frozen):
                 raise ValueError(
                     f"bucket {address!r} is recorded as provider {entry.provider!r}, bucket {entry.bucket!r}"
                 )
-            for rule_id, rule in entry.rules.items():
+            for rule_id, rule in [*entry.rules.items(), *entry.writing.items()]:
                 if rule.get("id") != rule_id:
                     raise ValueError(f"rule '{address}/{rule_id}' is recorded with id {rule.get('id')!r}")
                 for path in SENSITIVE_PATHS.get(entry.type, ()):
@@ -154,6 +158,47 @@ class StateFile(Frozen):
             )
         else:
             buckets.pop(address, None)
+        return self.model_copy(update={"buckets": buckets})
+
+    def with_writing(
+        self,
+        address: str,
+        provider: str,
+        type: ProviderType,
+        flavor: str | None,
+        bucket: str,
+        writing: dict[str, dict[str, Any]],
+        live_fingerprint: str,
+        applied_at: datetime,
+    ) -> StateFile:
+        """The state before a write: the rules about to be written that are not owned yet, so an
+        apply stopped before recording them does not leave them foreign (normalised, no clear secret)."""
+        entry = self.buckets.get(address)
+        if entry is None:
+            entry = BucketState(
+                provider=provider,
+                type=type,
+                flavor=flavor,
+                bucket=bucket,
+                live_fingerprint=live_fingerprint,
+                applied_at=applied_at,
+            )
+        buckets = dict(self.buckets)
+        buckets[address] = entry.model_copy(update={"writing": {**entry.writing, **writing}})
+        return self.model_copy(update={"buckets": buckets})
+
+    def without_writing(self, address: str, rule_ids: Iterable[str]) -> StateFile:
+        """Forget rules noted as being written (the write certainly did not happen)."""
+        entry = self.buckets.get(address)
+        if entry is None:
+            return self
+        dropped = set(rule_ids)
+        writing = {k: v for k, v in entry.writing.items() if k not in dropped}
+        buckets = dict(self.buckets)
+        if entry.rules or writing:
+            buckets[address] = entry.model_copy(update={"writing": writing})
+        else:
+            del buckets[address]
         return self.model_copy(update={"buckets": buckets})
 
     def without(self, address: str) -> StateFile:

@@ -15,6 +15,7 @@ from reconciler.model import LiveDocument
 from reconciler.plan.model import Plan
 from reconciler.state import load_state, save_state
 from reconciler.state.model import StateFile
+from reconciler.state.store import LocalState
 from tests.support.fake_provider import FakeClient
 from tests.support.plans import (
     LINEAGE,
@@ -304,16 +305,28 @@ def test_a_state_that_cannot_be_saved_stops_and_says_what_was_written(state_path
     cfg = config(bucket("qs/photos", qs_rule("mine")))
     the_plan = plan(cfg, {"qs/photos": client.documents["photos"]})
 
+    saves = []
+
     def disk_full(self, content, previous):
+        saves.append(content)
+        if len(saves) == 1:  # the note of what is about to be written is saved; the result is not
+            return original(self, content, previous)
         raise StateError(f"cannot write {self.where}: No space left on device")
+
+    original = LocalState.store
 
     monkeypatch.setattr("reconciler.state.store.LocalState.store", disk_full)
     message = "^qs/photos was applied, but the state could not be saved .*No space left"
     with pytest.raises(StateError, match=message) as raised:
         run_apply(the_plan, cfg, {"qs": client}, state_path)
-    assert "run `reconciler import qs/photos` to record the rules already written" in str(raised.value)
+    assert "apply again once the state can be saved" in str(raised.value)
     assert client.documents["photos"].ids == ["theirs", "mine"]
     monkeypatch.undo()
-    # unrecorded, the written rule is foreign: taking it over again is never silent
-    again = plan(cfg, {"qs/photos": client.documents["photos"]}, StateFile(tool_version="0.1.0", lineage=LINEAGE))
-    assert "reconciler import qs/photos/mine" in again.bucket("qs/photos").error
+    noted = load_state(state_path)  # the note saved before writing: 'mine' is ours if live as written
+    assert list(noted.buckets["qs/photos"].writing) == ["mine"] and not noted.buckets["qs/photos"].rules
+    again = plan(cfg, {"qs/photos": client.documents["photos"]}, noted)
+    assert again.bucket("qs/photos").error is None
+    assert not any(b.writes_document for b in again.buckets)  # the next apply only records it
+    # without that note, the same live rule is foreign: taking it over is never silent
+    bare = plan(cfg, {"qs/photos": client.documents["photos"]}, StateFile(tool_version="0.1.0", lineage=LINEAGE))
+    assert "reconciler import qs/photos/mine" in bare.bucket("qs/photos").error
