@@ -330,3 +330,22 @@ def test_a_state_that_cannot_be_saved_stops_and_says_what_was_written(state_path
     # without that note, the same live rule is foreign: taking it over is never silent
     bare = plan(cfg, {"qs/photos": client.documents["photos"]}, StateFile(tool_version="0.1.0", lineage=LINEAGE))
     assert "reconciler import qs/photos/mine" in bare.bucket("qs/photos").error
+
+
+@pytest.mark.parametrize("kept", ["imported", "released"])
+def test_the_guard_never_removes_an_imported_or_released_rule_whatever_the_plan_says(state_path, kept):
+    client = FakeClient({"photos": document(live_rule(qs_rule("old")), live_rule(qs_rule("mine")))})
+    cfg = config(bucket("qs/photos", qs_rule("mine")))
+    owned = state(qs__photos=[qs_rule("old"), qs_rule("mine")])
+    the_plan = plan(cfg, {"qs/photos": client.documents["photos"]}, owned)  # planned: delete 'old'
+    assert the_plan.bucket("qs/photos").change("old").action.value == "delete"
+    now = owned
+    if kept == "imported":  # since the plan, 'old' became imported and undeclared
+        entry = owned.buckets["qs/photos"].model_copy(update={"imported": ("old",)})
+        now = owned.model_copy(update={"buckets": {"qs/photos": entry}})
+    else:
+        cfg = cfg.model_copy(update={"released": ("qs/photos/old",)})
+
+    with pytest.raises(StalePlanError, match="would remove live rule 'old' .* owned but kept by the configuration"):
+        run_apply(the_plan, cfg, {"qs": client}, state_path, now)
+    assert client.count("write", "photos") == 0
