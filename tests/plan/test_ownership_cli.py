@@ -228,3 +228,24 @@ def test_releasing_a_declared_rule_is_invalid(ws: Workspace) -> None:
     _released_config(ws, [ws.bucket("qs", "photos", qs("a"))], ["qs/photos/a"])
     result = ws.cli("validate")
     assert result.code == 1 and "qs/photos/a is released but declared as a rule" in result.out + result.err
+
+
+# --- drift follows the same policy ---------------------------------------------------------------
+
+
+def test_drift_reports_no_pending_deletion_for_imported_or_released_rules(ws: Workspace) -> None:
+    ws.create("qs", "photos", {"notifications": [qs("a"), qs("b", "https://hooks.example.com/b")]})
+    ws.write("b.yaml", buckets=[])
+    assert ws.cli("import", "qs/photos").code == 0
+    result = ws.cli("drift", "--format", "json")
+    assert result.code == 0, result.out  # imported and kept: nothing pending
+    _released_config(ws, [], ["qs/photos/a"])
+    assert ws.cli("drift").code == 0  # released, not yet applied: still no deletion pending
+
+
+def test_drift_counts_a_declared_rule_as_managed_not_foreign(ws: Workspace) -> None:
+    ws.create("qs", "photos", {"notifications": [qs("theirs", "https://x.example.org/"), qs("legacy-audit")]})
+    entry = ws.bucket("qs", "photos", qs("legacy-audit"), ownership="exclusive")
+    ws.write("b.yaml", buckets=[{**entry, "adopt": ["legacy-audit"]}])
+    foreign = json.loads(ws.cli("drift", "--format", "json").out)["buckets"][0]["foreign"]
+    assert [rule["id"] for rule in foreign] == ["theirs"]  # declared and not owned yet: not foreign
