@@ -16,7 +16,7 @@ The caller holds the StateLock and has checked the plan's lineage and serial.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -74,6 +74,17 @@ def _kept_record(entry: BucketState | None) -> tuple[object, ...] | None:
     return (entry.rules, entry.foreign, entry.imported, entry.writing, entry.live_fingerprint)
 
 
+def _writing(change: BucketChange, state: StateFile) -> dict[str, dict[str, object]]:
+    """The rules a write of `change` creates that the state does not own yet, as planned (`after`)."""
+    owned = state.owned(change.address)
+    writing: dict[str, dict[str, object]] = {}
+    for slot in change.layout:
+        planned = change.change(slot.managed) if isinstance(slot, ManagedSlot) else None
+        if planned is not None and planned.after is not None and planned.rule_id not in owned:
+            writing[planned.rule_id] = planned.after
+    return writing
+
+
 def _record_outdated(change: BucketChange, state: StateFile) -> bool:
     """Would recording this unwritten bucket change what the state says about it?"""
     assert change.live_fingerprint is not None  # not errored
@@ -116,6 +127,7 @@ class ApplyEngine:
         fresh = await self._guard([w.change for w in writes])
         writes = [w for w in writes if w.change.address in fresh]
         await self._record_unwritten()
+        await self._record_writing([w.change for w in writes])
         self.hook.writes_started(len(writes))
 
         async def apply(write: _Write) -> None:
@@ -258,18 +270,9 @@ class ApplyEngine:
     async def _apply_bucket(self, write: _Write, fresh: LiveDocument) -> None:
         change = write.change
         self.hook.pre_bucket(change.address)
+        writing = _writing(change, self.recorder.state)
         try:
             entries = document_entries(change, write.rules, fresh)
-            writing = await self._record_writing(change)
-        except StateError as error:
-            raise StateError(
-                f"the state could not be saved before writing {change.address} ({error}); nothing was written to it"
-            ) from None
-        except ReconcilerError as error:
-            outcome = self._outcome(change, "failed", error_reason(error))
-            self.hook.post_bucket(outcome)
-            return
-        try:
             try:
                 await self.clients[change.provider].write(change.bucket, entries, fresh)
             except ProviderError as error:
@@ -296,35 +299,37 @@ class ApplyEngine:
             outcome = self._outcome(change, "applied")
         self.hook.post_bucket(outcome)
 
-    async def _forget_writing(self, change: BucketChange, writing: Sequence[str]) -> None:
+    async def _forget_writing(self, change: BucketChange, writing: Iterable[str]) -> None:
         await self.recorder.record(lambda state: state.without_writing(change.address, writing))
 
-    async def _record_writing(self, change: BucketChange) -> list[str]:
-        """Before a write that creates rules not owned yet: note them, so a stop before `_record`
-        leaves them ours (if found live as written), not foreign."""
-        owned = self.recorder.state.owned(change.address)
-        writing = {}
-        for slot in change.layout:
-            planned = change.change(slot.managed) if isinstance(slot, ManagedSlot) else None
-            if planned is not None and planned.after is not None and planned.rule_id not in owned:
-                writing[planned.rule_id] = planned.after
-        if not writing:
-            return []
-        assert change.live_fingerprint is not None  # a write is never planned for an errored bucket
-        fingerprint, applied_at = change.live_fingerprint, self.now()
-        await self.recorder.record(
-            lambda state: state.with_writing(
-                change.address,
-                provider=change.provider,
-                type=change.type,
-                flavor=change.flavor,
-                bucket=change.bucket,
-                writing=writing,
-                live_fingerprint=fingerprint,
-                applied_at=applied_at,
-            )
-        )
-        return list(writing)
+    async def _record_writing(self, changes: list[BucketChange]) -> None:
+        """Before the writes, in one save: note the rules about to be created that are not owned yet,
+        so an apply stopped before recording them leaves them ours (if found live as written)."""
+        notes = [(change, _writing(change, self.recorder.state)) for change in changes]
+        notes = [(change, writing) for change, writing in notes if writing]
+        if not notes:
+            return
+        applied_at = self.now()
+
+        def update(state: StateFile) -> StateFile:
+            for change, writing in notes:
+                assert change.live_fingerprint is not None  # a write is never planned for an errored bucket
+                state = state.with_writing(
+                    change.address,
+                    provider=change.provider,
+                    type=change.type,
+                    flavor=change.flavor,
+                    bucket=change.bucket,
+                    writing=writing,
+                    live_fingerprint=change.live_fingerprint,
+                    applied_at=applied_at,
+                )
+            return state
+
+        try:
+            await self.recorder.record(update)
+        except StateError as error:
+            raise StateError(f"the state could not be saved before writing ({error}); nothing was written") from None
 
     async def _record(self, change: BucketChange, readback: LiveDocument) -> None:
         applied_at = self.now()
