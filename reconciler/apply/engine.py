@@ -16,7 +16,7 @@ The caller holds the StateLock and has checked the plan's lineage and serial.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -28,7 +28,7 @@ from reconciler.errors import ProviderError, ReconcilerError, StalePlanError, St
 from reconciler.kinds import Dialect, dialect_for
 from reconciler.model.config import Configuration
 from reconciler.model.document import DocumentEntry, LiveDocument, Rule
-from reconciler.plan.model import Action, BucketChange, LiveSlot, Plan
+from reconciler.plan.model import Action, BucketChange, LiveSlot, ManagedSlot, Plan
 from reconciler.plan.outcome import state_after
 from reconciler.plan.planner import renamed_view
 from reconciler.plan.ownership import BucketPolicy
@@ -72,7 +72,18 @@ def _kept_record(entry: BucketState | None) -> tuple[object, ...] | None:
     """What a bucket's record says, apart from when it was written."""
     if entry is None:
         return None
-    return (entry.rules, entry.foreign, entry.imported, entry.live_fingerprint, entry.identity)
+    return (entry.rules, entry.foreign, entry.imported, entry.writing, entry.live_fingerprint, entry.identity)
+
+
+def _writing(change: BucketChange, state: StateFile) -> dict[str, dict[str, object]]:
+    """The rules a write of `change` creates that the state does not own yet, as planned (`after`)."""
+    owned = state.owned(change.address)
+    writing: dict[str, dict[str, object]] = {}
+    for slot in change.layout:
+        planned = change.change(slot.managed) if isinstance(slot, ManagedSlot) else None
+        if planned is not None and planned.after is not None and planned.rule_id not in owned:
+            writing[planned.rule_id] = planned.after
+    return writing
 
 
 def _record_outdated(change: BucketChange, state: StateFile) -> bool:
@@ -117,7 +128,7 @@ class ApplyEngine:
         fresh = await self._guard([w.change for w in writes])
         writes = [w for w in writes if w.change.address in fresh]
         await self._record_unwritten()
-        await self._record_intents(writes)
+        await self._record_writing([w.change for w in writes])
         self.hook.writes_started(len(writes))
 
         async def apply(write: _Write) -> None:
@@ -254,27 +265,18 @@ class ApplyEngine:
 
         await self.recorder.record(update)
 
-    async def _record_intents(self, writes: list[_Write]) -> None:
-        """Note in the state, before any write, the rules not yet owned that each write puts live, so an
-        apply interrupted while a write is in flight leaves them claimable by the next plan (one save)."""
-        state = self.recorder.state
-        intents = {
-            write.change.address: {
-                c.rule_id: c.after
-                for c in write.change.changes
-                if c.after is not None and c.rule_id not in state.owned(write.change.address)
-            }
-            for write in writes
-        }
-        if any(intents.values()):
-            await self.recorder.record(lambda current: current.with_pending(intents))  # type: ignore[arg-type]
-
     async def _apply_bucket(self, write: _Write, fresh: LiveDocument) -> None:
         change = write.change
         self.hook.pre_bucket(change.address)
+        writing = _writing(change, self.recorder.state)
         try:
             entries = document_entries(change, write.rules, fresh)
-            await self.clients[change.provider].write(change.bucket, entries, fresh)
+            try:
+                await self.clients[change.provider].write(change.bucket, entries, fresh)
+            except ProviderError as error:
+                if writing and error.status is not None and 400 <= error.status < 500:
+                    await self._forget_writing(change, writing)  # refused: certainly not written
+                raise
             try:
                 readback = await self._verified(write, entries)
             except _Unverified as error:
@@ -283,16 +285,49 @@ class ApplyEngine:
                 raise
             await self._record(change, readback)
         except StateError as error:
-            # stop rather than write what cannot be recorded; what was written is foreign until imported
+            # stop rather than write what cannot be recorded; the note saved before writing makes the
+            # rules written ours for the next apply, which records them
             raise StateError(
-                f"{change.address} was applied, but the state could not be saved ({error}); once the state can be "
-                f"saved, run `reconciler import {change.address}` to record the rules already written, then apply again"
+                f"{change.address} was applied, but the state could not be saved ({error}); apply again once the state "
+                "can be saved: it records the rules already written"
             ) from None
         except ReconcilerError as error:
             outcome = self._outcome(change, "failed", error_reason(error))
         else:
             outcome = self._outcome(change, "applied")
         self.hook.post_bucket(outcome)
+
+    async def _forget_writing(self, change: BucketChange, writing: Iterable[str]) -> None:
+        await self.recorder.record(lambda state: state.without_writing(change.address, writing))
+
+    async def _record_writing(self, changes: list[BucketChange]) -> None:
+        """Before the writes, in one save: note the rules about to be created that are not owned yet,
+        so an apply stopped before recording them leaves them ours (if found live as written)."""
+        notes = [(change, _writing(change, self.recorder.state)) for change in changes]
+        notes = [(change, writing) for change, writing in notes if writing]
+        if not notes:
+            return
+        applied_at = self.now()
+
+        def update(state: StateFile) -> StateFile:
+            for change, writing in notes:
+                assert change.live_fingerprint is not None  # a write is never planned for an errored bucket
+                state = state.with_writing(
+                    change.address,
+                    provider=change.provider,
+                    type=change.type,
+                    flavor=change.flavor,
+                    bucket=change.bucket,
+                    writing=writing,
+                    live_fingerprint=change.live_fingerprint,
+                    applied_at=applied_at,
+                )
+            return state
+
+        try:
+            await self.recorder.record(update)
+        except StateError as error:
+            raise StateError(f"the state could not be saved before writing ({error}); nothing was written") from None
 
     async def _record(self, change: BucketChange, readback: LiveDocument) -> None:
         applied_at = self.now()

@@ -105,7 +105,7 @@ async def _apply(
                 raise planning_error(errors, consequence="nothing was applied")
             shown = sys.stdout if text else sys.stderr  # stdout stays one JSON document
             shown.write(render_plan(plan, "text", color=color and text))
-            writes = any(bucket.writes_document for bucket in plan.buckets)
+            writes = any(bucket.writes_document or bucket.adopts for bucket in plan.buckets)  # adopting asks too
             if writes and not args.auto_approve and not confirm(QUESTION, shown):
                 raise ReconcilerError("apply cancelled; nothing was changed")
         hooks: list[ApplyHook] = [progress]

@@ -249,8 +249,9 @@ class BucketChange(_Additions):
             raise ValueError(f"{self.address}: live_fingerprint is required")
         if (self.ownership == "observe") != (self.action is Action.READ):
             raise ValueError(f"{self.address}: observe buckets, and only they, are read-only")
-        writes = {c.rule_id: c for c in self.changes if c.after is not None}
-        written = [c.rule_id for c in self.changes if c.after is not None]
+        # an owned rule kept as it is live (live_index) is no managed slot of the layout
+        writes = {c.rule_id: c for c in self.changes if c.after is not None and c.live_index is None}
+        written = [c.rule_id for c in self.changes if c.after is not None and c.live_index is None]
         if len(writes) != len(written):
             raise ValueError(f"{self.address}: more than one change writes rule {_repeated(written)!r}")
         for slot in self.layout:

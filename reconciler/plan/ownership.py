@@ -63,12 +63,15 @@ class BucketPolicy:
         entry: BucketConfig | None,
         recorded: BucketState | Mapping[str, Any] | None,
         released: Iterable[str] = (),
+        written: Iterable[str] = (),
     ) -> BucketPolicy:
-        """`recorded` is the bucket's state record (or just its rules); `released` the configuration's list."""
+        """`recorded` is the bucket's state record (or just its rules); `released` the configuration's
+        list; `written` ids an interrupted apply was writing (`BucketState.writing`) found live as written."""
         if isinstance(recorded, BucketState):
             owned, imported = frozenset(recorded.rules), frozenset(recorded.imported)
         else:
             owned, imported = frozenset(recorded or ()), frozenset()
+        owned |= frozenset(written)
         whole = False
         by_rule = set()
         for item in released:

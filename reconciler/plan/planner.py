@@ -36,7 +36,7 @@ from reconciler.plan.model import (
     Summary,
 )
 from reconciler.plan.ownership import BucketPolicy, Refused, Undeclared, next_layout
-from reconciler.plan.rules import rule_document, sensitive_map, unparsed_document
+from reconciler.plan.rules import parsed_record, rule_document, sensitive_map, unparsed_document
 from reconciler.plan.shadowing import Slot, shadowing_warnings
 from reconciler.state.model import BucketIdentity, BucketState, StateFile, split_address
 
@@ -158,18 +158,20 @@ def build_plan(
         # a refresh writes nothing, so a `state mv` rename waits for an apply: its rule is left out
         view = live[address] if refresh_only else renamed_view(live[address], renames)
         owned = {} if disowned else state.owned(address)
-        claims = {} if disowned else _claims(state.claimed(address), owned, view, entry, dialect_for(provider))
-        planned = {k: v for k, v in {**claims, **owned}.items() if not (refresh_only and k in renames)}
-        record: BucketState | dict[str, dict[str, Any]] | None = None if disowned else recorded
-        if planned != owned:  # claims: an interrupted apply wrote them, ours, their records a pending refresh
-            record = recorded.model_copy(update={"rules": planned}) if recorded else planned
+        # rules an interrupted apply wrote: ours, and their records a pending refresh
+        written = {} if disowned else _written(recorded, view, dialect_for(provider))
+        planned = {k: v for k, v in {**written, **owned}.items() if not (refresh_only and k in renames)}
+        record = None if disowned else recorded
+        if refresh_only and renames and recorded is not None:
+            kept = {k: v for k, v in recorded.rules.items() if k not in renames}
+            record = recorded.model_copy(update={"rules": kept})
         if refresh_only:
             entry = _as_live(address, entry, planned, recorded, view)
         planner = _BucketPlanner(
             address=address,
             provider=provider,
             entry=entry,
-            policy=BucketPolicy.of(address, entry, record, () if refresh_only else config.released),
+            policy=BucketPolicy.of(address, entry, record, () if refresh_only else config.released, written),
             owned=planned,
             disowned=state.owned(address) if disowned else {},
             live=view,
@@ -227,32 +229,6 @@ def renamed_view(live: LiveDocument, renamed: Mapping[str, str]) -> LiveDocument
     )
 
 
-def _claims(
-    pending: Mapping[str, dict[str, Any]],
-    owned: Mapping[str, dict[str, Any]],
-    live: LiveDocument,
-    entry: BucketConfig | None,
-    dialect: Dialect,
-) -> dict[str, dict[str, Any]]:
-    """Rules an interrupted apply was writing (`pending`) that are live as it wrote them."""
-    declared = {rule.id: rule for rule in entry.notifications} if entry else {}
-    found = live.by_id()
-    claims = {}
-    for rule_id, record in pending.items():
-        entry_live = found.get(rule_id)
-        if rule_id in owned or entry_live is None or entry_live.rule is None:
-            continue
-        wanted = declared.get(rule_id)
-        as_declared = (
-            wanted is not None
-            and dialect.equivalent(wanted, entry_live.rule)
-            and _content(rule_document(wanted, dialect)) == _content(record)
-        )
-        if as_declared or _content(rule_document(entry_live.rule, dialect)) == _content(record):
-            claims[rule_id] = record
-    return claims
-
-
 def _as_live(
     address: str,
     entry: BucketConfig | None,
@@ -301,6 +277,21 @@ def _content(record: Any) -> Any:
     if isinstance(record, list):
         return [_content(value) for value in record]
     return record
+
+
+def _written(recorded: BucketState | None, live: LiveDocument, dialect: Dialect) -> dict[str, dict[str, Any]]:
+    """Rules an interrupted apply was writing that are live exactly as it wrote them: ours."""
+    if recorded is None or not recorded.writing:
+        return {}
+    found = live.by_id()
+    ours = {}
+    for rule_id, record in recorded.writing.items():
+        entry = found.get(rule_id)
+        planned = parsed_record(record, dialect)
+        if entry is not None and entry.rule is not None and planned is not None:
+            if dialect.equivalent(planned, entry.rule):
+                ours[rule_id] = record
+    return ours
 
 
 def provider_problem(provider: ProviderConfig | None, recorded: BucketState | None) -> str | None:

@@ -9,6 +9,7 @@ bumped by `save_state`, and only when the content changed.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -72,6 +73,8 @@ class BucketState(Frozen):
     rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
     foreign: tuple[str, ...] = ()
     imported: tuple[str, ...] = ()  # owned through `import` and not declared at an apply since: kept
+    # rules an apply started writing and has not recorded (interrupted?): ours if found live as written
+    writing: dict[str, dict[str, Any]] = Field(default_factory=dict)
     live_fingerprint: str
     applied_at: AwareDatetime
     # None: recorded before identities were (the next apply records it)
@@ -87,9 +90,7 @@ class BucketState(Frozen):
     def _without_empty_imported(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         """`imported` is written only when it holds something, so older states read back unchanged."""
         document: dict[str, Any] = handler(self)
-        if not document.get("imported"):
-            document.pop("imported", None)
-        for name in ("identity", "renamed"):  # likewise (bucket identity, `state mv` of a rule)
+        for name in ("imported", "writing", "identity", "renamed"):
             if not document.get(name):
                 document.pop(name, None)
         return document
@@ -116,18 +117,6 @@ class StateFile(Frozen):
     lineage: str = Field(min_length=1)
     serial: int = Field(default=0, ge=0)
     buckets: dict[str, BucketState] = Field(default_factory=dict)
-    # rules an apply was writing when it last saved (bucket address -> rule id -> record, as the
-    # plan's `after`), each bucket's cleared once it is recorded: after an interruption, plan claims
-    # those it finds live as ours and reports the pending state refresh
-    pending: dict[str, dict[str, dict[str, Any]]] = Field(default_factory=dict)
-
-    @model_serializer(mode="wrap")
-    def _without_empty_pending(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        document: dict[str, Any] = handler(self)
-        if not document.get("pending"):
-            document.pop("pending", None)
-        return document
-
     @model_validator(mode="after")
     def _consistent(self) -> StateFile:
         """Keys match what they name, and secrets are digests (a hand-edited file may break either)."""
@@ -136,7 +125,7 @@ class StateFile(Frozen):
                 raise ValueError(
                     f"bucket {address!r} is recorded as provider {entry.provider!r}, bucket {entry.bucket!r}"
                 )
-            for rule_id, rule in entry.rules.items():
+            for rule_id, rule in [*entry.rules.items(), *entry.writing.items()]:
                 if rule.get("id") != rule_id:
                     raise ValueError(f"rule '{address}/{rule_id}' is recorded with id {rule.get('id')!r}")
                 for path in SENSITIVE_PATHS.get(entry.type, ()):
@@ -153,12 +142,7 @@ class StateFile(Frozen):
 
     def same_content(self, other: StateFile) -> bool:
         """Equal in what the state records (serial and tool version aside)."""
-        mine, theirs = self.to_document(), other.to_document()
-        return (
-            self.lineage == other.lineage
-            and mine["buckets"] == theirs["buckets"]
-            and mine.get("pending") == theirs.get("pending")
-        )
+        return self.lineage == other.lineage and self.to_document()["buckets"] == other.to_document()["buckets"]
 
     def owned(self, address: str) -> dict[str, dict[str, Any]]:
         """Rules recorded for a bucket address (empty when the bucket is not in state)."""
@@ -206,16 +190,48 @@ class StateFile(Frozen):
             )
         else:
             buckets.pop(address, None)
-        pending = {a: rules for a, rules in self.pending.items() if a != address}
-        return self.model_copy(update={"buckets": buckets, "pending": pending})
+        return self.model_copy(update={"buckets": buckets})
 
-    def with_pending(self, writes: dict[str, dict[str, dict[str, Any]]]) -> StateFile:
-        """The state noting the rules an apply is about to write, bucket by bucket (see `pending`)."""
-        return self.model_copy(update={"pending": {**self.pending, **{a: r for a, r in writes.items() if r}}})
+    def with_writing(
+        self,
+        address: str,
+        provider: str,
+        type: ProviderType,
+        flavor: str | None,
+        bucket: str,
+        writing: dict[str, dict[str, Any]],
+        live_fingerprint: str,
+        applied_at: datetime,
+    ) -> StateFile:
+        """The state before a write: the rules about to be written that are not owned yet, so an
+        apply stopped before recording them does not leave them foreign (normalised, no clear secret)."""
+        entry = self.buckets.get(address)
+        if entry is None:
+            entry = BucketState(
+                provider=provider,
+                type=type,
+                flavor=flavor,
+                bucket=bucket,
+                live_fingerprint=live_fingerprint,
+                applied_at=applied_at,
+            )
+        buckets = dict(self.buckets)
+        buckets[address] = entry.model_copy(update={"writing": {**entry.writing, **writing}})
+        return self.model_copy(update={"buckets": buckets})
 
-    def claimed(self, address: str) -> dict[str, dict[str, Any]]:
-        """Rules an interrupted apply was writing to this bucket (empty when none)."""
-        return dict(self.pending.get(address, {}))
+    def without_writing(self, address: str, rule_ids: Iterable[str]) -> StateFile:
+        """Forget rules noted as being written (the write certainly did not happen)."""
+        entry = self.buckets.get(address)
+        if entry is None:
+            return self
+        dropped = set(rule_ids)
+        writing = {k: v for k, v in entry.writing.items() if k not in dropped}
+        buckets = dict(self.buckets)
+        if entry.rules or writing:
+            buckets[address] = entry.model_copy(update={"writing": writing})
+        else:
+            del buckets[address]
+        return self.model_copy(update={"buckets": buckets})
 
     def without(self, address: str) -> StateFile:
         """Forget a bucket (`p/b`) or one rule (`p/b/id`); nothing live changes. Unknown: ValueError."""

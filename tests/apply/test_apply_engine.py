@@ -13,8 +13,9 @@ from reconciler.apply.report import ApplyReport, BucketOutcome
 from reconciler.errors import CredentialError, ProviderError, StalePlanError, StateError
 from reconciler.model import LiveDocument
 from reconciler.plan.model import Plan
-from reconciler.state import LocalState, load_state, save_state
+from reconciler.state import load_state, save_state
 from reconciler.state.model import StateFile
+from reconciler.state.store import LocalState
 from tests.support.fake_provider import FakeClient
 from tests.support.plans import (
     LINEAGE,
@@ -304,37 +305,47 @@ def test_a_state_that_cannot_be_saved_stops_and_says_what_was_written(state_path
     cfg = config(bucket("qs/photos", qs_rule("mine")))
     the_plan = plan(cfg, {"qs/photos": client.documents["photos"]})
 
-    real_store = LocalState.store
     saves = []
 
-    def disk_full(self, content, previous):  # the intent is saved before the write; the record fails
+    def disk_full(self, content, previous):
         saves.append(content)
-        if len(saves) > 1:
-            raise StateError(f"cannot write {self.where}: No space left on device")
-        real_store(self, content, previous)
+        if len(saves) == 1:  # the note of what is about to be written is saved; the result is not
+            return original(self, content, previous)
+        raise StateError(f"cannot write {self.where}: No space left on device")
+
+    original = LocalState.store
 
     monkeypatch.setattr("reconciler.state.store.LocalState.store", disk_full)
     message = "^qs/photos was applied, but the state could not be saved .*No space left"
     with pytest.raises(StateError, match=message) as raised:
         run_apply(the_plan, cfg, {"qs": client}, state_path)
-    assert "run `reconciler import qs/photos` to record the rules already written" in str(raised.value)
+    assert "apply again once the state can be saved" in str(raised.value)
     assert client.documents["photos"].ids == ["theirs", "mine"]
     monkeypatch.undo()
-    assert "mine" in load_state(state_path).claimed("qs/photos")  # the next plan knows it wrote "mine"
-    # without that note (a state from elsewhere), the written rule is foreign: taking it over is never silent
-    again = plan(cfg, {"qs/photos": client.documents["photos"]}, StateFile(tool_version="0.1.0", lineage=LINEAGE))
-    assert "reconciler import qs/photos/mine" in again.bucket("qs/photos").error
+    noted = load_state(state_path)  # the note saved before writing: 'mine' is ours if live as written
+    assert list(noted.buckets["qs/photos"].writing) == ["mine"] and not noted.buckets["qs/photos"].rules
+    again = plan(cfg, {"qs/photos": client.documents["photos"]}, noted)
+    assert again.bucket("qs/photos").error is None
+    assert not any(b.writes_document for b in again.buckets)  # the next apply only records it
+    # without that note, the same live rule is foreign: taking it over is never silent
+    bare = plan(cfg, {"qs/photos": client.documents["photos"]}, StateFile(tool_version="0.1.0", lineage=LINEAGE))
+    assert "reconciler import qs/photos/mine" in bare.bucket("qs/photos").error
 
 
-def test_a_state_that_cannot_note_the_intent_writes_nothing(state_path, monkeypatch):
-    client = FakeClient({"photos": document(foreign("theirs"))})
+@pytest.mark.parametrize("kept", ["imported", "released"])
+def test_the_guard_never_removes_an_imported_or_released_rule_whatever_the_plan_says(state_path, kept):
+    client = FakeClient({"photos": document(live_rule(qs_rule("old")), live_rule(qs_rule("mine")))})
     cfg = config(bucket("qs/photos", qs_rule("mine")))
-    the_plan = plan(cfg, {"qs/photos": client.documents["photos"]})
+    owned = state(qs__photos=[qs_rule("old"), qs_rule("mine")])
+    the_plan = plan(cfg, {"qs/photos": client.documents["photos"]}, owned)  # planned: delete 'old'
+    assert the_plan.bucket("qs/photos").change("old").action.value == "delete"
+    now = owned
+    if kept == "imported":  # since the plan, 'old' became imported and undeclared
+        entry = owned.buckets["qs/photos"].model_copy(update={"imported": ("old",)})
+        now = owned.model_copy(update={"buckets": {"qs/photos": entry}})
+    else:
+        cfg = cfg.model_copy(update={"released": ("qs/photos/old",)})
 
-    def disk_full(self, content, previous):
-        raise StateError(f"cannot write {self.where}: No space left on device")
-
-    monkeypatch.setattr("reconciler.state.store.LocalState.store", disk_full)
-    with pytest.raises(StateError, match="No space left"):
-        run_apply(the_plan, cfg, {"qs": client}, state_path)
-    assert client.documents["photos"].ids == ["theirs"] and client.writes() == 0
+    with pytest.raises(StalePlanError, match="would remove live rule 'old' .* owned but kept by the configuration"):
+        run_apply(the_plan, cfg, {"qs": client}, state_path, now)
+    assert client.count("write", "photos") == 0

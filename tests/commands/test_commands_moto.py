@@ -102,7 +102,7 @@ def test_saved_plan_applies_once(project: Project, aws: MotoServer, tmp_path) ->
 
     applied = project.cli("apply", str(planfile))
     assert applied.code == 0, applied.output
-    assert project.state_document()["serial"] == 2  # the apply's intent, then its record
+    assert project.state_document()["serial"] == 2  # the note of the rule about to be created, then the record
     again = project.cli("apply", str(planfile))
     assert again.code == 1
     assert "Saved plan is stale" in again.err

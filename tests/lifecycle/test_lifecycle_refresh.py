@@ -34,7 +34,7 @@ def test_an_apply_interrupted_after_its_write_leaves_a_refresh_plan_reports_and_
     # intent (saved before writing), and that save is what the backup holds now.
     shutil.copyfile(backup_path(ws.state), ws.state)
     interrupted = json.loads(ws.state.read_text())
-    assert list(interrupted["pending"]["qs/photos"]) == ["new"] and "new" not in _records(ws)
+    assert list(interrupted["buckets"]["qs/photos"]["writing"]) == ["new"] and "new" not in _records(ws)
     assert [r["id"] for r in ws.live("qs", "photos")["notifications"]] == ["kept", "new"]
 
     assert ws.cli("drift").code == 2  # live holds a rule the state does not record
@@ -48,7 +48,7 @@ def test_an_apply_interrupted_after_its_write_leaves_a_refresh_plan_reports_and_
     ws.emulator.admin.reset_counters()
     assert ws.cli("apply", "--auto-approve").code == 0
     assert _writes(ws) == 0
-    assert sorted(_records(ws)) == ["kept", "new"] and "pending" not in json.loads(ws.state.read_text())
+    assert sorted(_records(ws)) == ["kept", "new"] and "writing" not in json.loads(ws.state.read_text())["buckets"]["qs/photos"]
     assert ws.cli("plan", "--detailed-exitcode").code == 0
     assert ws.cli("drift").code == 0
 
