@@ -8,8 +8,9 @@ import json
 
 from tests.support.cli_workspace import Workspace
 
-RULE = {"id": "mine", "event_types": ["create_object"], "cloudfunc": "tupu-porn", "notify_url": "https://h.example.com/a"}
-OTHER_TEAM = {"id": "other", "event_types": ["delete_object"], "cloudfunc": "tupu-porn", "notify_url": "https://o.example.com"}
+QS = {"event_types": ["create_object"], "cloudfunc": "tupu-porn"}
+RULE = QS | {"id": "mine", "notify_url": "https://h.example.com/a"}
+OTHER_TEAM = QS | {"id": "other", "event_types": ["delete_object"], "notify_url": "https://o.example.com"}
 
 
 def _point_qs_at(ws: Workspace, endpoint: str, buckets: list[dict]) -> None:

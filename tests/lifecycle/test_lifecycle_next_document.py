@@ -7,7 +7,7 @@ import json
 
 from tests.support.cli_workspace import Workspace
 
-QS_RULE = {"id": "ok", "event_types": ["create_object"], "cloudfunc": "tupu-porn", "notify_url": "https://h.example.com/x"}
+QS_RULE = {"id": "ok", "event_types": ["create_object"], "cloudfunc": "tupu-porn", "notify_url": "https://h.example"}
 NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 FOREIGN_TOPIC = (
     f'<NotificationConfiguration xmlns="{NS}"><TopicConfiguration><Id>legacy-audit</Id>'

@@ -48,7 +48,8 @@ def test_an_apply_interrupted_after_its_write_leaves_a_refresh_plan_reports_and_
     ws.emulator.admin.reset_counters()
     assert ws.cli("apply", "--auto-approve").code == 0
     assert _writes(ws) == 0
-    assert sorted(_records(ws)) == ["kept", "new"] and "writing" not in json.loads(ws.state.read_text())["buckets"]["qs/photos"]
+    assert sorted(_records(ws)) == ["kept", "new"]
+    assert "writing" not in json.loads(ws.state.read_text())["buckets"]["qs/photos"]
     assert ws.cli("plan", "--detailed-exitcode").code == 0
     assert ws.cli("drift").code == 0
 

@@ -12,7 +12,7 @@ from reconciler.cli import main
 from reconciler.state.lock import StateLock
 from tests.support.cli_workspace import Result, Workspace
 
-FOREIGN = {"id": "first", "type": "topic", "target": "NS:https://f.example.com/cb", "events": ["s3:ObjectCreated:*"]}
+QS_RULE = {"id": "r", "event_types": ["create_object"], "cloudfunc": "tupu-porn", "notify_url": "https://h.example.com"}
 
 
 def _jd(rule_id: str, suffix: str) -> dict:
@@ -76,7 +76,7 @@ def test_renaming_a_jdcloud_rule_updates_it_in_place_keeping_its_position(ws: Wo
 
 def test_renaming_a_provider_keeps_ownership(ws: Workspace) -> None:
     ws.create("qs", "photos")
-    rule = {"id": "r", "event_types": ["create_object"], "cloudfunc": "tupu-porn", "notify_url": "https://h.example.com"}
+    rule = QS_RULE
     ws.write("buckets.yaml", buckets=[ws.bucket("qs", "photos", rule)])
     assert ws.cli("apply", "--auto-approve").code == 0
     assert _state(ws, "mv", "qs", "qingstor").code == 0
@@ -118,7 +118,7 @@ def test_what_cannot_be_moved_is_refused_whole(ws: Workspace, source: str, desti
 
 def test_state_mv_takes_the_state_lock(ws: Workspace) -> None:
     ws.create("qs", "photos")
-    rule = {"id": "r", "event_types": ["create_object"], "cloudfunc": "tupu-porn", "notify_url": "https://h.example.com"}
+    rule = QS_RULE
     ws.write("buckets.yaml", buckets=[ws.bucket("qs", "photos", rule)])
     assert ws.cli("apply", "--auto-approve").code == 0
     with StateLock(ws.state, "apply"):
