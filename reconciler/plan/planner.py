@@ -80,8 +80,7 @@ def select_buckets(
 
 
 def _declares_or_owns(config: Configuration, state: StateFile, address: str, rule_id: str) -> bool:
-    entry = config.bucket(address)
-    return rule_id in state.owned(address) or (entry is not None and any(r.id == rule_id for r in entry.notifications))
+    return BucketPolicy.for_bucket(config, address, state.buckets.get(address)).is_managed(rule_id)
 
 
 def buckets_to_read(config: Configuration, state: StateFile, targets: Sequence[str] = ()) -> list[BucketRead]:
