@@ -11,6 +11,7 @@ from reconciler.core.files import atomic_write
 from reconciler.errors import PlanFileError
 from reconciler.plan.model import Plan
 from reconciler.plan.staleness import state_for_saved_plan as state_for_saved_plan  # decided with the other refusals
+from reconciler.regular_file import read_regular
 from reconciler.render.json import render_plan_json
 
 
@@ -30,7 +31,7 @@ def load_plan_file(path: str | os.PathLike[str]) -> Plan:
     """The plan saved in `path`; PlanFileError when it is unreadable, not a plan, or of another format."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
         raise PlanFileError(f"cannot read plan file {path}: {reason}") from None
@@ -40,4 +41,6 @@ def load_plan_file(path: str | os.PathLike[str]) -> Plan:
         raise PlanFileError(
             f"plan file {path} is not a reconciler plan (not JSON: line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from None
+    except RecursionError:
+        raise PlanFileError(f"plan file {path} is not a reconciler plan (nested far too deeply)") from None
     return Plan.from_document(document, source=f"plan file {path}")

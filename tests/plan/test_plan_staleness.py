@@ -43,7 +43,7 @@ def test_state_checks_keep_terraforms_two_headings() -> None:
 
 def test_a_plan_made_before_any_state_adopts_its_lineage() -> None:
     cfg = config(bucket("qs/b", qs_rule("a")))
-    fresh = plan(cfg, {"qs/b": document()})
+    fresh = plan(cfg, {"qs/b": document()}, StateFile(tool_version="0.1.0", lineage=LINEAGE))
     adopted = state_for_saved_plan(fresh, StateFile.new("0.1.0"), state_exists=False, state_path="s.json")
     assert (adopted.lineage, adopted.serial) == (LINEAGE, 0)
 
