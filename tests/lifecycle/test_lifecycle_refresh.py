@@ -97,3 +97,17 @@ def test_refresh_only_leaves_a_bucket_whose_identity_changed_until_confirmed(ws:
     assert ws.cli("apply", "--refresh-only", "--auto-approve", "--confirm-identity", "qs").code == 0
     recorded = json.loads(ws.state.read_text())["buckets"]["qs/photos"]
     assert recorded["identity"]["endpoint"].startswith("http://localhost")
+
+
+def test_a_saved_refresh_only_plan_applies_as_it_was_shown(ws: Workspace) -> None:
+    ws.create("qs", "photos")
+    ws.write("buckets.yaml", buckets=[ws.bucket("qs", "photos", KEPT)])
+    assert ws.cli("apply", "--auto-approve").code == 0
+    ws.put_live("qs", "photos", {"notifications": [KEPT | {"notify_url": "https://moved.example.com"}]})
+    planfile = ws.root / "refresh.json"
+    assert ws.cli("plan", "--refresh-only", "--out", str(planfile)).code == 0
+    assert json.loads(planfile.read_text())["refresh_only"] is True
+    assert ws.cli("apply", str(planfile), "--refresh-only").code == 1  # the saved plan already says so
+    ws.emulator.admin.reset_counters()
+    assert ws.cli("apply", str(planfile)).code == 0
+    assert _writes(ws) == 0 and "moved" in _records(ws)["kept"]["notify_url"]
