@@ -80,8 +80,7 @@ def select_buckets(
 
 
 def _declares_or_owns(config: Configuration, state: StateFile, address: str, rule_id: str) -> bool:
-    entry = config.bucket(address)
-    return rule_id in state.owned(address) or (entry is not None and any(r.id == rule_id for r in entry.notifications))
+    return BucketPolicy.for_bucket(config, address, state.buckets.get(address)).is_managed(rule_id)
 
 
 def buckets_to_read(config: Configuration, state: StateFile, targets: Sequence[str] = ()) -> list[BucketRead]:
@@ -497,8 +496,12 @@ class _BucketPlanner:
                 if entry.rule is None:
                     continue  # not in the dialect's model: nothing to check it with
                 rules.append(entry.rule)
-                names.append(f"{entry.id!r} (foreign)" if entry.id is not None else "(foreign rule without an id)")
                 managed.append(self.is_managed(entry.id))
+                names.append(
+                    "(foreign rule without an id)"
+                    if entry.id is None
+                    else f"{entry.id!r}" + ("" if managed[-1] else " (foreign)")
+                )
         found = []
         for problem in self.dialect.check_document(rules, bucket=self.address.split("/", 1)[1]):
             if problem.see is None:
@@ -515,7 +518,10 @@ class _BucketPlanner:
             "provider: " + "; ".join(found) + "; change the declared rules, or remove the conflicting foreign rule"
         )
 
-    def _change(self, rule_id: str, action: Action, before: Any, after: Any, **extra: Any) -> RuleChange:
+    def _change(
+        self, rule_id: str, action: Action, before: Any, after: Any, *, outside: Any = None, **extra: Any
+    ) -> RuleChange:
+        """`outside`: the changes outside reconciler when already known (None: compare live with the record)."""
         actions = (action,)
         if rule_id in self.adopted and action in (Action.UPDATE, Action.NO_OP):
             actions = (Action.ADOPT,) if action is Action.NO_OP else (Action.ADOPT, Action.UPDATE)
@@ -524,7 +530,7 @@ class _BucketPlanner:
             address=f"{self.address}/{rule_id}",
             rule_id=rule_id,
             actions=actions,
-            changed_outside=self._changed_outside(rule_id),
+            changed_outside=self._changed_outside(rule_id) if outside is None else outside,
             before=before,
             after=after,
             before_sensitive=sensitive_map(before, self.dialect),
@@ -559,9 +565,11 @@ class _BucketPlanner:
         before_position = index if after_position is not None else None
         positions = {"before_position": before_position, "after_position": after_position}
         if live_rule.rule is not None and self.dialect.equivalent(desired, live_rule.rule):
+            # live is as declared; recorded as declared too (the usual case), nothing changed outside
+            outside = () if self.owned.get(rule_id, after) == after else None
             if not moved:
-                return self._change(rule_id, Action.NO_OP, after, after, **positions)
-            return self._change(rule_id, Action.UPDATE, after, after, reason=Reason.MOVED, **positions)
+                return self._change(rule_id, Action.NO_OP, after, after, outside=outside, **positions)
+            return self._change(rule_id, Action.UPDATE, after, after, reason=Reason.MOVED, outside=outside, **positions)
         reason = Reason.MOVED if moved else (Reason.UNPARSEABLE if live_rule.rule is None else None)
         if reason is None and live_rule.rule is not None and live_rule.rule.id != rule_id:
             reason = Reason.RENAMED  # `state mv`: the live rule still has its old id
