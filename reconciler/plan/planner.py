@@ -179,7 +179,13 @@ def build_plan(
         try:
             change = planner.plan()
         except Refused as refusal:
-            buckets.append(_errored(address, provider, recorded, entry, str(refusal)))
+            reason = str(refusal)
+            if disowned:  # the likely cause: say it, and how to confirm the same bucket
+                reason += (
+                    f" (the bucket's identity changed since the last apply: {'; '.join(moved)}, so its recorded "
+                    f"rules are not treated as owned; if it is the same bucket, add --confirm-identity {address})"
+                )
+            buckets.append(_errored(address, provider, recorded, entry, reason))
             continue
         refused = planner.document_problems(change)
         if refused is not None:

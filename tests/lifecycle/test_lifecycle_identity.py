@@ -98,3 +98,13 @@ def test_confirm_identity_names_a_configured_provider(ws: Workspace) -> None:
     _applied(ws)
     result = ws.cli("plan", "--confirm-identity", "nope/photos")
     assert result.code == 1 and "--confirm-identity nope/photos: expected a configured provider" in result.err
+
+
+def test_a_declared_rule_found_at_the_new_identity_is_an_adoption_that_names_the_identity_change(ws: Workspace) -> None:
+    _applied(ws)
+    _point_qs_at(ws, ws.emulator.url.replace("127.0.0.1", "localhost"), [ws.bucket("qs", "photos", RULE)])
+    plan = ws.cli("plan")
+    assert plan.code == 1
+    assert "not managed by reconciler" in plan.out + plan.err
+    assert "identity changed since the last apply" in plan.err and "--confirm-identity qs/photos" in plan.err
+    assert ws.cli("plan", "--detailed-exitcode", "--confirm-identity", "qs/photos").code == 2  # records the identity
