@@ -108,3 +108,14 @@ def test_a_declared_rule_found_at_the_new_identity_is_an_adoption_that_names_the
     assert "not managed by reconciler" in plan.out + plan.err
     assert "identity changed since the last apply" in plan.err and "--confirm-identity qs/photos" in plan.err
     assert ws.cli("plan", "--detailed-exitcode", "--confirm-identity", "qs/photos").code == 2  # records the identity
+
+
+def test_import_records_the_identity_and_replaces_records_of_another_bucket(ws: Workspace) -> None:
+    _applied(ws)  # owns "mine" at the first identity
+    ws.put_live("qs", "photos", {"notifications": [OTHER_TEAM]})
+    _point_qs_at(ws, ws.emulator.url.replace("127.0.0.1", "localhost"), [])
+    imported = ws.cli("import", "qs/photos")
+    assert imported.code == 0, imported.err
+    assert "were for another bucket" in imported.err
+    recorded = json.loads(ws.state.read_text())["buckets"]["qs/photos"]
+    assert list(recorded["rules"]) == ["other"] and recorded["identity"]["endpoint"].startswith("http://localhost")
