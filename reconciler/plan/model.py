@@ -205,7 +205,9 @@ class LiveSlot(Frozen):
 LayoutSlot = ManagedSlot | LiveSlot
 
 
-class BucketChange(Frozen):
+class BucketChange(_Additions):
+    _added = ("refused",)
+
     address: str  # <provider>/<bucket>
     provider: str
     type: Literal["qingstor", "bos", "s3"]
@@ -221,6 +223,9 @@ class BucketChange(Frozen):
     layout: tuple[LayoutSlot, ...] = ()
     partial: bool = False  # rule targets: managed rules outside them stay as they are live
     error: str | None = None  # why this bucket could not be planned (then it has no changes)
+    # the ownership policy refused it (an adoption not allowed, a managed id held twice live): it
+    # fails alone at apply, like a bucket that could not be read, and the others go on
+    refused: bool = False
 
     @model_validator(mode="after")
     def _contract(self) -> BucketChange:
@@ -228,6 +233,8 @@ class BucketChange(Frozen):
             raise ValueError(f"{self.address}: {self.action.value!r} is not a bucket action")
         if self.address != f"{self.provider}/{self.bucket}":
             raise ValueError(f"{self.address}: address is not <provider>/<bucket>")
+        if self.refused and self.error is None:
+            raise ValueError(f"{self.address}: a refused bucket says why in its error")
         if self.error is not None:
             if self.changes or self.layout or self.action is not Action.NO_OP:
                 raise ValueError(f"{self.address}: an errored bucket plans nothing")

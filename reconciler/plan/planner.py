@@ -145,7 +145,7 @@ def build_plan(
         try:
             buckets.append(planner.plan())
         except Refused as refusal:
-            buckets.append(_errored(address, provider, recorded, entry, str(refusal)))
+            buckets.append(_errored(address, provider, recorded, entry, str(refusal), refused=True))
             continue
         warnings += planner.warnings(buckets[-1])
     return Plan(
@@ -202,6 +202,8 @@ def _errored(
     recorded: BucketState | None,
     entry: BucketConfig | None,
     problem: str,
+    *,
+    refused: bool = False,
 ) -> BucketChange:
     provider_name, bucket = address.split("/", 1)
     if provider is not None:
@@ -219,6 +221,7 @@ def _errored(
         live_fingerprint=None,
         action=Action.NO_OP,
         error=problem,
+        refused=refused,
     )
 
 
