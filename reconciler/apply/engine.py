@@ -30,7 +30,7 @@ from reconciler.model.config import Configuration
 from reconciler.model.document import DocumentEntry, LiveDocument, Rule
 from reconciler.plan.model import Action, BucketChange, LiveSlot, ManagedSlot, Plan
 from reconciler.plan.outcome import state_after
-from reconciler.plan.ownership import BucketPolicy
+from reconciler.plan.ownership import BucketPolicy, written_rules
 from reconciler.providers.base import NotificationClient
 from reconciler.state.model import BucketState, StateFile
 
@@ -196,11 +196,14 @@ class ApplyEngine:
         """Live rules the layout leaves out that the ownership policy says may not be removed (foreign
         rules unless the configuration says exclusive; imported or released rules): whatever a plan
         says, those are never removed."""
+        recorded = self.recorder.state.buckets.get(change.address)
+        provider = self.config.providers[change.provider]  # checked by _dialect before any read
         policy = BucketPolicy.of(
             change.address,
             self.entries.get(change.address),
-            self.recorder.state.buckets.get(change.address),
+            recorded,
             self.config.released,
+            written_rules(recorded, fresh, dialect_for(provider)),
         )
         kept = {slot.live_index for slot in change.layout if isinstance(slot, LiveSlot)}
         return [

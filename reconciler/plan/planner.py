@@ -35,8 +35,8 @@ from reconciler.plan.model import (
     RuleChange,
     Summary,
 )
-from reconciler.plan.ownership import BucketPolicy, Refused, Undeclared, next_layout
-from reconciler.plan.rules import parsed_record, rule_document, sensitive_map, unparsed_document
+from reconciler.plan.ownership import BucketPolicy, Refused, Undeclared, next_layout, written_rules
+from reconciler.plan.rules import rule_document, sensitive_map, unparsed_document
 from reconciler.plan.shadowing import Slot, shadowing_warnings
 from reconciler.state.model import BucketState, StateFile, split_address
 
@@ -132,7 +132,7 @@ def build_plan(
             buckets.append(_errored(address, provider, recorded, entry, problem))
             continue
         assert provider is not None
-        written = _written(recorded, live[address], dialect_for(provider))
+        written = written_rules(recorded, live[address], dialect_for(provider))
         planner = _BucketPlanner(
             address=address,
             provider=provider,
@@ -159,21 +159,6 @@ def build_plan(
         buckets=tuple(buckets),
         warnings=tuple(warnings),
     )
-
-
-def _written(recorded: BucketState | None, live: LiveDocument, dialect: Dialect) -> dict[str, dict[str, Any]]:
-    """Rules an interrupted apply was writing that are live exactly as it wrote them: ours."""
-    if recorded is None or not recorded.writing:
-        return {}
-    found = live.by_id()
-    ours = {}
-    for rule_id, record in recorded.writing.items():
-        entry = found.get(rule_id)
-        planned = parsed_record(record, dialect)
-        if entry is not None and entry.rule is not None and planned is not None:
-            if dialect.equivalent(planned, entry.rule):
-                ours[rule_id] = record
-    return ours
 
 
 def provider_problem(provider: ProviderConfig | None, recorded: BucketState | None) -> str | None:
