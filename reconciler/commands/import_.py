@@ -62,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     count = len(adoption.rules)
     sys.stderr.write(
         f"Imported {count} rule{'s' if count != 1 else ''} of {address} into {store.location} (serial {saved.serial}). "
-        "Add the printed configuration to the configuration files, then `reconciler plan` shows no changes.\n"
+        "Add the printed configuration to the configuration files, then `reconciler plan` shows no changes; "
+        "until then plan keeps the imported rules and reports them as not in the configuration.\n"
     )
     sys.stdout.write(configuration_yaml(address, provider, adoption.rules, config.bucket(address)))
     return 0

@@ -35,8 +35,8 @@ from reconciler.plan.model import (
     RuleChange,
     Summary,
 )
-from reconciler.plan.ownership import BucketPolicy, Refused, Undeclared, next_layout
-from reconciler.plan.rules import parsed_record, rule_document, sensitive_map, unparsed_document
+from reconciler.plan.ownership import BucketPolicy, Refused, Undeclared, next_layout, written_rules
+from reconciler.plan.rules import rule_document, sensitive_map, unparsed_document
 from reconciler.plan.shadowing import Slot, shadowing_warnings
 from reconciler.state.model import BucketIdentity, BucketState, StateFile, split_address
 
@@ -158,7 +158,7 @@ def build_plan(
         view = live[address] if refresh_only else renamed_view(live[address], renames)
         owned = {} if disowned else state.owned(address)
         # rules an interrupted apply wrote: ours, and their records a pending refresh
-        written = {} if disowned else _written(recorded, view, dialect_for(provider))
+        written = {} if disowned else written_rules(recorded, view, dialect_for(provider))
         planned = {k: v for k, v in {**written, **owned}.items() if not (refresh_only and k in renames)}
         record = None if disowned else recorded
         if refresh_only and renames and recorded is not None:
@@ -185,7 +185,7 @@ def build_plan(
                     f" (the bucket's identity changed since the last apply: {'; '.join(moved)}, so its recorded "
                     f"rules are not treated as owned; if it is the same bucket, add --confirm-identity {address})"
                 )
-            buckets.append(_errored(address, provider, recorded, entry, reason))
+            buckets.append(_errored(address, provider, recorded, entry, reason, refused=True))
             continue
         refused = planner.document_problems(change)
         if refused is not None:
@@ -284,21 +284,6 @@ def _content(record: Any) -> Any:
     return record
 
 
-def _written(recorded: BucketState | None, live: LiveDocument, dialect: Dialect) -> dict[str, dict[str, Any]]:
-    """Rules an interrupted apply was writing that are live exactly as it wrote them: ours."""
-    if recorded is None or not recorded.writing:
-        return {}
-    found = live.by_id()
-    ours = {}
-    for rule_id, record in recorded.writing.items():
-        entry = found.get(rule_id)
-        planned = parsed_record(record, dialect)
-        if entry is not None and entry.rule is not None and planned is not None:
-            if dialect.equivalent(planned, entry.rule):
-                ours[rule_id] = record
-    return ours
-
-
 def provider_problem(provider: ProviderConfig | None, recorded: BucketState | None) -> str | None:
     """Why a bucket cannot be read (its provider gone or of another type than when applied), or None."""
     if provider is None:
@@ -325,6 +310,8 @@ def _errored(
     recorded: BucketState | None,
     entry: BucketConfig | None,
     problem: str,
+    *,
+    refused: bool = False,
 ) -> BucketChange:
     provider_name, bucket = address.split("/", 1)
     if provider is not None:
@@ -342,6 +329,7 @@ def _errored(
         live_fingerprint=None,
         action=Action.NO_OP,
         error=problem,
+        refused=refused,
     )
 
 
