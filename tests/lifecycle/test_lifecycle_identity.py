@@ -119,3 +119,13 @@ def test_import_records_the_identity_and_replaces_records_of_another_bucket(ws: 
     assert "were for another bucket" in imported.err
     recorded = json.loads(ws.state.read_text())["buckets"]["qs/photos"]
     assert list(recorded["rules"]) == ["other"] and recorded["identity"]["endpoint"].startswith("http://localhost")
+
+
+def test_drift_does_not_compare_a_state_made_for_another_bucket(ws: Workspace) -> None:
+    _applied(ws)
+    assert ws.cli("drift").code == 0
+    _point_qs_at(ws, ws.emulator.url.replace("127.0.0.1", "localhost"), [ws.bucket("qs", "photos", RULE)])
+    drift = ws.cli("drift", "--format", "json")
+    bucket = json.loads(drift.out)["buckets"][0]
+    assert bucket["status"] == "ERROR" and "identity changed since the last apply" in bucket["error"]
+    assert drift.code == 1
