@@ -188,8 +188,8 @@ def build_plan(
             buckets.append(_errored(address, provider, recorded, entry, reason, refused=True))
             continue
         refused = planner.document_problems(change)
-        if refused is not None:
-            buckets.append(_errored(address, provider, recorded, entry, refused))
+        if refused is not None:  # like a policy refusal: depends on live foreign rules; fails alone at apply
+            buckets.append(_errored(address, provider, recorded, entry, refused, refused=True))
             continue
         change = change.model_copy(
             update={
