@@ -151,7 +151,7 @@ def build_plan(
                 f"the bucket's identity changed since the last apply ({'; '.join(moved)}); a refresh does not "
                 f"move ownership: if it is the same bucket, add --confirm-identity {address}"
             )
-            buckets.append(_errored(address, provider, recorded, entry, problem))
+            buckets.append(_errored(address, provider, recorded, entry, problem, refused=True))
             continue
         renames = {} if disowned or recorded is None else recorded.renamed
         # a refresh writes nothing, so a `state mv` rename waits for an apply: its rule is left out
