@@ -96,7 +96,7 @@ def test_refresh_only_leaves_a_bucket_whose_identity_changed_until_confirmed(ws:
     document["providers"]["qs"]["endpoint"] = ws.emulator.url.replace("127.0.0.1", "localhost")
     path.write_text(json.dumps(document))
     refused = ws.cli("apply", "--refresh-only", "--auto-approve")
-    assert refused.code == 1 and "a refresh does not move ownership" in refused.err
+    assert refused.code == 1 and "a refresh does not move ownership" in refused.out + refused.err
     assert ws.cli("apply", "--refresh-only", "--auto-approve", "--confirm-identity", "qs").code == 0
     recorded = json.loads(ws.state.read_text())["buckets"]["qs/photos"]
     assert recorded["identity"]["endpoint"].startswith("http://localhost")
