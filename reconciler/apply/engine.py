@@ -264,7 +264,9 @@ class ApplyEngine:
         if not stale:
             return
         for change in stale:
-            self._outcome(change, "unchanged", "nothing to write; state record brought up to date")
+            adopted = [c.rule_id for c in change.changes if c.action is Action.ADOPT]
+            done = f"adopted {', '.join(adopted)}: now managed" if adopted else "state record brought up to date"
+            self._outcome(change, "unchanged", f"nothing to write; {done}")
         applied_at = self.now()
 
         def update(state: StateFile) -> StateFile:

@@ -77,7 +77,8 @@ def test_adopting_an_identical_rule_is_a_change_in_every_format(ws: Workspace) -
     assert "adopts-foreign" in markdown and '< rule "legacy-audit" will be adopted' in markdown
 
     ws.emulator.admin.reset_counters()
-    assert ws.cli("apply", "--auto-approve").code == 0
+    applied = ws.cli("apply", "--auto-approve")
+    assert applied.code == 0 and "adopted legacy-audit: now managed" in applied.out, applied.out
     assert ws.emulator.admin.requests("qingstor", "photos").get("PUT", 0) == 0  # only the state changes
     assert set(load_state(ws.state).owned("qs/photos")) == {"legacy-audit"}
     assert ws.cli("plan", "--detailed-exitcode").code == 0
