@@ -211,6 +211,9 @@ class _Loader:
         buckets = [self._bucket(declared, providers[declared.data["provider"]]) for declared in self.buckets]
         if self.diagnostics:
             return None
+        self._check_aliases(providers, buckets)
+        if self.diagnostics:
+            return None
         released = tuple(dict.fromkeys(item.data for item in self.released))
         return Configuration(version=SUPPORTED_VERSION, providers=providers, buckets=tuple(buckets), released=released)
 
@@ -227,6 +230,28 @@ class _Loader:
             return None
         fields = {**declared.data, "notifications": tuple(rules), "source": source.location(path)}
         return self._model(source, path, BucketConfig, fields)
+
+    def _check_aliases(self, providers: dict[str, Any], buckets: list[BucketConfig]) -> None:
+        """Two entries that reach the same physical bucket would each take the other's rules for
+        foreign ones (DESIGN §2): an error naming both."""
+        from reconciler.providers.identity import physical_location  # keeps httpx out of what planning imports
+
+        first: dict[tuple[str, str, str], tuple[_Declared, BucketConfig]] = {}
+        for declared, entry in zip(self.buckets, buckets, strict=True):
+            location = physical_location(providers[entry.provider], entry.bucket)
+            if location is None:
+                continue
+            earlier = first.setdefault(location, (declared, entry))
+            if earlier[1] is entry:
+                continue
+            other, other_entry = earlier
+            message = (
+                f"bucket {entry.address} is the same bucket as {other_entry.address} declared at "
+                f"{other.source.where(other.path)} ({location[0]} at {location[1]}, bucket {entry.bucket!r}): "
+                f"providers {other_entry.provider!r} and {entry.provider!r} reach the same store, so each would "
+                "take the other's rules for foreign ones; declare the bucket once"
+            )
+            self.report(declared.source, [Finding(declared.path, message)])
 
     def _model(self, source: SourceFile, path: Path, model: Any, data: dict[str, Any]) -> Any:
         try:

@@ -43,7 +43,7 @@ from pydantic import (
 
 from reconciler.errors import PlanFileError
 from reconciler.model.common import Frozen
-from reconciler.state.model import rfc3339
+from reconciler.state.model import BucketIdentity, rfc3339
 
 FORMAT_VERSION = "1.0"
 
@@ -80,6 +80,8 @@ class Reason(StrEnum):
     DUPLICATE_ID = "duplicate_id"  # the live document holds this id more than once (plans before 0.2)
     IMPORTED_NOT_DECLARED = "imported_not_declared"  # imported, never declared: kept until declared or released
     RELEASED = "released"  # released from management in the configuration: forgotten, kept live
+    RENAMED = "renamed"  # `state mv` gave the rule a new id: renamed in place, position kept
+    IDENTITY_CHANGED = "identity_changed"  # recorded for another physical bucket: forgotten, nothing deleted
 
 
 # Bucket-level actions: update (PUT the layout), delete (clear the document), no-op, read (observe).
@@ -206,7 +208,7 @@ LayoutSlot = ManagedSlot | LiveSlot
 
 
 class BucketChange(_Additions):
-    _added = ("refused",)
+    _added = ("refused", "identity", "identity_change", "identity_confirmed", "refresh")
 
     address: str  # <provider>/<bucket>
     provider: str
@@ -226,6 +228,15 @@ class BucketChange(_Additions):
     # the ownership policy refused it (an adoption not allowed, a managed id held twice live): it
     # fails alone at apply, like a bucket that could not be read, and the others go on
     refused: bool = False
+    # the physical bucket planned against, recorded by apply (None: not known to the planner)
+    identity: BucketIdentity | None = None
+    # how that differs from the identity the state recorded (empty: the same, or none recorded);
+    # unconfirmed, the recorded rules were not treated as owned and are forgotten on apply
+    identity_change: tuple[str, ...] = ()
+    identity_confirmed: bool = False
+    # ids of managed rules whose state record apply brings up to date without writing them
+    # (e.g. written by an interrupted apply, or the state edited): a pending state refresh
+    refresh: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _contract(self) -> BucketChange:
@@ -306,8 +317,13 @@ class BucketChange(_Additions):
     @property
     def changes_state(self) -> bool:
         """Does applying this bucket change the state file (a write, or a forget only)?"""
-        return self.writes_document or (
-            self.action is not Action.READ and any(c.action in (Action.FORGET, Action.ADOPT) for c in self.changes)
+        if self.action is Action.READ or self.error is not None:
+            return False
+        return (
+            self.writes_document
+            or any(c.action in (Action.FORGET, Action.ADOPT) for c in self.changes)
+            or bool(self.refresh)
+            or (bool(self.identity_change) and self.identity_confirmed)
         )
 
     @property
@@ -346,7 +362,7 @@ class PriorState(Frozen):
 
 
 class Summary(_Additions):
-    _added = ("adopt",)
+    _added = ("adopt", "refresh")
 
     add: int = 0
     change: int = 0
@@ -355,9 +371,12 @@ class Summary(_Additions):
     adopt: int = 0
     foreign_kept: int = 0
     foreign_removed: int = 0
+    refresh: int = 0  # state records of managed rules brought up to date from live, nothing written
 
 
-class Plan(Frozen):
+class Plan(_Additions):
+    _added = ("refresh_only",)
+
     format_version: str = FORMAT_VERSION
     tool_version: str
     timestamp: AwareDatetime
@@ -368,9 +387,13 @@ class Plan(Frozen):
     config_digest: str | None = None  # sha256 of the configuration the plan was computed from
     buckets: tuple[BucketChange, ...] = ()
     warnings: tuple[PlanWarning, ...] = ()
+    # `--refresh-only`: owned rules' records brought up to date from live; no bucket is ever written
+    refresh_only: bool = False
 
     @model_validator(mode="after")
     def _contract(self) -> Plan:
+        if self.refresh_only and any(b.writes_document for b in self.buckets):
+            raise ValueError("a refresh-only plan never writes a bucket")
         if self.errored != any(b.error is not None for b in self.buckets):
             raise ValueError("errored must be true exactly when a bucket has an error")
         addresses = [b.address for b in self.buckets]

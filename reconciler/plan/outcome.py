@@ -42,4 +42,7 @@ def state_after(state: StateFile, change: BucketChange, *, live_fingerprint: str
         live_fingerprint=live_fingerprint,
         applied_at=applied_at,
         imported=imported,
+        identity=change.identity or (recorded.identity if recorded else None),
+        # a `state mv` rename not planned here (outside the rule targets) still waits for its apply
+        renamed={k: v for k, v in (recorded.renamed if recorded else {}).items() if change.change(k) is None},
     )

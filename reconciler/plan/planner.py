@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -38,7 +38,7 @@ from reconciler.plan.model import (
 from reconciler.plan.ownership import BucketPolicy, Refused, Undeclared, next_layout, written_rules
 from reconciler.plan.rules import rule_document, sensitive_map, unparsed_document
 from reconciler.plan.shadowing import Slot, shadowing_warnings
-from reconciler.state.model import BucketState, StateFile, split_address
+from reconciler.state.model import BucketIdentity, BucketState, StateFile, split_address
 
 
 @dataclass(frozen=True)
@@ -110,11 +110,21 @@ def build_plan(
     tool_version: str,
     now: datetime,
     read_errors: Mapping[str, object] | None = None,
+    identities: Mapping[str, BucketIdentity] | None = None,
+    confirm_identity: Collection[str] = (),
+    refresh_only: bool = False,
 ) -> Plan:
     """Compute the plan. `live` is keyed by bucket address; secrets in `config` are resolved.
 
     A bucket missing from `live` is planned as errored with its `read_errors` entry (or "not
     read"), as is a bucket in state whose provider is no longer configured.
+
+    `identities` (by provider name; their `bucket` is ignored) say which physical store each
+    provider reaches now. A bucket whose state record names another identity owns nothing until
+    its address or provider is in `confirm_identity`: its recorded rules are forgotten, not deleted.
+
+    `refresh_only`: the configuration's rules are ignored; each owned rule is planned as it is live
+    (its record refreshed), an owned rule gone live is forgotten, and nothing is ever written.
     """
     read_errors = read_errors or {}
     entries = {b.address: b for b in config.buckets}  # Configuration.bucket() scans: too slow for 10,000
@@ -132,22 +142,59 @@ def build_plan(
             buckets.append(_errored(address, provider, recorded, entry, problem))
             continue
         assert provider is not None
-        written = written_rules(recorded, live[address], dialect_for(provider))
+        identity = _identity(identities, provider_name, address)
+        moved = recorded.identity.differences(identity) if identity and recorded and recorded.identity else []
+        confirmed = bool(moved) and (address in confirm_identity or provider_name in confirm_identity)
+        disowned = bool(moved) and not confirmed
+        if disowned and refresh_only:
+            problem = (
+                f"the bucket's identity changed since the last apply ({'; '.join(moved)}); a refresh does not "
+                f"move ownership: if it is the same bucket, add --confirm-identity {address}"
+            )
+            buckets.append(_errored(address, provider, recorded, entry, problem))
+            continue
+        renames = {} if disowned or recorded is None else recorded.renamed
+        # a refresh writes nothing, so a `state mv` rename waits for an apply: its rule is left out
+        view = live[address] if refresh_only else renamed_view(live[address], renames)
+        owned = {} if disowned else state.owned(address)
+        # rules an interrupted apply wrote: ours, and their records a pending refresh
+        written = {} if disowned else written_rules(recorded, view, dialect_for(provider))
+        planned = {k: v for k, v in {**written, **owned}.items() if not (refresh_only and k in renames)}
+        record = None if disowned else recorded
+        if refresh_only and renames and recorded is not None:
+            kept = {k: v for k, v in recorded.rules.items() if k not in renames}
+            record = recorded.model_copy(update={"rules": kept})
+        if refresh_only:
+            entry = _as_live(address, entry, planned, recorded, view)
         planner = _BucketPlanner(
             address=address,
             provider=provider,
             entry=entry,
-            policy=BucketPolicy.of(address, entry, recorded, config.released, written),
-            owned={**written, **state.owned(address)},
-            live=live[address],
+            policy=BucketPolicy.of(address, entry, record, () if refresh_only else config.released, written),
+            owned=planned,
+            disowned=state.owned(address) if disowned else {},
+            live=view,
             scope=rule_targets,
         )
         try:
-            buckets.append(planner.plan())
+            change = planner.plan()
         except Refused as refusal:
             buckets.append(_errored(address, provider, recorded, entry, str(refusal), refused=True))
             continue
-        warnings += planner.warnings(buckets[-1])
+        refused = planner.document_problems(change)
+        if refused is not None:
+            buckets.append(_errored(address, provider, recorded, entry, refused))
+            continue
+        change = change.model_copy(
+            update={
+                "identity": identity,
+                "identity_change": tuple(moved),
+                "identity_confirmed": confirmed,
+                "refresh": _refresh(change, owned),
+            }
+        )
+        buckets.append(change)
+        warnings += planner.warnings(change)
     return Plan(
         tool_version=tool_version,
         timestamp=now,
@@ -158,7 +205,77 @@ def build_plan(
         config_digest=config_digest(config),
         buckets=tuple(buckets),
         warnings=tuple(warnings),
+        refresh_only=refresh_only,
     )
+
+
+def renamed_view(live: LiveDocument, renamed: Mapping[str, str]) -> LiveDocument:
+    """The live document as the state names its rules after `state mv` of rule ids (`renamed`: new id
+    -> the id the live rule still has): each such entry carries its new id, content and raw entry as
+    they are, so the plan updates it in place (keeping its position) and the fingerprint is unchanged."""
+    if not renamed:
+        return live
+    ids = set(live.ids)
+    back = {old: new for new, old in renamed.items() if new not in ids}
+    if not back:
+        return live
+    return live.model_copy(
+        update={
+            "rules": tuple(
+                rule.model_copy(update={"id": back[rule.id]}) if rule.id in back else rule for rule in live.rules
+            )
+        }
+    )
+
+
+def _as_live(
+    address: str,
+    entry: BucketConfig | None,
+    owned: Mapping[str, dict[str, Any]],
+    recorded: BucketState | None,
+    live: LiveDocument,
+) -> BucketConfig:
+    """A refresh-only plan's bucket entry: every owned rule declared as it is live (imported rules
+    stay imported), in live order; shared, so no foreign rule is ever removed; observe stays observe."""
+    imported = set(recorded.imported) if recorded else set()
+    rules = []
+    seen: set[str] = set()
+    for rule in live.rules:
+        if rule.id in owned and rule.id not in imported and rule.id not in seen and rule.rule is not None:
+            rules.append(rule.rule)
+            seen.add(rule.id)
+    provider, bucket = address.split("/", 1)
+    ownership = "observe" if entry is not None and entry.ownership == "observe" else "shared"
+    return BucketConfig.model_construct(
+        provider=provider, bucket=bucket, ownership=ownership, notifications=tuple(rules), adopt=(), source=None
+    )
+
+
+def _identity(identities: Mapping[str, BucketIdentity] | None, provider: str, address: str) -> BucketIdentity | None:
+    found = identities.get(provider) if identities else None
+    return None if found is None else found.model_copy(update={"bucket": address.split("/", 1)[1]})
+
+
+def _refresh(change: BucketChange, owned: Mapping[str, dict[str, Any]]) -> tuple[str, ...]:
+    """Managed rules left as they are live whose state record apply brings up to date."""
+    if change.action is Action.READ:
+        return ()
+    return tuple(
+        c.rule_id
+        for c in change.changes
+        if c.actions == (Action.NO_OP,) and c.reason is None and _content(owned.get(c.rule_id)) != _content(c.after)
+    )
+
+
+def _content(record: Any) -> Any:
+    """A rule record without where its secrets come from (`ref`): what a refresh would change."""
+    if isinstance(record, dict):
+        if "digest" in record and set(record) <= {"digest", "ref"}:
+            return record["digest"]
+        return {key: _content(value) for key, value in record.items()}
+    if isinstance(record, list):
+        return [_content(value) for value in record]
+    return record
 
 
 def provider_problem(provider: ProviderConfig | None, recorded: BucketState | None) -> str | None:
@@ -211,7 +328,8 @@ def _errored(
 
 
 def _summarize(buckets: list[BucketChange]) -> Summary:
-    counts = dict.fromkeys(("add", "change", "delete", "forget", "adopt", "foreign_kept", "foreign_removed"), 0)
+    names = ("add", "change", "delete", "forget", "adopt", "foreign_kept", "foreign_removed", "refresh")
+    counts = dict.fromkeys(names, 0)
     by_action = {
         Action.CREATE: "add",
         Action.UPDATE: "change",
@@ -227,6 +345,7 @@ def _summarize(buckets: list[BucketChange]) -> Summary:
                 counts[by_action[change.action]] += 1
         for foreign in bucket.foreign:
             counts["foreign_kept" if foreign.disposition == "keep" else "foreign_removed"] += 1
+        counts["refresh"] += len(bucket.refresh)
     return Summary(**counts)
 
 
@@ -243,6 +362,7 @@ class _BucketPlanner:
         owned: dict[str, dict[str, Any]],
         live: LiveDocument,
         scope: frozenset[str] | None,
+        disowned: Mapping[str, dict[str, Any]] | None = None,
     ) -> None:
         self.address = address
         self.provider = provider
@@ -252,6 +372,7 @@ class _BucketPlanner:
         self.ownership = policy.ownership
         self.desired: dict[str, Rule] = {r.id: r for r in (entry.notifications if entry else ())}
         self.owned = owned
+        self.disowned = dict(disowned or {})  # recorded for another bucket identity: forgotten
         self.live = live
         self.scope = scope
         self.adopted: set[str] = set()
@@ -281,6 +402,9 @@ class _BucketPlanner:
             changes.append(self._desired_change(rule_id, position[rule_id] if ordered else None, rule_id in moved))
         for rule_id in (r for r in self.owned if r not in self.desired and self.in_scope(r)):
             changes.append(self._undeclared_change(rule_id))
+        for rule_id, record in self.disowned.items():
+            if not (rule_id in self.desired and self.in_scope(rule_id)):
+                changes.append(self._change(rule_id, Action.FORGET, record, None, reason=Reason.IDENTITY_CHANGED))
         layout = tuple(ManagedSlot(managed=s) if isinstance(s, str) else s for s in slots)
         action = self._bucket_action(layout, changes)
         if action is Action.READ:
@@ -340,6 +464,44 @@ class _BucketPlanner:
             )
         return found
 
+    def document_problems(self, change: BucketChange) -> str | None:
+        """Why the provider would refuse the whole document this plan writes, or None: the provider's
+        document-level rules (overlaps and the like) between a declared rule and a foreign rule kept
+        beside it, which `validate` cannot see. Problems among declared rules are validate's, and
+        among foreign rules the store's own (it already holds them)."""
+        if change.action is not Action.UPDATE:
+            return None
+        rules: list[Rule] = []
+        names: list[str] = []
+        managed: list[bool] = []
+        for slot in change.layout:
+            if isinstance(slot, ManagedSlot):
+                rules.append(self.desired[slot.managed])
+                names.append(repr(slot.managed))
+                managed.append(True)
+            else:
+                entry = self.live.rules[slot.live_index]
+                if entry.rule is None:
+                    continue  # not in the dialect's model: nothing to check it with
+                rules.append(entry.rule)
+                names.append(f"{entry.id!r} (foreign)" if entry.id is not None else "(foreign rule without an id)")
+                managed.append(self.is_managed(entry.id))
+        found = []
+        for problem in self.dialect.check_document(rules, bucket=self.address.split("/", 1)[1]):
+            if problem.see is None:
+                continue  # one rule alone: validate checked the declared ones, the store holds the foreign ones
+            pair = (managed[problem.index], managed[problem.see[0]])
+            if pair != (True, False) and pair != (False, True):
+                continue  # declared rules among themselves: validate's; foreign among themselves: the store's
+            field = f" {'.'.join(str(part) for part in problem.path)}:" if problem.path else ""
+            found.append(f"rule {names[problem.index]}{field} {problem.message}")
+        if not found:
+            return None
+        return (
+            "the document apply would write (declared rules and the foreign rules kept) would be refused by the "
+            "provider: " + "; ".join(found) + "; change the declared rules, or remove the conflicting foreign rule"
+        )
+
     def _change(
         self, rule_id: str, action: Action, before: Any, after: Any, *, outside: Any = None, **extra: Any
     ) -> RuleChange:
@@ -393,6 +555,8 @@ class _BucketPlanner:
                 return self._change(rule_id, Action.NO_OP, after, after, outside=outside, **positions)
             return self._change(rule_id, Action.UPDATE, after, after, reason=Reason.MOVED, outside=outside, **positions)
         reason = Reason.MOVED if moved else (Reason.UNPARSEABLE if live_rule.rule is None else None)
+        if reason is None and live_rule.rule is not None and live_rule.rule.id != rule_id:
+            reason = Reason.RENAMED  # `state mv`: the live rule still has its old id
         return self._change(rule_id, Action.UPDATE, self._live_document(live_rule), after, reason=reason, **positions)
 
     def _undeclared_change(self, rule_id: str) -> RuleChange:

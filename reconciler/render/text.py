@@ -35,6 +35,8 @@ _REASONS = {
     Reason.DELETED_OUTSIDE: "deleted outside reconciler",
     Reason.UNPARSEABLE: "the live rule does not fit the provider's format",
     Reason.DUPLICATE_ID: "a second live rule with the same id",
+    Reason.IDENTITY_CHANGED: "recorded for another bucket identity; kept live",
+    Reason.RENAMED: "renamed by `state mv`, in place",
     Reason.RELEASED: "released from management: it stays live, no longer managed",
 }
 _VERBS = {
@@ -47,6 +49,12 @@ _VERBS = {
 ADOPT_AND_UPDATE = "be adopted and updated in place: a rule reconciler did not manage, taken over and changed"
 
 
+REFRESH_ONLY = (
+    "This is a refresh-only plan: the state records of owned rules are brought up to date from live, and "
+    "nothing is written to any bucket."
+)
+
+
 def summary_line(summary: Summary) -> str:
     line = (
         f"Plan: {summary.add} to add, {summary.change} to change, {summary.delete} to delete. "
@@ -56,6 +64,8 @@ def summary_line(summary: Summary) -> str:
         line += f" {summary.foreign_removed} foreign rules removed."
     if summary.forget:
         line += f" {summary.forget} to forget from state."
+    if summary.refresh:
+        line += f" {summary.refresh} state {'record' if summary.refresh == 1 else 'records'} to refresh."
     if summary.adopt:
         line += f" {summary.adopt} foreign {'rule' if summary.adopt == 1 else 'rules'} to adopt."
     return line
@@ -81,6 +91,8 @@ def shown(bucket: BucketChange) -> bool:
         or bucket.writes_document
         or any(c.action is not Action.NO_OP or c.reason == Reason.IMPORTED_NOT_DECLARED for c in bucket.changes)
         or any(f.disposition == "remove" for f in bucket.foreign)
+        or bool(bucket.identity_change)
+        or bool(bucket.refresh)
     )
 
 
@@ -176,9 +188,14 @@ def bucket_lines(bucket: BucketChange) -> list[Text]:
     lines = [_heading(bucket)]
     if bucket.error is not None:
         return lines
+    lines += [Text("  ").append(line, style="bold yellow") for line in identity_notes(bucket)]
     unchanged = 0
     for change in bucket.changes:
-        if change.reason == Reason.IMPORTED_NOT_DECLARED:
+        if change.action is Action.NO_OP and change.rule_id in bucket.refresh:
+            line = Text("  ").append("~ state record of rule ", style="yellow")
+            line.append(f'"{change.rule_id}"', style="bold")
+            lines.append(line.append(" will be brought up to date from live (nothing is written to the bucket)"))
+        elif change.reason == Reason.IMPORTED_NOT_DECLARED:
             lines.append(imported_line(change, bucket.address))
         elif change.action is Action.NO_OP:
             unchanged += 1
@@ -188,6 +205,19 @@ def bucket_lines(bucket: BucketChange) -> list[Text]:
     if unchanged:
         lines.append(Text(f"    {count(unchanged, 'managed rule')} unchanged", style="dim"))
     return lines
+
+
+def identity_notes(bucket: BucketChange) -> list[str]:
+    """What a changed bucket identity means for this plan (nothing when it did not change)."""
+    if not bucket.identity_change:
+        return []
+    first = f"! the bucket's identity changed since the last apply ({'; '.join(bucket.identity_change)})"
+    if bucket.identity_confirmed:
+        return [first + ": confirmed, its recorded rules stay owned and apply records the new identity"]
+    return [
+        first + ": its recorded rules are not treated as owned here, so nothing of them is deleted (apply "
+        f"forgets them); if it is the same bucket, plan again with --confirm-identity {bucket.address}"
+    ]
 
 
 def warning_lines(warnings: Sequence[PlanWarning]) -> list[Text]:
@@ -213,6 +243,8 @@ def render_lines(lines: list[Text], *, color: bool) -> str:
 def plan_lines(plan: Plan) -> list[Text]:
     sections = [b for b in plan.buckets if shown(b)]
     lines: list[Text] = outside_lines(plan)
+    if plan.refresh_only:
+        lines = [Text(REFRESH_ONLY, style="bold"), Text(), *lines]
     if sections:
         lines += [Text("reconciler will perform the following actions:"), Text()]
     for bucket in sections:

@@ -40,6 +40,31 @@ def split_address(address: str) -> tuple[str, str | None]:
     return f"{parts[0]}/{parts[1]}", (parts[2] if len(parts) == 3 else None)
 
 
+class BucketIdentity(Frozen):
+    """The physical bucket a state entry's rules belong to (DESIGN §2); never holds a secret.
+
+    `endpoint` is normalised (`scheme://host[:port][/base]`), `location` the zone or region,
+    `account` the access-key id the bucket was read with, when known.
+    """
+
+    type: ProviderType
+    endpoint: str
+    location: str
+    bucket: str
+    account: str | None = None
+
+    def differences(self, now: BucketIdentity) -> list[str]:
+        """What changed from this identity to `now`, one phrase each (an unknown account is no change)."""
+        found = [
+            f"{name} {getattr(self, name)!r} → {getattr(now, name)!r}"
+            for name in ("type", "endpoint", "location", "bucket")
+            if getattr(self, name) != getattr(now, name)
+        ]
+        if self.account is not None and now.account is not None and self.account != now.account:
+            found.append(f"access key {self.account!r} → {now.account!r}")
+        return found
+
+
 class BucketState(Frozen):
     provider: str
     type: ProviderType
@@ -52,6 +77,10 @@ class BucketState(Frozen):
     writing: dict[str, dict[str, Any]] = Field(default_factory=dict)
     live_fingerprint: str
     applied_at: AwareDatetime
+    # None: recorded before identities were (the next apply records it)
+    identity: BucketIdentity | None = None
+    # `state mv` of a rule id: new id -> the id the live rule still has, until the next apply renames it
+    renamed: dict[str, str] = Field(default_factory=dict)
 
     @field_serializer("applied_at")
     def _rfc3339(self, value: datetime) -> str:
@@ -61,7 +90,7 @@ class BucketState(Frozen):
     def _without_empty_imported(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         """`imported` is written only when it holds something, so older states read back unchanged."""
         document: dict[str, Any] = handler(self)
-        for name in ("imported", "writing"):
+        for name in ("imported", "writing", "identity", "renamed"):
             if not document.get(name):
                 document.pop(name, None)
         return document
@@ -88,7 +117,6 @@ class StateFile(Frozen):
     lineage: str = Field(min_length=1)
     serial: int = Field(default=0, ge=0)
     buckets: dict[str, BucketState] = Field(default_factory=dict)
-
     @model_validator(mode="after")
     def _consistent(self) -> StateFile:
         """Keys match what they name, and secrets are digests (a hand-edited file may break either)."""
@@ -111,6 +139,20 @@ class StateFile(Frozen):
     def new(cls, tool_version: str) -> StateFile:
         """A fresh, empty state with its own lineage (not written anywhere yet)."""
         return cls(tool_version=tool_version, lineage=str(uuid.uuid4()))
+
+    @property
+    def digest_key(self) -> str | None:
+        """The key of this state's secret digests: its lineage, a random UUID chosen when the state
+        was created, kept in it and carried by every plan made from it. None (plain sha256) for a
+        state recorded before keyed digests, so its digests keep comparing equal."""
+        for entry in self.buckets.values():
+            for rule in entry.rules.values():
+                for path in SENSITIVE_PATHS.get(entry.type, ()):
+                    for container, key in reached(rule, path):
+                        value = container[key]
+                        if isinstance(value, dict) and str(value.get("digest", "")).startswith("sha256:"):
+                            return None
+        return self.lineage
 
     def same_content(self, other: StateFile) -> bool:
         """Equal in what the state records (serial and tool version aside)."""
@@ -140,7 +182,9 @@ class StateFile(Frozen):
         foreign: list[str] | tuple[str, ...],
         live_fingerprint: str,
         applied_at: datetime,
+        identity: BucketIdentity | None = None,
         imported: list[str] | tuple[str, ...] = (),
+        renamed: dict[str, str] | None = None,
     ) -> StateFile:
         """The state after a bucket was applied; a bucket left with no managed rule is dropped."""
         buckets = dict(self.buckets)
@@ -155,6 +199,8 @@ class StateFile(Frozen):
                 imported=tuple(sorted({i for i in imported if i in rules})),
                 live_fingerprint=live_fingerprint,
                 applied_at=applied_at,
+                identity=identity,
+                renamed={new: old for new, old in (renamed or {}).items() if new in rules},
             )
         else:
             buckets.pop(address, None)
@@ -217,6 +263,55 @@ class StateFile(Frozen):
                 buckets[bucket_address] = entry.model_copy(update={"rules": rules, "imported": imported})
             else:
                 del buckets[bucket_address]
+        return self.model_copy(update={"buckets": buckets})
+
+    def moved(self, source: str, destination: str) -> StateFile:
+        """`state mv`: a provider (`p` -> `q`: all its buckets), a bucket (`p/b` -> `q/c`) or a rule id
+        within its bucket (`p/b/r` -> `p/b/s`) recorded under a new name; nothing live changes.
+        A renamed rule remembers the id it still has live, so the next apply renames it in place.
+        ValueError (one sentence) when it cannot be done."""
+        if "/" not in source or "/" not in destination:
+            if "/" in source or "/" in destination or not source or not destination:
+                raise ValueError(f"{source} -> {destination}: a provider moves only to a provider name")
+            moves = {a: f"{destination}/{e.bucket}" for a, e in self.buckets.items() if e.provider == source}
+            if not moves:
+                raise ValueError(f"provider {source!r} has no bucket in the state")
+        else:
+            source_bucket, source_rule = split_address(source)
+            target_bucket, target_rule = split_address(destination)
+            if (source_rule is None) != (target_rule is None):
+                raise ValueError(f"{source} -> {destination}: a bucket moves to a bucket, a rule to a rule")
+            if source_rule is not None and target_rule is not None:
+                return self._rule_renamed(source_bucket, source_rule, target_bucket, target_rule)
+            moves = {source_bucket: target_bucket}
+        buckets = dict(self.buckets)
+        for old, new in moves.items():
+            if old not in buckets:
+                raise ValueError(f"{old} is not in the state")
+            if new in self.buckets and new not in moves:
+                raise ValueError(f"{new} is already in the state; `state rm` it first or choose another address")
+        entries = {old: buckets.pop(old) for old in moves}
+        for old, new in moves.items():
+            provider, bucket = new.split("/", 1)
+            buckets[new] = entries[old].model_copy(update={"provider": provider, "bucket": bucket})
+        return self.model_copy(update={"buckets": buckets})
+
+    def _rule_renamed(self, address: str, old: str, target: str, new: str) -> StateFile:
+        if target != address:
+            raise ValueError(f"a rule keeps its bucket: {address}/{old} cannot move to {target}/{new}")
+        entry = self.buckets.get(address)
+        if entry is None or old not in entry.rules:
+            raise ValueError(f"{address}/{old} is not in the state")
+        if new in entry.rules:
+            raise ValueError(f"{address}/{new} is already in the state; `state rm` it first or choose another id")
+        rules = {(new if k == old else k): ({**v, "id": new} if k == old else v) for k, v in entry.rules.items()}
+        renamed = {k: v for k, v in entry.renamed.items() if k != old}
+        renamed[new] = entry.renamed.get(old, old)
+        if renamed[new] == new:
+            del renamed[new]  # renamed back: the live rule already has that id
+        imported = tuple(new if i == old else i for i in entry.imported)
+        buckets = dict(self.buckets)
+        buckets[address] = entry.model_copy(update={"rules": rules, "renamed": renamed, "imported": imported})
         return self.model_copy(update={"buckets": buckets})
 
     def to_document(self) -> dict[str, Any]:
