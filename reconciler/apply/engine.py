@@ -31,8 +31,8 @@ from reconciler.model.config import Configuration
 from reconciler.model.document import DocumentEntry, LiveDocument, Rule
 from reconciler.plan.model import Action, BucketChange, LiveSlot, ManagedSlot, Plan
 from reconciler.plan.outcome import state_after
-from reconciler.plan.planner import renamed_view
 from reconciler.plan.ownership import BucketPolicy
+from reconciler.plan.planner import renamed_view
 from reconciler.providers.base import NotificationClient
 from reconciler.state.model import BucketState, StateFile
 
