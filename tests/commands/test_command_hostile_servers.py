@@ -115,7 +115,7 @@ def test_a_providers_timeout_setting_bounds_its_requests(project: Project, emula
     result = project.cli("plan")
 
     assert result.code == 1, result.output
-    assert "no complete answer within 1 s, the request deadline" in result.output
+    assert "no complete answer within 1 s (the request deadline)" in result.output
 
 
 def test_a_bad_timeout_setting_is_a_configuration_error(project: Project, emulated: RunningEmulator) -> None:
