@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 from reconciler.errors import StateError
+from reconciler.regular_file import read_regular
 from reconciler.state.backend import StateStore, Stored
 from reconciler.state.lock import LockInfo, StateLock, force_unlock, read_lock_info
 from reconciler.state.model import StateFile
@@ -38,7 +39,7 @@ class LocalState(StateStore):
 
     def fetch(self) -> Stored | None:
         try:
-            return Stored(self.path.read_bytes())
+            return Stored(read_regular(self.path))  # a FIFO in its place would block the read forever
         except FileNotFoundError:
             return None
         except OSError as exc:
