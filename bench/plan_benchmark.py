@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from reconciler.commands.workspace import load_config, make_plan, open_clients, providers_in_scope, state_path
+from reconciler.commands.workspace import load_config, make_plan, open_clients, providers_in_scope
 from reconciler.render import render_plan_json, render_plan_text
 from reconciler.state.store import load_state
 from tests.support.emulator import start_emulator
@@ -86,7 +86,7 @@ class Clock:
 def run_plan(config_file: Path, state_file: Path, parallelism: int, clock: Clock) -> int:
     """What `reconciler plan -c CONFIG --state STATE --parallelism P` does, phase by phase."""
     config = clock.time("load configuration", lambda: load_config([str(config_file)], os.environ))
-    state = clock.time("load state", lambda: load_state(state_path(state_file)))
+    state = clock.time("load state", lambda: load_state(state_file))
 
     async def read_and_plan():  # type: ignore[no-untyped-def]
         names = providers_in_scope(config, state)

@@ -271,9 +271,13 @@ def build_client(
     transport: httpx.AsyncBaseTransport | None = None,
     retry: RetryPolicy | None = None,
 ) -> httpx.AsyncClient:
-    """A pooled async client for one endpoint. `transport` is the test seam (httpx.MockTransport)."""
-    limits = httpx.Limits(max_connections=parallelism, max_keepalive_connections=parallelism)
-    inner = transport or httpx.AsyncHTTPTransport(verify=tls_verify, limits=limits)
+    """A pooled async client for one endpoint: at most `parallelism` connections, over aiohttp
+    (reconciler.providers.transport). `transport` is the test seam (httpx.MockTransport)."""
+    if transport is None:
+        from reconciler.providers.transport import AiohttpTransport  # aiohttp loads only when requests are made
+
+        transport = AiohttpTransport(max_connections=parallelism, ssl_context=httpx.create_ssl_context(verify=tls_verify))
+    inner = transport
     return httpx.AsyncClient(
         transport=RetryingTransport(inner, retry or RetryPolicy()),
         timeout=TIMEOUT,
