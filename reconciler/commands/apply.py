@@ -8,7 +8,6 @@ approval; otherwise a terminal prompt or --auto-approve.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 
@@ -16,6 +15,7 @@ from reconciler import __version__
 from reconciler.apply.engine import ApplyEngine
 from reconciler.apply.recorder import StateRecorder
 from reconciler.apply.report import ApplyHook, ApplyReport, FanOutHook
+from reconciler.commands import event_loop
 from reconciler.commands.console import color_enabled, confirm, enable_verbose, interactive, progress_bar
 from reconciler.commands.plan import render_plan
 from reconciler.commands.planfile import load_plan_file, state_for_saved_plan
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         state = current if current is not None else StateFile.new(__version__)
         if saved is not None:
             state = state_for_saved_plan(saved, state, state_exists=current is not None, state_path=store.location)
-        report = asyncio.run(_apply(args, config, state, store, saved))
+        report = event_loop.run(_apply(args, config, state, store, saved))
     if args.format == "json":
         sys.stdout.write(render_apply_report_json(report))
     failed = report.with_status("failed")

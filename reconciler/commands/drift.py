@@ -7,7 +7,6 @@ or any other error (that wins over drift: a partial check cannot say "in sync" n
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -18,6 +17,7 @@ from reconciler.apply.engine import utc_now
 from reconciler.apply.live import ReadProgress, read_live
 from reconciler.apply.report import error_reason
 from reconciler.cli import EXIT_CHANGES, EXIT_OK
+from reconciler.commands import event_loop
 from reconciler.commands.console import color_enabled, enable_verbose, progress_bar
 from reconciler.commands.workspace import load_config, open_clients, read_state
 from reconciler.config.source import DEFAULT_LOCATION
@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config, os.environ, args.target or ())
     state = read_state(args.state)
     ignores = ignore_list(args.ignore_file, args.config)
-    report = asyncio.run(
+    report = event_loop.run(
         check_drift(
             config,
             state,

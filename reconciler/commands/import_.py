@@ -9,12 +9,12 @@ shows no changes. Nothing live is written. Secrets are never printed: each becom
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import stat
 import sys
 
 from reconciler.apply.engine import utc_now
+from reconciler.commands import event_loop
 from reconciler.commands.console import enable_verbose
 from reconciler.commands.workspace import load_config, open_clients, state_store
 from reconciler.config.source import discover
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     store = state_store(args.state)
     with store, store.lock("import", timeout=args.lock_timeout):
         state = store.load()
-        live = asyncio.run(_read(config, provider, bucket))
+        live = event_loop.run(_read(config, provider, bucket))
         adoption = choose_rules(state, address, live, rule_id)
         saved = store.save(adopt(state, provider, bucket, live, adoption, applied_at=utc_now()))
     for reason in adoption.skipped:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 
+from reconciler.commands import event_loop
 from reconciler.commands.console import color_enabled, enable_verbose, progress_bar
 from reconciler.commands.planfile import save_plan_file
 from reconciler.commands.workspace import (
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     enable_verbose(args)
     config = load_config(args.config, os.environ, args.target or ())
     state = read_state(args.state)
-    plan = asyncio.run(_plan_live(config, state, args))
+    plan = event_loop.run(_plan_live(config, state, args))
     sys.stdout.write(render_plan(plan, args.format, color=color_enabled(args)))
     sys.stdout.flush()
     if args.out:

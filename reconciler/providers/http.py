@@ -276,7 +276,8 @@ def build_client(
     if transport is None:
         from reconciler.providers.transport import AiohttpTransport  # aiohttp loads only when requests are made
 
-        transport = AiohttpTransport(max_connections=parallelism, ssl_context=httpx.create_ssl_context(verify=tls_verify))
+        context = httpx.create_ssl_context(verify=tls_verify)
+        transport = AiohttpTransport(max_connections=parallelism, ssl_context=context)
     inner = transport
     return httpx.AsyncClient(
         transport=RetryingTransport(inner, retry or RetryPolicy()),
