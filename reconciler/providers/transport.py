@@ -61,6 +61,7 @@ class _Body(httpx.AsyncByteStream):
             async for chunk in self._response.content.iter_chunked(CHUNK):
                 yield chunk
         except _FAILURES as exc:
+            self._response.close()  # the broken connection is dropped and its pool slot freed
             raise _httpx_error(exc, self._request) from exc
 
     async def aclose(self) -> None:
@@ -87,7 +88,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
     def _open(self) -> aiohttp.ClientSession:
         connector = aiohttp.TCPConnector(limit=self.max_connections, limit_per_host=0, ssl=self.ssl_context)
-        return aiohttp.ClientSession(
+        session = aiohttp.ClientSession(
             connector=connector,
             auto_decompress=False,  # httpx decodes the Content-Encoding it asked for
             cookie_jar=aiohttp.DummyCookieJar(),
@@ -97,6 +98,10 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             timeout=aiohttp.ClientTimeout(total=None),
             request_class=_SignedRequest,
         )
+        # aiohttp would resend an idempotent request once, unlogged, when a connection drops; the
+        # retrying transport above is the one retry layer (bounded, logged, with backoff)
+        session._retry_connection = False
+        return session
 
     def _timeout(self, request: httpx.Request) -> aiohttp.ClientTimeout:
         """httpx's connect/read/pool timeouts as aiohttp's (pool wait and connect share `connect`)."""
