@@ -75,6 +75,24 @@ def _targets(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--parallelism", type=_positive_int, default=10, metavar="N", help="concurrent requests (default 10)"
     )
+    _timeouts(p)
+
+
+def _timeouts(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--timeout",
+        type=_positive_duration,
+        metavar="DURATION",
+        help="connect and read timeout of each request (e.g. 10s; default: the provider's timeout, else 10s "
+        "to connect and 30s between bytes)",
+    )
+    p.add_argument(
+        "--request-timeout",
+        type=_positive_duration,
+        metavar="DURATION",
+        help="overall deadline of each request, retries included, after which that bucket fails and the others "
+        "go on (e.g. 60s; default: the provider's timeout.request, else 60s)",
+    )
 
 
 def _lock_timeout(p: argparse.ArgumentParser) -> None:
@@ -111,6 +129,13 @@ def _duration(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a duration such as 30s or 2m") from None
     if value < 0:
         raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
+def _positive_duration(text: str) -> float:
+    value = _duration(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be more than zero")
     return value
 
 
@@ -158,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="adopt live rules into state and print them as configuration")
     _common(p)
     _lock_timeout(p)
+    _timeouts(p)
     p.add_argument("address", metavar="ADDR", help="<provider>/<bucket> or <provider>/<bucket>/<rule-id>")
 
     p = sub.add_parser("state", help="inspect or forget state entries")

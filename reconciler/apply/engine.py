@@ -8,7 +8,8 @@
    configuration says exclusive), nothing at all is written (the lost-update and foreign guards).
 3. Refresh the state records of buckets the plan does not write, where they are out of date
    (owned rules forgotten, rules adopted after an interrupted apply), without any request.
-4. Write each changed bucket as one whole document, in parallel; read it back until it matches
+4. Write each changed bucket as one whole document, in parallel (a send whose answer was lost is
+   sent again only after reading the bucket shows it untouched); read it back until it matches
    (bounded retries for eventually consistent stores); save the state for that bucket.
 The caller holds the StateLock and has checked the plan's lineage and serial.
 """
@@ -24,7 +25,7 @@ from reconciler.apply.document import document_entries, managed_rules, readback_
 from reconciler.apply.live import ReadProgress, for_each, read_live
 from reconciler.apply.recorder import StateRecorder
 from reconciler.apply.report import ApplyHook, ApplyReport, BucketOutcome, SilentHook, error_reason
-from reconciler.errors import ProviderError, ReconcilerError, StalePlanError, StateError
+from reconciler.errors import ProviderError, ReconcilerError, StalePlanError, StateError, UnknownOutcomeError
 from reconciler.kinds import Dialect, dialect_for
 from reconciler.model.config import Configuration
 from reconciler.model.document import DocumentEntry, LiveDocument, Rule
@@ -35,6 +36,8 @@ from reconciler.state.model import BucketState, StateFile
 
 # Pauses between read-backs that do not match yet (eventually consistent stores).
 VERIFY_DELAYS = (0.5, 1.0, 2.0, 4.0)
+# Sends of one document whose answers were lost, each after reading the bucket found it untouched.
+UNKNOWN_OUTCOME_SENDS = 3
 
 
 def utc_now() -> datetime:
@@ -251,7 +254,7 @@ class ApplyEngine:
         self.hook.pre_bucket(change.address)
         try:
             entries = document_entries(change, write.rules, fresh)
-            await self.clients[change.provider].write(change.bucket, entries, fresh)
+            await self._write(write, entries, fresh)
             try:
                 readback = await self._verified(write, entries)
             except _Unverified as error:
@@ -270,6 +273,34 @@ class ApplyEngine:
         else:
             outcome = self._outcome(change, "applied")
         self.hook.post_bucket(outcome)
+
+    async def _write(self, write: _Write, entries: Sequence[DocumentEntry], fresh: LiveDocument) -> None:
+        """Send the document; when a send got no answer, read the bucket before deciding: written
+        (done), untouched (send again, a bounded number of times) or changed otherwise (fail)."""
+        change = write.change
+        client = self.clients[change.provider]
+        for _ in range(UNKNOWN_OUTCOME_SENDS):
+            try:
+                await client.write(change.bucket, entries, fresh)
+                return
+            except UnknownOutcomeError as error:
+                unknown = error
+            try:
+                now = await client.read(change.bucket)
+            except ProviderError as error:
+                raise ProviderError(
+                    f"{unknown.message}, and reading the bucket to find out failed too: {error_reason(error)}",
+                    address=change.address,
+                ) from None
+            if readback_mismatch(write.dialect, entries, now) is None:
+                return  # the write went through; the answer was what got lost
+            if now.fingerprint != fresh.fingerprint:
+                raise ProviderError(
+                    f"{unknown.message}, and the bucket now holds neither the document read before nor the one "
+                    "written (changed meanwhile, or the write was partly done); plan again",
+                    address=change.address,
+                )
+        raise unknown
 
     async def _record(self, change: BucketChange, readback: LiveDocument) -> None:
         applied_at = self.now()

@@ -26,6 +26,7 @@ from reconciler.commands.workspace import (
     planning_error,
     providers_in_scope,
     state_store,
+    timeout_overrides,
 )
 from reconciler.errors import ReconcilerError
 from reconciler.model.config import Configuration
@@ -78,7 +79,9 @@ async def _apply(
         names = sorted({b.provider for b in saved.buckets if b.writes_document and b.provider in config.providers})
     else:
         names = providers_in_scope(config, state, tuple(args.target or ()))
-    async with open_clients(config, names, parallelism=args.parallelism, environ=os.environ) as clients:
+    async with open_clients(
+        config, names, parallelism=args.parallelism, environ=os.environ, timeouts=timeout_overrides(args)
+    ) as clients:
         plan = saved
         if plan is None:
             plan, live = await make_plan(

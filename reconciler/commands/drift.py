@@ -19,7 +19,7 @@ from reconciler.apply.report import error_reason
 from reconciler.cli import EXIT_CHANGES, EXIT_OK
 from reconciler.commands import event_loop
 from reconciler.commands.console import color_enabled, enable_verbose, progress_bar
-from reconciler.commands.workspace import load_config, open_clients, read_state
+from reconciler.commands.workspace import load_config, open_clients, read_state, timeout_overrides
 from reconciler.config.source import DEFAULT_LOCATION
 from reconciler.errors import ReconcilerError
 from reconciler.model.config import Configuration
@@ -47,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
             parallelism=args.parallelism,
             environ=os.environ,
             progress=progress_bar(args, "drift"),
+            timeouts=timeout_overrides(args),
         )
     )
     sys.stdout.write(render(report, args.format, color=color_enabled(args)))
@@ -90,11 +91,16 @@ async def check_drift(
     parallelism: int,
     environ: Mapping[str, str],
     progress: ReadProgress | None = None,
+    timeouts: Mapping[str, float | None] | None = None,
 ) -> DriftReport:
     """Read every bucket in scope concurrently and compare; unreadable buckets become errors of the report."""
     reads = buckets_to_read(config, state, targets)
     async with open_clients(
-        config, sorted({read.provider.name for read in reads}), parallelism=parallelism, environ=environ
+        config,
+        sorted({read.provider.name for read in reads}),
+        parallelism=parallelism,
+        environ=environ,
+        timeouts=timeouts,
     ) as clients:
         live = await read_live(clients, [read.address for read in reads], parallelism=parallelism, progress=progress)
     return detect_drift(

@@ -16,7 +16,7 @@ import sys
 from reconciler.apply.engine import utc_now
 from reconciler.commands import event_loop
 from reconciler.commands.console import enable_verbose
-from reconciler.commands.workspace import load_config, open_clients, state_store
+from reconciler.commands.workspace import load_config, open_clients, state_store, timeout_overrides
 from reconciler.config.source import discover
 from reconciler.errors import ReconcilerError
 from reconciler.model.config import Configuration, ProviderConfig
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     store = state_store(args.state)
     with store, store.lock("import", timeout=args.lock_timeout):
         state = store.load()
-        live = event_loop.run(_read(config, provider, bucket))
+        live = event_loop.run(_read(config, provider, bucket, timeout_overrides(args)))
         adoption = choose_rules(state, address, live, rule_id)
         saved = store.save(adopt(state, provider, bucket, live, adoption, applied_at=utc_now()))
     for reason in adoption.skipped:
@@ -80,6 +80,8 @@ def _same_file(name: str, output: os.stat_result) -> bool:
     return (found.st_dev, found.st_ino) == (output.st_dev, output.st_ino)
 
 
-async def _read(config: Configuration, provider: ProviderConfig, bucket: str) -> LiveDocument:
-    async with open_clients(config, [provider.name], parallelism=1, environ=os.environ) as clients:
+async def _read(
+    config: Configuration, provider: ProviderConfig, bucket: str, timeouts: dict[str, float | None] | None = None
+) -> LiveDocument:
+    async with open_clients(config, [provider.name], parallelism=1, environ=os.environ, timeouts=timeouts) as clients:
         return await clients[provider.name].read(bucket)

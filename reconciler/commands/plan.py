@@ -16,6 +16,7 @@ from reconciler.commands.workspace import (
     providers_in_scope,
     raise_plan_errors,
     read_state,
+    timeout_overrides,
 )
 from reconciler.model.config import Configuration
 from reconciler.plan.model import Plan
@@ -39,7 +40,9 @@ async def _plan_live(
     """Open a client per provider in scope, read every bucket and plan."""
     targets = tuple(args.target or ())
     names = providers_in_scope(config, state, targets)
-    async with open_clients(config, names, parallelism=args.parallelism, environ=os.environ) as clients:
+    async with open_clients(
+        config, names, parallelism=args.parallelism, environ=os.environ, timeouts=timeout_overrides(args)
+    ) as clients:
         plan, _ = await make_plan(
             config, state, clients, targets=targets, parallelism=args.parallelism, progress=progress_bar(args, command)
         )

@@ -53,6 +53,12 @@ def read_state(location: str) -> StateFile:
         return store.load()
 
 
+def timeout_overrides(args: object) -> dict[str, float | None]:
+    """`--timeout` (connect and read) and `--request-timeout` as given; None where not given."""
+    per_read = getattr(args, "timeout", None)
+    return {"connect": per_read, "read": per_read, "request": getattr(args, "request_timeout", None)}
+
+
 def providers_in_scope(config: Configuration, state: StateFile, targets: Sequence[str] = ()) -> list[str]:
     """Configured providers of the buckets a plan over `targets` reads (ReconcilerError for a bad target)."""
     names = {address.split("/", 1)[0] for address in select_buckets(config, state, targets)}
@@ -61,11 +67,20 @@ def providers_in_scope(config: Configuration, state: StateFile, targets: Sequenc
 
 @asynccontextmanager
 async def open_clients(
-    config: Configuration, names: Iterable[str], *, parallelism: int, environ: Mapping[str, str]
+    config: Configuration,
+    names: Iterable[str],
+    *,
+    parallelism: int,
+    environ: Mapping[str, str],
+    timeouts: Mapping[str, float | None] | None = None,
 ) -> AsyncIterator[dict[str, NotificationClient]]:
     """One pooled client per named provider, all closed on exit. Credentials are resolved first,
-    for every provider, so a missing one fails before any request."""
-    pending = {name: client_for(config.providers[name], parallelism=parallelism, environ=environ) for name in names}
+    for every provider, so a missing one fails before any request. `timeouts`: the command line's
+    (see `timeout_overrides`)."""
+    pending = {
+        name: client_for(config.providers[name], parallelism=parallelism, environ=environ, timeouts=timeouts)
+        for name in names
+    }
     async with AsyncExitStack() as stack:
         clients = {name: await stack.enter_async_context(client) for name, client in pending.items()}
         yield clients

@@ -27,12 +27,21 @@ class Credentials(Frozen):
     session_token: EnvRef | FileRef | None = None  # s3 only
 
 
+class ProviderTimeout(Frozen):
+    """Seconds; None: the command line's value, else the default (10 connect, 30 read, 60 request)."""
+
+    connect: float | None = Field(None, gt=0)  # to open a connection
+    read: float | None = Field(None, gt=0)  # between two bytes of an answer
+    request: float | None = Field(None, gt=0)  # the whole request, retries included
+
+
 class _Provider(Frozen):
     name: str  # the key under `providers:`
     endpoint: str | None = None  # overrides the default endpoint derived from zone/region
     addressing: Addressing | None = None  # None: the provider's usual style
     tls_verify: bool = True
     credentials: Credentials | None = None  # None: the ecosystem's usual environment variables
+    timeout: ProviderTimeout | None = None
 
 
 class QingStorProvider(_Provider):

@@ -63,6 +63,9 @@ class _Body(httpx.AsyncByteStream):
         except _FAILURES as exc:
             self._response.close()  # the broken connection is dropped and its pool slot freed
             raise _httpx_error(exc, self._request) from exc
+        except BaseException:
+            self._response.close()  # cancelled (a deadline above): the half-read connection cannot be reused
+            raise
 
     async def aclose(self) -> None:
         # a body read to its end gives the connection back to the pool; one left unread closes it

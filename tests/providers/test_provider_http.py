@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from reconciler import __version__
-from reconciler.errors import ProviderError, ResponseError, TransportError
+from reconciler.errors import ProviderError, ResponseError, TransportError, UnknownOutcomeError
 from reconciler.model.config import BosProvider, QingStorProvider, S3Provider
 from reconciler.model.document import LiveDocument
 from reconciler.providers.error_bodies import provider_error
@@ -130,7 +130,7 @@ def test_persistent_connection_failure_becomes_a_transport_error(server):
 
 def test_a_retried_put_sends_the_same_whole_document(server):
     rule = bos_rule("r", secret=None)
-    server.queue = [httpx.ReadTimeout("slow"), httpx.Response(502), httpx.Response(200)]
+    server.queue = [httpx.ConnectError("refused"), httpx.Response(502), httpx.Response(200)]
 
     async def write():
         async with server.client(BOS) as client:
@@ -139,6 +139,25 @@ def test_a_retried_put_sends_the_same_whole_document(server):
     run(write())
     bodies = {request.content for request in server.requests}
     assert len(server.requests) == 3 and len(bodies) == 1
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [httpx.ReadTimeout("slow"), httpx.ReadError("reset"), httpx.RemoteProtocolError("peer closed")],
+    ids=["read-timeout", "reset", "cut-short"],
+)
+def test_a_put_whose_outcome_is_unknown_is_never_resent(server, failure):
+    server.queue = [failure, httpx.Response(200)]
+
+    async def write():
+        async with server.client(BOS) as client:
+            await client.write("docs", [bos_rule("r", secret=None)], previous=LiveDocument())
+
+    with pytest.raises(UnknownOutcomeError) as caught:
+        run(write())
+    assert len(server.requests) == 1 and server.sleeps == []
+    assert "may or may not have taken effect" in str(caught.value)
+    assert "docs.bj.bcebos.com:443 after" in str(caught.value)
 
 
 # --- error bodies ---------------------------------------------------------------------------
@@ -210,12 +229,21 @@ def test_html_and_truncated_bodies_are_response_errors(content, kind):
     assert kind in str(error)
 
 
-def test_broken_success_body_is_a_response_error(server):
-    server.queue = [httpx.Response(200, content=b'{"notifications": [', headers={"x-qs-request-id": "r1"})]
+def test_broken_success_body_is_read_again_then_a_response_error(server):
+    server.handler = lambda request: httpx.Response(
+        200, content=b'{"notifications": [', headers={"x-qs-request-id": "r1"}
+    )
     with pytest.raises(ResponseError) as caught:
         run(_read(server.client(QS)))
     assert caught.value.request_id == "r1"
-    assert "the response body is not valid JSON" in str(caught.value)
+    assert "the server's answer could not be read: the body is not valid JSON" in str(caught.value)
+    assert len(server.requests) == 5  # the retry budget
+
+
+def test_a_cut_short_body_is_read_again(server):
+    server.queue = [httpx.Response(200, content=b'{"notifications": ['), EMPTY_QS]
+    assert run(_read(server.client(QS))).rules == ()
+    assert len(server.requests) == 2
 
 
 # --- client settings ------------------------------------------------------------------------
@@ -279,7 +307,7 @@ def test_debug_log_hides_the_session_token(server, caplog):
 
 def test_debug_log_shows_control_characters_from_the_server_without_obeying_them(server, caplog):
     hostile = b"<NotificationConfiguration><Id>evil\x1b[2J\nfake line</Id></NotificationConfiguration>"
-    server.queue = [httpx.Response(200, content=hostile, headers={"x-amz-request-id": "id\x1b[8m"})]
+    server.handler = lambda request: httpx.Response(200, content=hostile, headers={"x-amz-request-id": "id\x1b[8m"})
     with caplog.at_level(logging.DEBUG, logger="reconciler.http"), pytest.raises(ProviderError):  # not XML
         run(_read(server.client(AWS, environ={"AWS_ACCESS_KEY_ID": "AK", "AWS_SECRET_ACCESS_KEY": "SK"})))
     text = "".join(record.getMessage() for record in caplog.records)
