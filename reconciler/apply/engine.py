@@ -17,6 +17,7 @@ The caller holds the StateLock and has checked the plan's lineage and serial.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -112,6 +113,25 @@ class ApplyEngine:
         self.entries = {entry.address: entry for entry in config.buckets}
 
     async def run(self) -> ApplyReport:
+        try:
+            report = await self._run()
+        except BaseException:
+            # save what was recorded if it can be; if not, the journal stays and the next read folds it in
+            with contextlib.suppress(StateError):
+                await self.recorder.finish()
+            raise
+        try:
+            await self.recorder.finish()
+        except StateError as error:
+            raise StateError(
+                f"every bucket was applied and recorded in the apply journal, but the state could not be saved "
+                f"({error}); the journal is read with the state, so nothing is lost: apply again once the state can "
+                "be saved"
+            ) from None
+        self.hook.apply_finished(report)
+        return report
+
+    async def _run(self) -> ApplyReport:
         writes = self._prepare()
         fresh = await self._guard([w.change for w in writes])
         writes = [w for w in writes if w.change.address in fresh]
@@ -122,9 +142,7 @@ class ApplyEngine:
             await self._apply_bucket(write, fresh[write.change.address])
 
         await for_each(writes, apply, parallelism=self.parallelism)
-        report = ApplyReport(tuple(self.outcomes[b.address] for b in self.plan.buckets))
-        self.hook.apply_finished(report)
-        return report
+        return ApplyReport(tuple(self.outcomes[b.address] for b in self.plan.buckets))
 
     def _outcome(self, change: BucketChange, status: str, reason: str | None = None) -> BucketOutcome:
         counts = _counts(change) if status == "applied" else {}
@@ -247,7 +265,7 @@ class ApplyEngine:
                 state = state_after(state, change, live_fingerprint=change.live_fingerprint, applied_at=applied_at)
             return state
 
-        await self.recorder.record(update)
+        await self.recorder.record(update, [change.address for change in stale])
 
     async def _apply_bucket(self, write: _Write, fresh: LiveDocument) -> None:
         change = write.change
@@ -305,7 +323,8 @@ class ApplyEngine:
     async def _record(self, change: BucketChange, readback: LiveDocument) -> None:
         applied_at = self.now()
         await self.recorder.record(
-            lambda state: state_after(state, change, live_fingerprint=readback.fingerprint, applied_at=applied_at)
+            lambda state: state_after(state, change, live_fingerprint=readback.fingerprint, applied_at=applied_at),
+            [change.address],
         )
 
     async def _verified(self, write: _Write, entries: Sequence[DocumentEntry]) -> LiveDocument:

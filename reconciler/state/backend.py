@@ -23,6 +23,7 @@ from types import TracebackType
 from reconciler import __version__
 from reconciler.errors import LockError, StateError
 from reconciler.state.document import encode_state, next_state, parse_state
+from reconciler.state.journal import Journal
 from reconciler.state.lock import LockInfo, held_error, new_lock_info, poll
 from reconciler.state.model import StateFile
 
@@ -68,6 +69,11 @@ class StateStore(ABC):
     def restore_hint(self) -> str:
         """How to get the last good state back, for messages about an unusable one."""
         return "restore the previous version if that holds your last good state"
+
+    def journal(self, base: StateFile) -> Journal | None:
+        """Where an apply records each bucket between saves, durably and in constant time per
+        bucket, when this location has one (the local file does); None: every record is a save."""
+        return None
 
     def close(self) -> None:  # noqa: B027 - most locations hold no connection
         """Release connections (the store can still be used: they reopen)."""

@@ -303,10 +303,10 @@ def test_a_state_that_cannot_be_saved_stops_and_says_what_was_written(state_path
     cfg = config(bucket("qs/photos", qs_rule("mine")))
     the_plan = plan(cfg, {"qs/photos": client.documents["photos"]})
 
-    def disk_full(self, content, previous):
-        raise StateError(f"cannot write {self.where}: No space left on device")
+    def disk_full(self, records):
+        raise StateError(f"cannot write the apply journal {self.path}: No space left on device")
 
-    monkeypatch.setattr("reconciler.state.store.LocalState.store", disk_full)
+    monkeypatch.setattr("reconciler.state.journal.Journal.append", disk_full)
     message = "^qs/photos was applied, but the state could not be saved .*No space left"
     with pytest.raises(StateError, match=message) as raised:
         run_apply(the_plan, cfg, {"qs": client}, state_path)
@@ -315,3 +315,21 @@ def test_a_state_that_cannot_be_saved_stops_and_says_what_was_written(state_path
     monkeypatch.undo()
     again = plan(cfg, {"qs/photos": client.documents["photos"]})
     assert not any(b.writes_document for b in again.buckets)  # the next apply only records it
+
+
+def test_a_final_save_that_fails_loses_nothing_the_journal_holds(state_path, monkeypatch):
+    client = FakeClient({"photos": document(foreign("theirs"))})
+    cfg = config(bucket("qs/photos", qs_rule("mine")))
+    the_plan = plan(cfg, {"qs/photos": client.documents["photos"]})
+
+    def disk_full(self, content, previous):
+        raise StateError(f"cannot write {self.where}: No space left on device")
+
+    monkeypatch.setattr("reconciler.state.store.LocalState.store", disk_full)
+    with pytest.raises(StateError, match="recorded in the apply journal, but the state could not be saved"):
+        run_apply(the_plan, cfg, {"qs": client}, state_path)
+    monkeypatch.undo()
+    assert not state_path.exists()
+    assert sorted(load_state(state_path).buckets) == ["qs/photos"]  # read with the journal folded in
+    again = plan(cfg, {"qs/photos": client.documents["photos"]}, load_state(state_path))
+    assert not any(b.writes_document for b in again.buckets)

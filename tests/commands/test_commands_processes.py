@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.state import load_state, read_lock_info
+from reconciler.state.journal import journal_path
 from tests.commands.conftest import Project
 from tests.commands.dialects import BOS_SECRET, BY_NAME, Case
 from tests.support.emulator import RunningEmulator
@@ -164,7 +165,8 @@ def test_an_apply_stopped_midway_leaves_a_valid_state_and_the_next_converges(
     setup_buckets(project, emulated, names)
     emulated.admin.set_faults(latency_ms=LATENCY_SECONDS * 1000)
     process = start(project, "apply", "--auto-approve", "--parallelism", "2")
-    wait_for(project.state.exists, "the first bucket to be recorded")
+    # buckets are recorded in the journal beside the state as they finish; the state is read with it
+    wait_for(lambda: len(load_state(project.state).buckets) >= 1, "the first bucket to be recorded")
 
     process.send_signal(stop)
     out, err = process.communicate(timeout=WAIT_SECONDS)
@@ -174,6 +176,8 @@ def test_an_apply_stopped_midway_leaves_a_valid_state_and_the_next_converges(
     assert "Traceback" not in err
     recorded = load_state(project.state)  # valid, whatever instant it was stopped at
     assert 1 <= len(recorded.buckets) < len(names)
+    if stop == signal.SIGKILL:  # nothing saved the whole state: what was applied is in the journal
+        assert journal_path(project.state).exists()
     left = read_lock_info(project.state)
     if stop == signal.SIGKILL:  # the OS lock died with the process; its record can be removed by ID
         assert left is not None
@@ -186,6 +190,7 @@ def test_an_apply_stopped_midway_leaves_a_valid_state_and_the_next_converges(
     # apply would rightly refuse it as a change since its plan, so let it land first.
     time.sleep(LATENCY_SECONDS * 4)
     converges(project, emulated, names)
+    assert not journal_path(project.state).exists()  # folded into the state by the next apply
 
 
 def test_verbose_logs_requests_without_secrets(project: Project, emulated: RunningEmulator, tmp_path: Path) -> None:
