@@ -9,8 +9,10 @@ could be read, so one broken file does not cause a cascade of false errors in th
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +31,25 @@ SUPPORTED_VERSION = 1
 
 def load_configuration(paths: Sequence[str] | None) -> Configuration:
     """Load, validate and merge the configuration named by `-c` (default ./notifications)."""
+    with collection_paused():
+        return _load(paths)
+
+
+@contextlib.contextmanager
+def collection_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a configuration is read: it only builds objects that
+    live on, and each collection would walk all of them again (quadratic: 6 s instead of 0.7 s to
+    parse a 10 MB file). Reference counting still frees everything that is dropped."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load(paths: Sequence[str] | None) -> Configuration:
     names, problems = discover(paths)
     loader = _Loader(problems)
     for name in names:
