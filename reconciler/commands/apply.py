@@ -29,6 +29,7 @@ from reconciler.commands.workspace import (
     timeout_overrides,
 )
 from reconciler.errors import ReconcilerError
+from reconciler.model.common import digest_key
 from reconciler.model.config import Configuration
 from reconciler.plan.model import Plan
 from reconciler.render.apply_text import TextApplyReporter, render_apply_report_json
@@ -51,7 +52,6 @@ def _check_usage(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     enable_verbose(args)
     _check_usage(args)
-    config = load_config(args.config, os.environ, args.target or ())
     store = state_store(args.state)
     saved = load_plan_file(args.planfile) if args.planfile else None
     with store, store.lock("apply", timeout=args.lock_timeout):
@@ -59,7 +59,9 @@ def run(args: argparse.Namespace) -> int:
         state = current if current is not None else StateFile.new(__version__)
         if saved is not None:
             state = state_for_saved_plan(saved, state, state_exists=current is not None, state_path=store.location)
-        report = event_loop.run(_apply(args, config, state, store, saved))
+        with digest_key(state.digest_key):  # secrets digested as this state (and a plan of it) records them
+            config = load_config(args.config, os.environ, args.target or ())
+            report = event_loop.run(_apply(args, config, state, store, saved))
     if args.format == "json":
         sys.stdout.write(render_apply_report_json(report))
     failed = report.with_status("failed")

@@ -22,6 +22,7 @@ from reconciler.commands.console import color_enabled, enable_verbose, progress_
 from reconciler.commands.workspace import load_config, open_clients, read_state, timeout_overrides
 from reconciler.config.source import DEFAULT_LOCATION
 from reconciler.errors import ReconcilerError
+from reconciler.model.common import digest_key
 from reconciler.model.config import Configuration
 from reconciler.plan.drift import DriftReport, detect_drift
 from reconciler.plan.ignore import DEFAULT_IGNORE_FILE, IgnoreList, load_ignore_file
@@ -35,21 +36,22 @@ from reconciler.state.model import StateFile
 
 def run(args: argparse.Namespace) -> int:
     enable_verbose(args)
-    config = load_config(args.config, os.environ, args.target or ())
     state = read_state(args.state)
-    ignores = ignore_list(args.ignore_file, args.config)
-    report = event_loop.run(
-        check_drift(
-            config,
-            state,
-            targets=tuple(args.target or ()),
-            ignores=ignores,
-            parallelism=args.parallelism,
-            environ=os.environ,
-            progress=progress_bar(args, "drift"),
-            timeouts=timeout_overrides(args),
+    with digest_key(state.digest_key):  # secrets digested as this state records them
+        config = load_config(args.config, os.environ, args.target or ())
+        ignores = ignore_list(args.ignore_file, args.config)
+        report = event_loop.run(
+            check_drift(
+                config,
+                state,
+                targets=tuple(args.target or ()),
+                ignores=ignores,
+                parallelism=args.parallelism,
+                environ=os.environ,
+                progress=progress_bar(args, "drift"),
+                timeouts=timeout_overrides(args),
+            )
         )
-    )
     sys.stdout.write(render(report, args.format, color=color_enabled(args)))
     sys.stdout.flush()
     if report.errored:  # the report covers the others; stderr says what a cron job must act on

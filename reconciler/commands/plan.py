@@ -18,6 +18,7 @@ from reconciler.commands.workspace import (
     read_state,
     timeout_overrides,
 )
+from reconciler.model.common import digest_key
 from reconciler.model.config import Configuration
 from reconciler.plan.model import Plan
 from reconciler.render import render_plan_json, render_plan_markdown, render_plan_text
@@ -51,9 +52,10 @@ async def _plan_live(
 
 def run(args: argparse.Namespace) -> int:
     enable_verbose(args)
-    config = load_config(args.config, os.environ, args.target or ())
     state = read_state(args.state)
-    plan = event_loop.run(_plan_live(config, state, args))
+    with digest_key(state.digest_key):  # secrets digested as this state records them
+        config = load_config(args.config, os.environ, args.target or ())
+        plan = event_loop.run(_plan_live(config, state, args))
     sys.stdout.write(render_plan(plan, args.format, color=color_enabled(args)))
     sys.stdout.flush()
     if args.out:

@@ -42,6 +42,8 @@ def load_plan_file(path: str | os.PathLike[str]) -> Plan:
         raise PlanFileError(
             f"plan file {path} is not a reconciler plan (not JSON: line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from None
+    except RecursionError:
+        raise PlanFileError(f"plan file {path} is not a reconciler plan (nested far too deeply)") from None
     return Plan.from_document(document, source=f"plan file {path}")
 
 

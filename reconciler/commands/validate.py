@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
 from reconciler.commands.console import color_enabled
 from reconciler.config.loader import load_configuration

@@ -318,8 +318,8 @@ class SyncRetryingTransport(httpx.BaseTransport):
             started = time.perf_counter()
             try:
                 raw = self._inner.handle_request(request)
-                response = decoded_response(raw, read_body_sync(raw), request)
-            except AnswerTooLarge as exc:
+                response = decoded_response(raw, read_body_sync(raw, deadline=deadline), request)
+            except (AnswerTooLarge, DeadlineExceeded) as exc:
                 _log_failure(request, exc, self._scrub)
                 raise
             except RETRY_EXCEPTIONS as exc:
@@ -427,7 +427,16 @@ async def send(
     except httpx.RequestError as exc:
         waited = time.monotonic() - started
         where = host_and_port(request.url)
-        if isinstance(exc, (AnswerTooLarge, BrokenEncoding)):
+        unreadable = isinstance(exc, (AnswerTooLarge, BrokenEncoding))
+        if request.method not in IDEMPOTENT_READS and not isinstance(exc, NOT_SENT):
+            what = f"the server's answer could not be read: {exc}" if unreadable else describe_exception(exc)
+            raise UnknownOutcomeError(
+                f"{action} failed: {what} (talking to {where} after {waited:.1f} s); the request may or may not "
+                "have taken effect",
+                address=address,
+                status=getattr(exc, "status_code", None),
+            ) from exc
+        if unreadable:
             headers = getattr(exc, "headers", httpx.Headers())
             raise ResponseError(
                 f"{action} failed: the server's answer could not be read: {exc}",
@@ -436,9 +445,5 @@ async def send(
                 request_id=request_id_header(headers),
             ) from exc
         what = f"{describe_exception(exc)} talking to {where} after {waited:.1f} s"
-        if request.method not in IDEMPOTENT_READS and not isinstance(exc, NOT_SENT):
-            raise UnknownOutcomeError(
-                f"{action} failed: {what}; the request may or may not have taken effect", address=address
-            ) from exc
         retried = "" if isinstance(exc, DeadlineExceeded) else ", even after retrying"
         raise TransportError(f"{action} failed: {what}{retried}", address=address) from exc

@@ -17,6 +17,7 @@ layer that reads answers, so they hold whatever transport carries the bytes.
 from __future__ import annotations
 
 import re
+import time
 import zlib
 from dataclasses import dataclass
 
@@ -148,14 +149,17 @@ async def read_body(response: httpx.Response, limit: int = MAX_ANSWER_BYTES) -> 
         await response.aclose()
 
 
-def read_body_sync(response: httpx.Response, limit: int = MAX_ANSWER_BYTES) -> bytes:
-    """`read_body` for the blocking client."""
+def read_body_sync(response: httpx.Response, limit: int = MAX_ANSWER_BYTES, deadline: float | None = None) -> bytes:
+    """`read_body` for the blocking client; past `deadline` (time.monotonic()) between two received
+    chunks, DeadlineExceeded (a blocking read cannot be cut short, a trickle can be stopped)."""
     try:
         if hasattr(response, "_content"):
             return _checked_size(response.content, limit)
         decoder = _Decoder(response.headers.get("content-encoding", ""), limit)
         for chunk in response.iter_raw():
             decoder.feed(chunk)
+            if deadline is not None and time.monotonic() > deadline:
+                raise DeadlineExceeded("no complete answer before the request deadline")
         return decoder.finish()
     except (AnswerTooLarge, BrokenEncoding) as exc:
         raise _about(exc, response) from None

@@ -91,6 +91,20 @@ class StateFile(Frozen):
         """A fresh, empty state with its own lineage (not written anywhere yet)."""
         return cls(tool_version=tool_version, lineage=str(uuid.uuid4()))
 
+    @property
+    def digest_key(self) -> str | None:
+        """The key of this state's secret digests: its lineage, a random UUID chosen when the state
+        was created, kept in it and carried by every plan made from it. None (plain sha256) for a
+        state recorded before keyed digests, so its digests keep comparing equal."""
+        for entry in self.buckets.values():
+            for rule in entry.rules.values():
+                for path in SENSITIVE_PATHS.get(entry.type, ()):
+                    for container, key in reached(rule, path):
+                        value = container[key]
+                        if isinstance(value, dict) and str(value.get("digest", "")).startswith("sha256:"):
+                            return None
+        return self.lineage
+
     def same_content(self, other: StateFile) -> bool:
         """Equal in what the state records (serial and tool version aside)."""
         return self.lineage == other.lineage and self.to_document()["buckets"] == other.to_document()["buckets"]

@@ -4,6 +4,7 @@ applied as usual, and the run exits 1 with no traceback or internal error."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -80,3 +81,57 @@ def test_a_garbled_read_is_read_again_within_one_run(project: Project, emulated:
 
     assert project.cli("apply", "--auto-approve").code == 0
     assert project.cli("plan", "--detailed-exitcode").code == 0
+
+
+def test_a_foreign_rule_holding_nan_is_never_written_back_as_non_standard_json(
+    project: Project, emulated: RunningEmulator
+) -> None:
+    case = BY_NAME["qs"]
+    odd = {"id": "odd", "event_types": ["create_object"], "cloudfunc": "tupu-porn", "notify_url": float("nan")}
+    spec = {"dialect": case.dialect, "name": "nan", "document": {"notifications": [odd]}}
+    created = emulated.http.post(f"{emulated.url}/_emulator/buckets", content=json.dumps(spec))  # NaN as is
+    assert created.status_code < 300, created.text
+    emulated.admin.create_bucket(case.dialect, "fine")
+    project.configure(
+        {case.name: case.provider(emulated)}, [case.bucket("nan", case.rule), case.bucket("fine", case.rule)]
+    )
+
+    result = project.cli("apply", "--auto-approve")
+
+    assert result.code == 1, result.output
+    assert "rule 'odd' holds a number that is not valid JSON (NaN or Infinity)" in result.output
+    assert "Traceback" not in result.output and "internal error" not in result.output
+    assert case.writes(emulated, "nan") == 0
+    assert case.ids(emulated, "fine") == [case.rule["id"]]
+
+
+def test_a_providers_timeout_setting_bounds_its_requests(project: Project, emulated: RunningEmulator) -> None:
+    case = BY_NAME["qs"]
+    case.create(emulated, "slow")
+    provider = {**case.provider(emulated), "timeout": {"connect": 5, "read": 5, "request": 1}}
+    project.configure({case.name: provider}, [case.bucket("slow", case.rule)])
+    emulated.admin.set_faults(bucket="slow", dialect=case.dialect, hostile_rate=1, trickle_interval_ms=100)
+
+    result = project.cli("plan")
+
+    assert result.code == 1, result.output
+    assert "no complete answer within 1 s, the request deadline" in result.output
+
+
+def test_a_bad_timeout_setting_is_a_configuration_error(project: Project, emulated: RunningEmulator) -> None:
+    case = BY_NAME["qs"]
+    project.configure({case.name: {**case.provider(emulated), "timeout": {"request": 0}}}, [])
+    result = project.cli("validate", "-c", str(project.config))
+    assert result.code == 1 and "timeout.request" in result.output, result.output
+
+
+def test_deeply_nested_state_and_plan_files_are_clear_errors(project: Project) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    project.state.write_text(deep)
+    shown = project.cli("show")
+    planfile = project.root / "deep.plan"
+    planfile.write_text(deep)
+    applied = project.cli("show", str(planfile))
+    for result, words in ((shown, "nested far too deeply"), (applied, "nested far too deeply")):
+        assert result.code == 1, result.output
+        assert words in result.output and "internal error" not in result.output, result.output
