@@ -18,7 +18,6 @@ from collections.abc import Sequence
 
 from reconciler import __version__
 from reconciler.errors import ConfigError, ReconcilerError
-from reconciler.render.values import printable
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_STATE = os.path.join("state", "reconciler.state.json")
@@ -239,6 +238,14 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
             setattr(args, name, True)
         delattr(args, global_name)
     return args
+
+
+def printable(text: str, keep: str = "") -> str:
+    """Text from files and servers made safe for a terminal (loaded only when there is an error
+    to show: the renderers are most of the tool's import time)."""
+    from reconciler.render.values import printable as safe
+
+    return safe(text, keep=keep)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,18 +8,19 @@ CI logs and --no-color output hold no escape codes at all.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 import time
 from collections.abc import Mapping
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+if TYPE_CHECKING:  # rich and the HTTP layer load only when a bar is drawn or -v is given (start-up time)
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
 
-from reconciler.apply.report import ApplyReport, BucketOutcome
-from reconciler.errors import ProviderError
-from reconciler.providers.http import enable_debug_log
+    from reconciler.apply.report import ApplyReport, BucketOutcome
+    from reconciler.errors import ProviderError
 
 
 def color_enabled(
@@ -40,6 +41,8 @@ def progress_bar(args: argparse.Namespace, description: str) -> ProgressBar:
 def enable_verbose(args: argparse.Namespace) -> None:
     """`-v`: the redacted HTTP log (logger `reconciler.http`) on stderr."""
     if getattr(args, "verbose", False):
+        from reconciler.providers.http import enable_debug_log
+
         enable_debug_log(sys.stderr)
 
 
@@ -67,13 +70,19 @@ class ProgressBar:
         self, description: str, *, enabled: bool = True, stream: TextIO | None = None, delay: float = 0.5
     ) -> None:
         self.description = description
-        self.console = Console(file=stream or sys.stderr)
+        self._stream = stream
         self.delay = delay
         self._allowed = enabled
         self._progress: Progress | None = None
         self._task: TaskID | None = None
         self._phase: tuple[str, int, float] | None = None  # description, total, start
         self._done = 0
+
+    @functools.cached_property
+    def console(self) -> Console:
+        from rich.console import Console
+
+        return Console(file=self._stream or sys.stderr)
 
     @property
     def enabled(self) -> bool:
@@ -90,6 +99,8 @@ class ProgressBar:
             return
         self._done += 1
         if self._progress is None and time.monotonic() - self._phase[2] >= self.delay:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
             description, total, _ = self._phase
             self._progress = Progress(
                 TextColumn("{task.description}"),
