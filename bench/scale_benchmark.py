@@ -44,8 +44,18 @@ from tests.support.emulator import RunningEmulator, start_emulator  # noqa: E402
 
 BATCH = 1000
 RULES_PER_BUCKET = 5
-QS_RULE = {"id": "mine", "event_types": ["create_object"], "cloudfunc": "notifier", "notify_url": "https://h.example/qs"}
-S3_RULE = {"id": "mine", "type": "queue", "target": "arn:aws:sqs:us-east-1:123456789012:q", "events": ["s3:ObjectCreated:*"]}
+QS_RULE = {
+    "id": "mine",
+    "event_types": ["create_object"],
+    "cloudfunc": "notifier",
+    "notify_url": "https://h.example/qs",
+}
+S3_RULE = {
+    "id": "mine",
+    "type": "queue",
+    "target": "arn:aws:sqs:us-east-1:123456789012:q",
+    "events": ["s3:ObjectCreated:*"],
+}
 XMLNS = "http://s3.amazonaws.com/doc/2006-03-01/"
 
 
@@ -95,7 +105,9 @@ def table(title: str, header: Sequence[str], rows: list[Sequence[Any]]) -> None:
 
 def yaml_config(path: Path, count: int, endpoint: str, rules: int = RULES_PER_BUCKET) -> None:
     with path.open("w", encoding="utf-8") as out:
-        out.write(f"version: 1\nproviders:\n  qs:\n    type: qingstor\n    zone: pek3b\n    endpoint: {endpoint}\nbuckets:\n")
+        out.write(
+            f"version: 1\nproviders:\n  qs:\n    type: qingstor\n    zone: pek3b\n    endpoint: {endpoint}\nbuckets:\n"
+        )
         for index in range(count):
             out.write(f"  - provider: qs\n    bucket: bench-{index:06d}\n    notifications:\n")
             for number in range(rules):
@@ -146,7 +158,9 @@ class Workspace:
     def qs_project(self, name: str, names: list[str]) -> Path:
         directory = self.fresh(name)
         provider = {"qs": {"type": "qingstor", "zone": "pek3b", "endpoint": self.emulator.url}}
-        json_config(directory / "c.json", provider, [{"provider": "qs", "bucket": n, "notifications": [QS_RULE]} for n in names])
+        json_config(
+            directory / "c.json", provider, [{"provider": "qs", "bucket": n, "notifications": [QS_RULE]} for n in names]
+        )
         return directory
 
 
@@ -157,7 +171,10 @@ def startup(work: Workspace) -> None:
     directory = work.fresh("startup")
     yaml_config(directory / "c.yaml", 100, work.emulator.url)
     rows = []
-    for label, argv in (("reconciler --version", ["--version"]), ("validate, 100 buckets", ["validate", "-c", "c.yaml"])):
+    for label, argv in (
+        ("reconciler --version", ["--version"]),
+        ("validate, 100 buckets", ["validate", "-c", "c.yaml"]),
+    ):
         runs = [reconciler(argv, directory, work.env) for _ in range(3)]
         best = min(runs, key=lambda run: run.wall)
         rows.append((label, f"{best.wall:.2f} s", f"{best.cpu:.2f} s", f"{best.rss_mib:.0f} MiB"))
@@ -178,7 +195,7 @@ def validate(work: Workspace, sizes: list[int]) -> None:
              f"{run.cpu / size * 1000:.3f} ms", f"{run.rss_mib:.0f} MiB")
         )  # fmt: skip
     table("validate", ("buckets", "wall", "CPU", "CPU per bucket", "peak RSS"), rows)
-    print(f"\nCPU per bucket, largest / smallest size: {per_bucket[-1] / per_bucket[0]:.2f} (1.00 is linear)")
+    linearity(sizes, [cost * size for cost, size in zip(per_bucket, sizes, strict=True)])
 
 
 def read_only(work: Workspace, command: str, sizes: list[int], latency: float, parallelism: int) -> None:
@@ -203,7 +220,16 @@ def read_only(work: Workspace, command: str, sizes: list[int], latency: float, p
         ("buckets", "wall", "ideal N×latency/P", "ratio", "CPU per bucket", "peak RSS"),
         rows,
     )
-    print(f"\nCPU per bucket, largest / smallest size: {per_bucket[-1] / per_bucket[0]:.2f} (1.00 is linear)")
+    linearity(sizes, [cost * size for cost, size in zip(per_bucket, sizes, strict=True)])
+
+
+def linearity(sizes: list[int], cpu: list[float]) -> None:
+    """CPU per added bucket between consecutive sizes (start-up cancels out); equal when linear."""
+    if len(sizes) < 3:
+        return
+    marginal = [(cpu[i + 1] - cpu[i]) / (sizes[i + 1] - sizes[i]) for i in range(len(sizes) - 1)]
+    steps = ", ".join(f"{sizes[i]:,}→{sizes[i + 1]:,}: {cost * 1000:.3f} ms" for i, cost in enumerate(marginal))
+    print(f"\nCPU per added bucket: {steps}; last / first {marginal[-1] / marginal[0]:.2f} (1.00 is linear)")
 
 
 def apply(work: Workspace, size: int, latency: float, parallelism: int) -> None:
@@ -255,7 +281,6 @@ def timed(action: Callable[[], Any]) -> float:
 
 
 def sdks(work: Workspace, size: int, latency: float, parallelism: int, sample: int) -> None:
-    import boto3
     from botocore.config import Config
 
     names = [f"sdk-{index:06d}" for index in range(size)]
@@ -266,8 +291,12 @@ def sdks(work: Workspace, size: int, latency: float, parallelism: int, sample: i
         "aws": {"type": "s3", "flavor": "aws", "region": work.emulator.region, "endpoint": work.emulator.url},
         "qs": {"type": "qingstor", "zone": "pek3b", "endpoint": work.emulator.url},
     }
-    json_config(directory / "s3.json", providers, [{"provider": "aws", "bucket": n, "notifications": [S3_RULE]} for n in names])
-    json_config(directory / "qs.json", providers, [{"provider": "qs", "bucket": n, "notifications": [QS_RULE]} for n in names])
+    json_config(
+        directory / "s3.json", providers, [{"provider": "aws", "bucket": n, "notifications": [S3_RULE]} for n in names]
+    )
+    json_config(
+        directory / "qs.json", providers, [{"provider": "qs", "bucket": n, "notifications": [QS_RULE]} for n in names]
+    )
     config = Config(max_pool_connections=parallelism, retries={"max_attempts": 1}, s3={"addressing_style": "path"})
     client = work.emulator.boto3_client(config=config)
 
@@ -278,9 +307,12 @@ def sdks(work: Workspace, size: int, latency: float, parallelism: int, sample: i
     sequential = timed(lambda: [boto3_read(name) for name in names[:sample]]) * size / sample
     with ThreadPoolExecutor(64) as pool:
         threaded = timed(lambda: list(pool.map(boto3_read, names)))
-    plan_s3 = reconciler(["plan", "-c", "s3.json", "--parallelism", str(parallelism), "--format", "json"], directory, work.env)
+    plan_s3 = reconciler(
+        ["plan", "-c", "s3.json", "--parallelism", str(parallelism), "--format", "json"], directory, work.env
+    )
     rows = [
-        (f"boto3, sequential loop ({sample} read, scaled to {size:,})", f"{sequential:.2f} s", f"{sequential / plan_s3.wall:.1f}×"),
+        (f"boto3, sequential loop ({sample} read, scaled to {size:,})", f"{sequential:.2f} s",
+         f"{sequential / plan_s3.wall:.1f}×"),
         ("boto3, 64 threads", f"{threaded:.2f} s", f"{threaded / plan_s3.wall:.2f}×"),
         (f"reconciler plan, S3 dialect, parallelism {parallelism}", f"{plan_s3.wall:.2f} s", "1×"),
     ]  # fmt: skip
@@ -304,9 +336,12 @@ def sdks(work: Workspace, size: int, latency: float, parallelism: int, sample: i
         qs_sequential = timed(lambda: [qingstor_read(name) for name in names[:sample]]) * size / sample
         with ThreadPoolExecutor(64) as pool:
             qs_threaded = timed(lambda: list(pool.map(qingstor_read, names)))
-        plan_qs = reconciler(["plan", "-c", "qs.json", "--parallelism", str(parallelism), "--format", "json"], directory, work.env)
+        plan_qs = reconciler(
+            ["plan", "-c", "qs.json", "--parallelism", str(parallelism), "--format", "json"], directory, work.env
+        )
         rows += [
-            (f"qingstor-sdk, sequential loop ({sample} read, scaled)", f"{qs_sequential:.2f} s", f"{qs_sequential / plan_qs.wall:.1f}×"),
+            (f"qingstor-sdk, sequential loop ({sample} read, scaled)", f"{qs_sequential:.2f} s",
+             f"{qs_sequential / plan_qs.wall:.1f}×"),
             ("qingstor-sdk, 64 threads", f"{qs_threaded:.2f} s", f"{qs_threaded / plan_qs.wall:.2f}×"),
             (f"reconciler plan, QingStor dialect, parallelism {parallelism}", f"{plan_qs.wall:.2f} s", "1×"),
         ]  # fmt: skip
