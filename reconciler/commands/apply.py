@@ -20,6 +20,7 @@ from reconciler.commands.console import color_enabled, confirm, enable_verbose, 
 from reconciler.commands.plan import render_plan
 from reconciler.commands.planfile import load_plan_file, state_for_saved_plan
 from reconciler.commands.workspace import (
+    confirmed_identities,
     load_config,
     make_plan,
     open_clients,
@@ -42,6 +43,12 @@ QUESTION = "Do you want to perform these actions? Only 'yes' will be accepted:"
 def _check_usage(args: argparse.Namespace) -> None:
     if args.planfile and args.target:
         raise ReconcilerError("--target cannot be used with a saved plan: the plan already holds its targets")
+    if args.planfile and args.refresh_only:
+        raise ReconcilerError("--refresh-only cannot be used with a saved plan: save one with `plan --refresh-only`")
+    if args.planfile and args.confirm_identity:
+        raise ReconcilerError(
+            "--confirm-identity cannot be used with a saved plan: pass it to `reconciler plan --out` instead"
+        )
     if not args.planfile and not args.auto_approve and not interactive():
         raise ReconcilerError(
             "apply needs approval and there is no terminal to ask on: pass --auto-approve, or save a plan with "
@@ -93,6 +100,8 @@ async def _apply(
                 targets=tuple(args.target or ()),
                 parallelism=args.parallelism,
                 progress=progress,
+                confirm_identity=confirmed_identities(config, getattr(args, "confirm_identity", None)),
+                refresh_only=getattr(args, "refresh_only", False),
             )
             # A bucket that could not be read fails alone; one the configuration cannot plan stops everything.
             unplannable = [b for b in plan.buckets if b.error is not None and b.address not in live.errors]
@@ -101,7 +110,7 @@ async def _apply(
                 raise planning_error(errors, consequence="nothing was applied")
             shown = sys.stdout if text else sys.stderr  # stdout stays one JSON document
             shown.write(render_plan(plan, "text", color=color and text))
-            writes = any(bucket.writes_document for bucket in plan.buckets)
+            writes = any(bucket.writes_document or bucket.adopts for bucket in plan.buckets)  # adopting asks too
             if writes and not args.auto_approve and not confirm(QUESTION, shown):
                 raise ReconcilerError("apply cancelled; nothing was changed")
         hooks: list[ApplyHook] = [progress]

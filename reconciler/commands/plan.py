@@ -10,6 +10,7 @@ from reconciler.commands import event_loop
 from reconciler.commands.console import color_enabled, enable_verbose, progress_bar
 from reconciler.commands.planfile import save_plan_file
 from reconciler.commands.workspace import (
+    confirmed_identities,
     load_config,
     make_plan,
     open_clients,
@@ -45,7 +46,14 @@ async def _plan_live(
         config, names, parallelism=args.parallelism, environ=os.environ, timeouts=timeout_overrides(args)
     ) as clients:
         plan, _ = await make_plan(
-            config, state, clients, targets=targets, parallelism=args.parallelism, progress=progress_bar(args, command)
+            config,
+            state,
+            clients,
+            targets=targets,
+            parallelism=args.parallelism,
+            progress=progress_bar(args, command),
+            confirm_identity=confirmed_identities(config, getattr(args, "confirm_identity", None)),
+            refresh_only=getattr(args, "refresh_only", False),
         )
         return plan
 

@@ -29,6 +29,7 @@ from reconciler.model.config import Configuration
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import buckets_to_read, build_plan, select_buckets
 from reconciler.providers.base import NotificationClient
+from reconciler.providers.identity import provider_identities
 from reconciler.providers.registry import client_for
 from reconciler.state.backend import StateStore
 from reconciler.state.model import StateFile
@@ -94,6 +95,8 @@ async def make_plan(
     targets: Sequence[str] = (),
     parallelism: int,
     progress: ReadProgress | None = None,
+    confirm_identity: Sequence[str] = (),
+    refresh_only: bool = False,
 ) -> tuple[Plan, LiveRead]:
     """Read every bucket in scope concurrently and plan. A bucket that cannot be read is an
     errored bucket of the plan (its reason names the provider's code and request id) and is in
@@ -109,8 +112,23 @@ async def make_plan(
         tool_version=__version__,
         now=utc_now(),
         read_errors=reasons,
+        identities=provider_identities((config.providers[name] for name in clients), os.environ),
+        confirm_identity=confirm_identity,
+        refresh_only=refresh_only,
     )
     return plan, live
+
+
+def confirmed_identities(config: Configuration, addresses: Sequence[str] | None) -> tuple[str, ...]:
+    """`--confirm-identity` values, each a configured provider or one of its bucket addresses."""
+    for address in addresses or ():
+        provider = address.split("/", 1)[0]
+        if provider not in config.providers or address.count("/") > 1 or address.endswith("/"):
+            raise ReconcilerError(
+                f"--confirm-identity {address}: expected a configured provider or <provider>/<bucket> "
+                f"(providers: {', '.join(sorted(config.providers))})"
+            )
+    return tuple(addresses or ())
 
 
 def planning_error(errors: Sequence[str], *, consequence: str = "") -> ReconcilerError:

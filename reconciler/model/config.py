@@ -15,7 +15,8 @@ from reconciler.model.common import EnvRef, FileRef, Frozen
 from reconciler.model.qingstor import QingStorRule
 from reconciler.model.s3 import S3Rule
 
-Ownership = Literal["shared", "exclusive", "observe"]
+# release: forget the owned rules in the state, keep them live (nothing is written)
+Ownership = Literal["shared", "exclusive", "observe", "release"]
 Addressing = Literal["path", "virtual"]
 
 
@@ -76,6 +77,7 @@ class BucketConfig(Frozen):
     provider: str
     bucket: str
     ownership: Ownership = "shared"
+    adopt: tuple[str, ...] = ()  # ids of declared rules that may take over a live foreign rule of that id
     # rules of the provider's dialect, in file order (order matters on jdcloud)
     notifications: tuple[QingStorRule, ...] | tuple[BosRule, ...] | tuple[S3Rule, ...] = ()
     source: SourceLocation | None = None
@@ -89,6 +91,8 @@ class Configuration(Frozen):
     version: Literal[1] = 1
     providers: dict[str, ProviderConfig]
     buckets: tuple[BucketConfig, ...] = ()
+    # addresses (`p/b` or `p/b/rule`) released from management: forgotten in the state, kept live
+    released: tuple[str, ...] = ()
 
     def bucket(self, address: str) -> BucketConfig | None:
         for entry in self.buckets:
