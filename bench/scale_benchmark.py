@@ -159,7 +159,9 @@ class Workspace:
         directory = self.fresh(name)
         provider = {"qs": {"type": "qingstor", "zone": "pek3b", "endpoint": self.emulator.url}}
         json_config(
-            directory / "c.json", provider, [{"provider": "qs", "bucket": n, "notifications": [QS_RULE]} for n in names]
+            directory / "c.json",
+            provider,
+            [{"provider": "qs", "bucket": n, "notifications": [QS_RULE], "adopt": ["mine"]} for n in names],
         )
         return directory
 
@@ -292,10 +294,14 @@ def sdks(work: Workspace, size: int, latency: float, parallelism: int, sample: i
         "qs": {"type": "qingstor", "zone": "pek3b", "endpoint": work.emulator.url},
     }
     json_config(
-        directory / "s3.json", providers, [{"provider": "aws", "bucket": n, "notifications": [S3_RULE]} for n in names]
+        directory / "s3.json",
+        providers,
+        [{"provider": "aws", "bucket": n, "notifications": [S3_RULE], "adopt": ["mine"]} for n in names],
     )
     json_config(
-        directory / "qs.json", providers, [{"provider": "qs", "bucket": n, "notifications": [QS_RULE]} for n in names]
+        directory / "qs.json",
+        providers,
+        [{"provider": "qs", "bucket": n, "notifications": [QS_RULE], "adopt": ["mine"]} for n in names],
     )
     config = Config(max_pool_connections=parallelism, retries={"max_attempts": 1}, s3={"addressing_style": "path"})
     client = work.emulator.boto3_client(config=config)
