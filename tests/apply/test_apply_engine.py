@@ -11,7 +11,9 @@ from reconciler.apply.engine import ApplyEngine
 from reconciler.apply.recorder import StateRecorder
 from reconciler.apply.report import ApplyReport, BucketOutcome
 from reconciler.errors import CredentialError, ProviderError, StalePlanError, StateError
+from reconciler.kinds import dialect_for
 from reconciler.model import LiveDocument
+from reconciler.plan import rule_document
 from reconciler.plan.model import Plan
 from reconciler.state import load_state, save_state
 from reconciler.state.journal import Journal
@@ -19,6 +21,8 @@ from reconciler.state.model import StateFile
 from tests.support.fake_provider import FakeClient
 from tests.support.plans import (
     LINEAGE,
+    NOW,
+    PROVIDERS,
     SECRET,
     bos_rule,
     bucket,
@@ -353,6 +357,28 @@ def test_the_guard_never_removes_an_imported_or_released_rule_whatever_the_plan_
     with pytest.raises(StalePlanError, match="would remove live rule 'old' .* owned but kept by the configuration"):
         run_apply(the_plan, cfg, {"qs": client}, state_path, now)
     assert client.count("write", "photos") == 0
+
+
+def test_a_rule_noted_by_a_stopped_apply_is_ours_for_the_plan_and_the_guard_alike(state_path):
+    client = FakeClient({"photos": document(foreign("theirs"), live_rule(qs_rule("mine")))})
+    noted = StateFile(tool_version="0.1.0", lineage=LINEAGE).with_writing(
+        "qs/photos",
+        provider="qs",
+        type="qingstor",
+        flavor=None,
+        bucket="photos",
+        writing={"mine": rule_document(qs_rule("mine"), dialect_for(PROVIDERS["qs"]))},
+        live_fingerprint="sha256:" + "0" * 64,
+        applied_at=NOW,
+    )
+    cfg = config(bucket("qs/photos"))  # dropped from the configuration since
+    the_plan = plan(cfg, {"qs/photos": client.documents["photos"]}, noted)
+    assert the_plan.bucket("qs/photos").change("mine").action.value == "delete"
+
+    report = run_apply(the_plan, cfg, {"qs": client}, state_path, noted)
+
+    assert statuses(report) == {"qs/photos": "applied"}
+    assert client.documents["photos"].ids == ["theirs"]
 
 
 def test_a_final_save_that_fails_loses_nothing_the_journal_holds(state_path, monkeypatch):
