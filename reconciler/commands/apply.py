@@ -19,6 +19,7 @@ from reconciler.apply.report import ApplyHook, ApplyReport, FanOutHook
 from reconciler.commands.console import color_enabled, confirm, enable_verbose, interactive, progress_bar
 from reconciler.commands.plan import render_plan
 from reconciler.commands.planfile import load_plan_file, state_for_saved_plan
+from reconciler.commands.selections import listed_selections, saved_selections
 from reconciler.commands.workspace import (
     load_config,
     make_plan,
@@ -50,9 +51,13 @@ def _check_usage(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     enable_verbose(args)
     _check_usage(args)
-    config = load_config(args.config, os.environ, args.target or ())
-    store = state_store(args.state)
     saved = load_plan_file(args.planfile) if args.planfile else None
+    if saved is not None:
+        resolve = saved_selections(saved)
+    else:
+        resolve = listed_selections(os.environ, parallelism=args.parallelism)
+    config = load_config(args.config, os.environ, args.target or (), resolve=resolve)
+    store = state_store(args.state)
     with store, store.lock("apply", timeout=args.lock_timeout):
         current = store.read()
         state = current if current is not None else StateFile.new(__version__)

@@ -19,6 +19,7 @@ from reconciler.apply.live import ReadProgress, read_live
 from reconciler.apply.report import error_reason
 from reconciler.cli import EXIT_CHANGES, EXIT_OK
 from reconciler.commands.console import color_enabled, enable_verbose, progress_bar
+from reconciler.commands.selections import listed_selections
 from reconciler.commands.workspace import load_config, open_clients, read_state
 from reconciler.config.source import DEFAULT_LOCATION
 from reconciler.errors import ReconcilerError
@@ -35,7 +36,8 @@ from reconciler.state.model import StateFile
 
 def run(args: argparse.Namespace) -> int:
     enable_verbose(args)
-    config = load_config(args.config, os.environ, args.target or ())
+    resolve = listed_selections(os.environ, parallelism=args.parallelism)
+    config = load_config(args.config, os.environ, args.target or (), resolve=resolve)
     state = read_state(args.state)
     ignores = ignore_list(args.ignore_file, args.config)
     report = asyncio.run(

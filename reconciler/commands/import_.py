@@ -16,6 +16,7 @@ import sys
 
 from reconciler.apply.engine import utc_now
 from reconciler.commands.console import enable_verbose
+from reconciler.commands.selections import listed_selections
 from reconciler.commands.workspace import load_config, open_clients, state_store
 from reconciler.config.source import discover
 from reconciler.errors import ReconcilerError
@@ -28,7 +29,8 @@ from reconciler.state.model import split_address
 
 def run(args: argparse.Namespace) -> int:
     enable_verbose(args)
-    config = load_config(config_without_output(args.config), os.environ, [args.address])
+    resolve = listed_selections(os.environ, parallelism=10)
+    config = load_config(config_without_output(args.config), os.environ, [args.address], resolve=resolve)
     try:
         address, rule_id = split_address(args.address)
     except ValueError as exc:

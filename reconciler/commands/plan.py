@@ -9,6 +9,7 @@ import sys
 
 from reconciler.commands.console import color_enabled, enable_verbose, progress_bar
 from reconciler.commands.planfile import save_plan_file
+from reconciler.commands.selections import listed_selections
 from reconciler.commands.workspace import (
     load_config,
     make_plan,
@@ -48,7 +49,8 @@ async def _plan_live(
 
 def run(args: argparse.Namespace) -> int:
     enable_verbose(args)
-    config = load_config(args.config, os.environ, args.target or ())
+    resolve = listed_selections(os.environ, parallelism=args.parallelism)
+    config = load_config(args.config, os.environ, args.target or (), resolve=resolve)
     state = read_state(args.state)
     plan = asyncio.run(_plan_live(config, state, args))
     sys.stdout.write(render_plan(plan, args.format, color=color_enabled(args)))

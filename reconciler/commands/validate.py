@@ -25,9 +25,10 @@ def run(args: argparse.Namespace) -> int:
         _print_json(True, [])
         return 0
     rules = sum(len(bucket.notifications) for bucket in config.buckets)
-    counts = ", ".join(
-        (_count(len(config.providers), "provider"), _count(len(config.buckets), "bucket"), _count(rules, "rule"))
-    )
+    counted = [_count(len(config.providers), "provider"), _count(len(config.buckets), "bucket"), _count(rules, "rule")]
+    if config.selections:  # resolved against the providers' bucket listings at plan time, never offline
+        counted.insert(2, _count(len(config.selections), "bucket selector"))
+    counts = ", ".join(counted)
     success = f"{_GREEN}Success!{_RESET}" if color_enabled(args) else "Success!"
     print(f"{success} {counts} are valid.")
     return 0

@@ -114,7 +114,7 @@ def _written(path: Path, rules: Sequence[ExpandedRule]) -> tuple[Place, Path]:
 
 def with_buckets(diagnostic: Diagnostic, addresses: Sequence[str], entry: str, *, selector: bool) -> Diagnostic:
     """The diagnostic of an expanded entry, saying which buckets it was found for and which entry made them."""
-    if selector and addresses == ["${bucket}"]:
+    if selector:
         suffix = f" (for every bucket the selector of the entry at {entry} matches)"
     elif len(addresses) == 1:
         suffix = f" (expanded for bucket {addresses[0]} by the entry at {entry})"

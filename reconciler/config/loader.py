@@ -76,6 +76,7 @@ def expand_configuration(
     loader.check_providers()
     loader.check_rule_sets()
     loader.check_buckets()
+    loader.check_unexpanded_rule_sets()
     if not loader.diagnostics and resolve is not None and loader.requests:
         loader.resolve(resolve)
     configuration = loader.build() if not loader.diagnostics else None
@@ -208,20 +209,20 @@ class _Loader:
                 self.report(declared.source, provider_findings(declared.path, declared.data))
 
     def check_rule_sets(self) -> None:
-        """Each rule set's variables and, for the rule sets no entry uses, its rules as written."""
-        used = {
-            name
-            for declared in self.buckets
-            if isinstance(declared.data, dict) and isinstance(declared.data.get("use"), list)
-            for name in declared.data["use"]
-        }
+        """Each rule set's variables (its rules are checked as expanded for the buckets using it)."""
         for name, declared in self.rule_sets.items():
             rule_set = self._rule_set(name)
-            if rule_set is None:
-                continue
-            known = {*BUILTIN, *rule_set.defaults}
-            self.report(declared.source, template_findings(list(rule_set.rules), declared.path + ("notifications",), known))
-            if name not in used and self.complete:
+            if rule_set is not None:
+                known = {*BUILTIN, *rule_set.defaults}
+                rules = list(rule_set.rules)
+                self.report(declared.source, template_findings(rules, declared.path + ("notifications",), known))
+
+    def check_unexpanded_rule_sets(self) -> None:
+        """The rules of rule sets no entry could expand, checked as written (defaults substituted)."""
+        expanded = {rule_set.name for entry in self.entries for rule_set in entry.rule_sets}
+        for name in self.rule_sets:
+            rule_set = self._rule_set(name)
+            if rule_set is not None and name not in expanded:
                 self._check_expanded(self._unused_rule_set(rule_set), rule_set.dialect, None, None, None)
 
     def _rule_set(self, name: str) -> RuleSet | None:

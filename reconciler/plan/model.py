@@ -29,9 +29,10 @@ from pydantic import AwareDatetime, Field, ValidationError, field_serializer, mo
 
 from reconciler.errors import PlanFileError
 from reconciler.model.common import Frozen
+from reconciler.model.config import Selection
 from reconciler.state.model import rfc3339
 
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"  # 1.1: `selections`
 
 
 def _repeated(values: Iterable[Any]) -> Any:
@@ -276,6 +277,7 @@ class Plan(Frozen):
     summary: Summary = Summary()
     targets: tuple[str, ...] = ()
     config_digest: str | None = None  # sha256 of the configuration the plan was computed from
+    selections: tuple[Selection, ...] = ()  # bucket selectors as resolved: apply never widens them
     buckets: tuple[BucketChange, ...] = ()
     warnings: tuple[PlanWarning, ...] = ()
 

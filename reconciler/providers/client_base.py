@@ -13,6 +13,7 @@ from reconciler.providers.credentials import AccessKey
 from reconciler.providers.endpoints import Endpoint, endpoint_for
 from reconciler.providers.error_bodies import MalformedDocument, provider_error, unreadable
 from reconciler.providers.http import send
+from reconciler.providers.listing import LIST, ListingPage
 from reconciler.providers.signing import Clock, utc_now
 
 READ, WRITE, CLEAR = (
@@ -80,6 +81,33 @@ class BucketClient:
         if not response.is_success:
             raise self.error(response, bucket, action)
         return response
+
+    async def list_buckets(self) -> list[str]:
+        """Names of the buckets the credentials see at this provider's zone or region."""
+        raise NotImplementedError
+
+    def service_auth(self) -> httpx.Auth:
+        """How a request that names no bucket (the bucket listing) is signed."""
+        return self.auth("")
+
+    async def list_call(
+        self, query: str = "", *, url: str | None = None, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
+        """One signed `GET /` of the bucket listing; anything but a 2xx raises the provider's error."""
+        target = url if url is not None else self.endpoint.service_url(query)
+        if url is not None and query:
+            target = f"{url}?{query}"
+        request = self._http.build_request("GET", target, headers=headers)
+        response = await send(self._http, request, auth=self.service_auth(), address=self.name, action=LIST)
+        if not response.is_success:
+            raise provider_error(response, address=self.name, action=LIST)
+        return response
+
+    def listing(self, response: httpx.Response, decode: Callable[[bytes], ListingPage]) -> ListingPage:
+        try:
+            return decode(response.content)
+        except MalformedDocument as exc:
+            raise unreadable(response, address=self.name, action=LIST, problem=f"body {exc}") from None
 
     def decoded(self, response: httpx.Response, bucket: str, decode: Callable[[bytes], LiveDocument]) -> LiveDocument:
         try:

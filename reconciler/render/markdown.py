@@ -12,7 +12,15 @@ import textwrap
 from collections.abc import Sequence
 
 from reconciler.plan.model import Action, BucketChange, Plan, PlanWarning
-from reconciler.render.text import bucket_lines, count, no_changes_note, render_lines, shown, summary_line
+from reconciler.render.text import (
+    bucket_lines,
+    count,
+    no_changes_note,
+    render_lines,
+    selection_text,
+    shown,
+    summary_line,
+)
 from reconciler.render.values import printable
 
 MARKER = "<!-- reconciler-plan -->"
@@ -22,6 +30,9 @@ TABLE_HEAD = (
     "| Bucket | Ownership | Action | Add | Change | Delete | Foreign kept | Foreign removed | Rules |\n"
     "|---|---|---|--:|--:|--:|--:|--:|---|\n"
 )
+
+
+SHOWN_SELECTIONS = 20  # the comment stays short; `reconciler show` on the saved plan has every one
 
 
 def labels(plan: Plan) -> list[str]:
@@ -94,6 +105,8 @@ def render_plan_markdown(plan: Plan, *, limit: int = LIMIT) -> str:
     head = f"{MARKER}\n<!-- labels: {', '.join(labels(plan))} -->\n**{summary_line(plan.summary)}**\n\n"
     head += f"{note}\n\n" if note is not None else ""
     head += warnings_block(plan.warnings)
+    head += "".join(f"- Selector {_cell(selection_text(s))}\n" for s in plan.selections[:SHOWN_SELECTIONS])
+    head += "\n" if plan.selections else ""
     if not sections:
         return printable(head + f"{count(len(plan.buckets), 'bucket')} checked.\n", keep="\n")
     tail_note = f"\n{count(quiet, 'other bucket')} unchanged.\n" if quiet else ""
