@@ -64,6 +64,8 @@ def expand_rules(
     own_place: Place,
     overrides: Mapping[str, Mapping[str, tuple[Any, Place]]],
     variables: Mapping[str, str],
+    *,
+    substitute_own: bool = True,
 ) -> list[ExpandedRule]:
     """The rules of one bucket: each rule set's, overridden, then the entry's own; all substituted."""
     rules: list[ExpandedRule] = []
@@ -77,7 +79,8 @@ def expand_rules(
                 overridden = {name: place for name, (_, place) in changes.items()}
             rules.append(ExpandedRule(data, Place(rule_set.source, rule_set.path + ("notifications", index)), overridden))
     for index, rule in enumerate(own):
-        rules.append(ExpandedRule(substitute(rule, variables), Place(own_place.source, own_place.path + (index,))))
+        data = substitute(rule, variables) if substitute_own else rule
+        rules.append(ExpandedRule(data, Place(own_place.source, own_place.path + (index,))))
     return rules
 
 

@@ -309,7 +309,8 @@ class _Loader:
                     self.report(source, [Finding(path, message)])
         own = data.get("notifications") if isinstance(data.get("notifications"), list) else []
         known = {*BUILTIN, *declared_vars, *given}
-        self.report(source, template_findings(own, path + ("notifications",), known))
+        if _templated(data):
+            self.report(source, template_findings(own, path + ("notifications",), known))
         overrides = self._overrides(declared, rule_sets, known)
         if overrides is None:
             return None
@@ -406,7 +407,10 @@ class _Loader:
             if not stand_in:
                 self._claim(entry, name, index)
             variables = bucket_variables(entry.rule_sets, entry.given, provider=entry.provider, bucket=name)
-            rules = expand_rules(entry.rule_sets, own, Place(source, declared.path + ("notifications",)), entry.overrides, variables)
+            own_place = Place(source, declared.path + ("notifications",))
+            rules = expand_rules(
+                entry.rule_sets, own, own_place, entry.overrides, variables, substitute_own=_templated(data)
+            )
             for diagnostic in self._check_expanded(rules, entry.dialect, self.providers[entry.provider].data, name, found):
                 found.setdefault(diagnostic, []).append(f"{entry.provider}/{name}")
             if not stand_in:
@@ -550,6 +554,12 @@ class _Loader:
         except ValidationError as error:  # validation passed what the model refuses: say where, plainly
             self.report(source, [Finding(path + tuple(e["loc"]), e["msg"]) for e in error.errors()])
             return None
+
+
+def _templated(entry: dict[str, Any]) -> bool:
+    """Are `${…}` substituted in the entry's own rules? Not in a plain one-bucket entry that uses no
+    rule set and declares no vars: such entries mean exactly what they say, as before rule sets."""
+    return any(key in entry for key in ("buckets", "select", "use", "vars"))
 
 
 def _dialect_known(provider: Any) -> bool:
