@@ -72,7 +72,8 @@ def expand_rules(
     for rule_set in rule_sets:
         for index, rule in enumerate(rule_set.rules):
             data = substitute(rule, variables)
-            changes = overrides.get(rule.get("id")) if isinstance(rule, dict) else None
+            rule_id = rule.get("id") if isinstance(rule, dict) else None
+            changes = overrides.get(rule_id) if isinstance(rule_id, str) else None
             overridden: dict[str, Place] = {}
             if changes:
                 data = {**data, **{name: substitute(value, variables) for name, (value, _) in changes.items()}}

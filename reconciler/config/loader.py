@@ -230,7 +230,8 @@ class _Loader:
         data = declared.data
         if not isinstance(data, dict) or data.get("dialect") not in KINDS or not isinstance(data.get("notifications"), list):
             return None
-        defaults = data.get("vars") if isinstance(data.get("vars"), dict) else {}
+        written = data.get("vars") if isinstance(data.get("vars"), dict) else {}
+        defaults = {name: value for name, value in written.items() if value is None or isinstance(value, str)}
         return RuleSet(name, declared.source, declared.path, data["dialect"], tuple(data["notifications"]), defaults)
 
     def _unused_rule_set(self, rule_set: RuleSet) -> list[ExpandedRule]:
@@ -297,7 +298,7 @@ class _Loader:
         rule_sets = self._uses(declared, dialect)
         if rule_sets is None:
             return None
-        given = data.get("vars") if isinstance(data.get("vars"), dict) else {}
+        given = _strings(data.get("vars"))
         declared_vars = {name for rule_set in rule_sets for name in rule_set.defaults}
         for rule_set in rule_sets:
             for name, default in rule_set.defaults.items():
@@ -392,7 +393,7 @@ class _Loader:
                     message = f"only scalar fields can be overridden; {quote(name)} is {kind} in rule {quote(rule_id)}"
                     self.report(source, [Finding(where, message, at_key=True)])
                     ok = False
-                else:
+                elif isinstance(value, (str, int, float, bool)):  # anything else is the schema's to report
                     self.report(source, template_findings(value, where, known))
                     found.setdefault(rule_id, {})[name] = (value, Place(source, where))
         return found if ok else None
@@ -554,6 +555,11 @@ class _Loader:
         except ValidationError as error:  # validation passed what the model refuses: say where, plainly
             self.report(source, [Finding(path + tuple(e["loc"]), e["msg"]) for e in error.errors()])
             return None
+
+
+def _strings(mapping: Any) -> dict[str, str]:
+    """The entries of a `vars:` mapping that are text (the schema reports the others)."""
+    return {k: v for k, v in mapping.items() if isinstance(v, str)} if isinstance(mapping, dict) else {}
 
 
 def _templated(entry: dict[str, Any]) -> bool:

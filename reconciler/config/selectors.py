@@ -79,14 +79,18 @@ class Selector:
 
 def parse_selector(data: Mapping[str, Any]) -> Selector:
     """The selector of a checked `select:` mapping (selector_findings found nothing)."""
-    return Selector(
-        tuple(_pattern(item) for item in data.get("include", ())),
-        tuple(_pattern(item) for item in data.get("exclude", ())),
-    )
+    return Selector(_patterns(data.get("include")), _patterns(data.get("exclude")))
 
 
-def _pattern(item: Any) -> NamePattern:
-    return NamePattern(item["regex"], regex=True) if isinstance(item, dict) else NamePattern(item)
+def _patterns(items: Any) -> tuple[NamePattern, ...]:
+    """The well-formed patterns of a list (the schema reports the others)."""
+    patterns = []
+    for item in items if isinstance(items, list) else ():
+        if isinstance(item, dict) and isinstance(item.get("regex"), str):
+            patterns.append(NamePattern(item["regex"], regex=True))
+        elif isinstance(item, str):
+            patterns.append(NamePattern(item))
+    return tuple(patterns)
 
 
 def selector_findings(path: Path, data: Any) -> Iterator[Finding]:

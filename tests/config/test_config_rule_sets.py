@@ -325,3 +325,13 @@ buckets: []
 """
     (error,) = _errors(tmp_path, body)
     assert error.startswith("config.yaml:9:35: rule_sets.spare.notifications[0].status: 'on' is not one of")
+
+
+def test_the_example_file_is_valid_and_expands(tmp_path: Path) -> None:
+    example = Path(__file__).parents[2] / "examples" / "many-buckets.yaml"
+    listing = ["logs-app", "logs-tmp-1", "archive-2024", "archive-x", "billing-invoices"]
+    config = load_configuration([str(example)], _listing(listing))
+    assert [b.bucket for b in config.buckets] == ["archive-2024", "logs-app", "billing-invoices", "billing-receipts"]
+    assert {b.ownership for b in config.buckets} == {"shared"}
+    assert _urls(config)["qingstor-sh1a/logs-app"] == ["https://audit.example.com/audit/platform/qingstor-sh1a/logs-app"]
+    assert _urls(config)["qingstor-sh1a/billing-invoices"][0] == "https://audit.example.com/finance/billing-invoices"
