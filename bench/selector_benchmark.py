@@ -86,7 +86,9 @@ def plan(config_file: Path, parallelism: int) -> tuple[Plan, list[tuple[str, flo
         return result
 
     resolve = listed_selections(os.environ, parallelism=parallelism)
-    config = timed("load (and list) configuration", lambda: load_config([str(config_file)], os.environ, resolve=resolve))
+    config = timed(
+        "load (and list) configuration", lambda: load_config([str(config_file)], os.environ, resolve=resolve)
+    )
     state = StateFile.new("bench")
 
     async def read_and_plan() -> Plan:
@@ -124,7 +126,9 @@ def main() -> int:
             explicit.write_text(explicit_config(emulator.url, names))
             if args.latency_ms:
                 emulator.admin.set_faults(latency_ms=args.latency_ms)
-            results = {name: plan(path, args.parallelism) for name, path in (("compact", compact), ("explicit", explicit))}
+            results = {
+                name: plan(path, args.parallelism) for name, path in (("compact", compact), ("explicit", explicit))
+            }
             sizes = {"compact": compact, "explicit": explicit}
         finally:
             emulator.stop()

@@ -78,7 +78,9 @@ def expand_rules(
             if changes:
                 data = {**data, **{name: substitute(value, variables) for name, (value, _) in changes.items()}}
                 overridden = {name: place for name, (_, place) in changes.items()}
-            rules.append(ExpandedRule(data, Place(rule_set.source, rule_set.path + ("notifications", index)), overridden))
+            rules.append(
+                ExpandedRule(data, Place(rule_set.source, rule_set.path + ("notifications", index)), overridden)
+            )
     for index, rule in enumerate(own):
         data = substitute(rule, variables) if substitute_own else rule
         rules.append(ExpandedRule(data, Place(own_place.source, own_place.path + (index,))))
@@ -129,5 +131,10 @@ def with_buckets(diagnostic: Diagnostic, addresses: Sequence[str], entry: str, *
             f"by the entry at {entry})"
         )
     return Diagnostic(
-        diagnostic.file, diagnostic.line, diagnostic.column, diagnostic.path, diagnostic.message + suffix, diagnostic.hint
+        diagnostic.file,
+        diagnostic.line,
+        diagnostic.column,
+        diagnostic.path,
+        diagnostic.message + suffix,
+        diagnostic.hint,
     )

@@ -105,6 +105,8 @@ def selector_findings(path: Path, data: Any) -> Iterator[Finding]:
                 try:
                     _compiled(item["regex"])
                 except re2.error as error:
-                    yield Finding(where + ("regex",), f"{quote(item['regex'])} is not an RE2 regular expression: {_reason(error)}")
+                    yield Finding(
+                        where + ("regex",), f"{quote(item['regex'])} is not an RE2 regular expression: {_reason(error)}"
+                    )
             elif isinstance(item, str) and "/" in item:
                 yield Finding(where, f"{quote(item)} can never match: bucket names contain no '/'")

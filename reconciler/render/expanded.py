@@ -58,7 +58,9 @@ def render_expanded_yaml(config: Configuration, expanded: Sequence[ExpandedBucke
     buckets = CommentedSeq(_entry(bucket) for bucket in expanded)
     for index, bucket in enumerate(expanded):
         how = "selected by the entry" if bucket.selected else "from the entry"
-        buckets.yaml_set_comment_before_after_key(index, before=f"{bucket.provider}/{bucket.bucket}: {how} at {bucket.entry}", indent=2)
+        buckets.yaml_set_comment_before_after_key(
+            index, before=f"{bucket.provider}/{bucket.bucket}: {how} at {bucket.entry}", indent=2
+        )
     document["buckets"] = buckets
     lines = ["The configuration as expanded: rule sets, variables and bucket lists written out per bucket."]
     for selection in config.selections:

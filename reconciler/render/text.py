@@ -180,7 +180,8 @@ SHOWN_SELECTED = 10  # bucket names shown per selector in text; JSON and the sav
 def selection_text(selection: Selection) -> str:
     """`qs {include: [logs-*]} (entry f:12:5) matched 3 buckets: a, b, c`."""
     patterns = ", ".join(
-        f"{key}: [{', '.join(_pattern_text(pattern) for pattern in value)}]" for key, value in selection.selector.items()
+        f"{key}: [{', '.join(_pattern_text(pattern) for pattern in value)}]"
+        for key, value in selection.selector.items()
     )
     names = list(selection.buckets[:SHOWN_SELECTED])
     more = len(selection.buckets) - len(names)

@@ -54,7 +54,9 @@ def test_a_selector_plans_like_the_buckets_written_out(project: Project, emulate
         del document["timestamp"], document["selections"], document["prior_state"]["lineage"]
     assert selected == explicit
     text = project.cli("plan").out
-    assert f"{case.name} {{include: [sel-*], exclude: [sel-skip-*]}}" in text and "matched 2 buckets: sel-a, sel-b" in text
+    assert (
+        f"{case.name} {{include: [sel-*], exclude: [sel-skip-*]}}" in text and "matched 2 buckets: sel-a, sel-b" in text
+    )
     markdown = project.cli("plan", "--format", "markdown").out
     assert f"- Selector {case.name} {{include: [sel-*], exclude: [sel-skip-*]}}" in markdown
 

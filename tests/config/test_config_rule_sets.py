@@ -126,7 +126,9 @@ def test_an_expanded_configuration_equals_the_explicit_one(tmp_path: Path) -> No
         [
             _write(
                 tmp_path,
-                HEAD + "buckets:\n" + "".join(f"  - {{provider: qs, bucket: {b}, notifications: [{rule % b}]}}\n" for b in ("a1", "a2")),
+                HEAD
+                + "buckets:\n"
+                + "".join(f"  - {{provider: qs, bucket: {b}, notifications: [{rule % b}]}}\n" for b in ("a1", "a2")),
                 "explicit.yaml",
             )
         ]
@@ -166,7 +168,9 @@ def test_a_plain_entry_means_exactly_what_it_says(tmp_path: Path) -> None:
 
 
 def test_show_config_data_keeps_rules_as_expanded(tmp_path: Path) -> None:
-    path = _write(tmp_path, HEAD + AUDIT + "buckets:\n  - {provider: qs, buckets: [a1], use: [audit], vars: {team: p}}\n")
+    path = _write(
+        tmp_path, HEAD + AUDIT + "buckets:\n  - {provider: qs, buckets: [a1], use: [audit], vars: {team: p}}\n"
+    )
     _, expanded = expand_configuration([path])
     (bucket,) = expanded
     assert bucket.entry.endswith("config.yaml:15") and not bucket.selected
@@ -333,5 +337,7 @@ def test_the_example_file_is_valid_and_expands(tmp_path: Path) -> None:
     config = load_configuration([str(example)], _listing(listing))
     assert [b.bucket for b in config.buckets] == ["archive-2024", "logs-app", "billing-invoices", "billing-receipts"]
     assert {b.ownership for b in config.buckets} == {"shared"}
-    assert _urls(config)["qingstor-sh1a/logs-app"] == ["https://audit.example.com/audit/platform/qingstor-sh1a/logs-app"]
+    assert _urls(config)["qingstor-sh1a/logs-app"] == [
+        "https://audit.example.com/audit/platform/qingstor-sh1a/logs-app"
+    ]
     assert _urls(config)["qingstor-sh1a/billing-invoices"][0] == "https://audit.example.com/finance/billing-invoices"

@@ -8,8 +8,8 @@ import httpx
 
 from reconciler.model.document import DocumentEntry, LiveDocument
 from reconciler.providers.client_base import CLEAR, READ, WRITE, BucketClient
-from reconciler.providers.qingstor import codec
 from reconciler.providers.listing import QINGSTOR_PAGE, decode_json_listing, in_location
+from reconciler.providers.qingstor import codec
 from reconciler.providers.qingstor.auth import QingStorAuth
 
 QUERY = "notification"
@@ -55,5 +55,5 @@ class QingStorClient(BucketClient):
             page = self.listing(response, decode_json_listing)
             names += in_location(page.buckets, zone)
             offset += len(page.buckets)
-            if not page.buckets or len(page.buckets) < QINGSTOR_PAGE or (page.total is not None and offset >= page.total):
+            if len(page.buckets) < QINGSTOR_PAGE or (page.total is not None and offset >= page.total):
                 return names
