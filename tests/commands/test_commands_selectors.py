@@ -193,3 +193,31 @@ def test_validate_stays_offline_and_checks_selector_syntax(project: Project, emu
     project.configure({case.name: case.provider(emulated)}, [_selected(case, {"include": [{"regex": "(x"}]})])
     broken = project.cli("validate", "-c", str(project.config))
     assert broken.code == 1 and "is not an RE2 regular expression: missing ): (x" in broken.err, broken.output
+
+
+def test_drift_and_import_resolve_selectors_like_plan(project: Project, emulated: RunningEmulator) -> None:
+    case = BY_NAME["qs"]
+    _buckets(emulated, case, "sel-a", "sel-b")
+    project.configure({case.name: case.provider(emulated)}, [_selected(case)])
+    assert project.cli("apply", "--auto-approve").code == 0
+    assert project.cli("drift").code == 0
+    case.create(emulated, "sel-new", foreign=True)  # matched now, not yet applied: drift
+    drifted = project.cli("drift")
+    assert drifted.code == 2 and "qs/sel-new" in drifted.output, drifted.output
+    imported = project.cli("import", "qs/sel-new")  # the selector's entry declares the bucket now
+    assert imported.code == 0 and "qs/sel-new is already declared" in imported.out, imported.output
+
+
+def test_validate_json_can_carry_the_expansion(project: Project) -> None:
+    case = BY_NAME["qs"]
+    entry = {"provider": case.name, "buckets": ["a1", "a2"], "notifications": [case.rule]}
+    project.configure({case.name: {"type": "qingstor", "zone": "pek3b"}}, [entry, _selected(case)])
+
+    result = project.cli("validate", "--format", "json", "--expand", "-c", str(project.config))
+
+    assert result.code == 0, result.output
+    document = json.loads(result.out)
+    assert document["valid"] is True
+    assert [b["bucket"] for b in document["expanded"]["configuration"]["buckets"]] == ["a1", "a2"]
+    (selection,) = document["expanded"]["selections"]
+    assert selection["resolved"] is False and selection["buckets"] == []
