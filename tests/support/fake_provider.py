@@ -60,6 +60,10 @@ class FakeClient:
         self._enter("clear", bucket)
         self.documents[bucket] = LiveDocument()
 
+    async def list_buckets(self) -> list[str]:
+        self.requests[("list", "")] += 1
+        return sorted(self.documents)
+
     async def aclose(self) -> None:
         self.closed = True
 
