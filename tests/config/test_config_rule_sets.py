@@ -341,3 +341,20 @@ def test_the_example_file_is_valid_and_expands(tmp_path: Path) -> None:
         "https://audit.example.com/audit/platform/qingstor-sh1a/logs-app"
     ]
     assert _urls(config)["qingstor-sh1a/billing-invoices"][0] == "https://audit.example.com/finance/billing-invoices"
+
+
+def test_the_published_schema_gives_editors_the_new_keys() -> None:
+    """What yaml-language-server sees: the example validates whole, and an entry naming its buckets
+    twice, or a selector with an unknown key, is refused by the schema alone."""
+    from jsonschema import Draft7Validator
+    from ruamel.yaml import YAML
+
+    from reconciler.config.schema import published_schema
+
+    validator = Draft7Validator(published_schema())
+    example = YAML(typ="safe").load((Path(__file__).parents[2] / "examples" / "many-buckets.yaml").read_text())
+    assert list(validator.iter_errors(example)) == []
+    both = {"version": 1, "buckets": [{"provider": "qs", "bucket": "a", "select": {"include": ["a*"]}}]}
+    assert [e.validator for e in validator.iter_errors(both)] == ["oneOf"]
+    unknown = {"version": 1, "buckets": [{"provider": "qs", "select": {"include": ["a*"], "exlude": ["b"]}}]}
+    assert [e.validator for e in validator.iter_errors(unknown)] == ["additionalProperties"]
