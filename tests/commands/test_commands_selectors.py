@@ -5,15 +5,18 @@ widened by apply, and planned exactly like the same buckets written out one by o
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from jsonschema import Draft7Validator
 
 from tests.commands.conftest import Project
 from tests.commands.dialects import BOS_SECRET, BY_NAME, CASES, Case
 from tests.support.emulator import RunningEmulator
 
 IDS = [case.name for case in CASES]
+PLAN_SCHEMA = json.loads((Path(__file__).parents[2] / "schemas" / "plan.schema.json").read_text())
 SELECTOR = {"include": ["sel-*"], "exclude": ["sel-skip-*"]}
 
 
@@ -46,6 +49,8 @@ def test_a_selector_plans_like_the_buckets_written_out(project: Project, emulate
     project.configure(provider, [_selected(case)])
     selected = _plan_document(project)
 
+    Draft7Validator(PLAN_SCHEMA).validate(selected)  # format 1.1: `selections` is part of the contract
+    assert selected["format_version"] == "1.1"
     (selection,) = selected["selections"]
     assert selection.pop("entry").startswith(f"{project.config}:")
     assert selection == {"provider": case.name, "selector": SELECTOR, "buckets": ["sel-a", "sel-b"]}
