@@ -56,7 +56,9 @@ def run(args: argparse.Namespace) -> int:
         f"Imported {count} rule{'s' if count != 1 else ''} of {address} into {store.location} (serial {saved.serial}). "
         "Add the printed configuration to the configuration files, then `reconciler plan` shows no changes.\n"
     )
-    sys.stdout.write(configuration_yaml(address, provider, adoption.rules, config.bucket(address)))
+    declared = config.bucket(address)
+    siblings = sum(1 for b in config.buckets if declared is not None and b.source == declared.source)
+    sys.stdout.write(configuration_yaml(address, provider, adoption.rules, declared, entry_buckets=siblings))
     return 0
 
 
