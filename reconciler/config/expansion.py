@@ -31,7 +31,7 @@ from reconciler.config.rules import RuleEntry, bucket_findings
 from reconciler.config.schema import rule_findings
 from reconciler.config.selectors import Selector, parse_selector, selector_findings
 from reconciler.config.source import SourceFile
-from reconciler.config.variables import BUILTIN, template_findings
+from reconciler.config.variables import BUILTIN, template_findings, uses
 from reconciler.kinds import KINDS
 from reconciler.model.config import ProviderConfig, SourceLocation, selection_key
 
@@ -225,6 +225,14 @@ class EntryExpansion:
                     )
                     self.report(source, [Finding(path, message)])
         own = data.get("notifications") if isinstance(data.get("notifications"), list) else []
+        used_by_own = uses(own)
+        for name in given:
+            if name not in declared_vars and name not in used_by_own:  # a misspelt name would go unnoticed
+                message = f"variable {quote(name)} is used by no rule of this entry"
+                if declared_vars:
+                    message += f" (its rule sets declare: {', '.join(sorted(declared_vars))})"
+                hint = near_miss(name, declared_vars)
+                self.report(source, [Finding(path + ("vars", name), message, hint, at_key=True)])
         known = {*BUILTIN, *declared_vars, *given}
         if _templated(data):
             self.report(source, template_findings(own, path + ("notifications",), known))

@@ -251,6 +251,14 @@ buckets:
     ]
 
 
+def test_a_variable_no_rule_uses_is_an_error(tmp_path: Path) -> None:
+    body = AUDIT + "buckets:\n  - {provider: qs, bucket: b, use: [audit], vars: {team: x, chanel: y}}\n"
+    assert _errors(tmp_path, body) == [
+        "config.yaml:15:61: buckets[0].vars.chanel: variable 'chanel' is used by no rule of this entry "
+        "(its rule sets declare: channel, team); did you mean 'channel'?"
+    ]
+
+
 def test_undefined_rule_sets_are_named_with_what_is_defined(tmp_path: Path) -> None:
     assert _errors(tmp_path, "buckets:\n  - {provider: qs, bucket: b, use: [zzz]}\n") == [
         "config.yaml:6:37: buckets[0].use[0]: rule set 'zzz' is not defined (no rule sets are defined)"
