@@ -91,6 +91,13 @@ def test_qingstor_lists_its_zone_from_qingstor_com_page_by_page() -> None:
     assert all(r.headers["location"] == "pek3b" and r.headers["authorization"].startswith("QS ak:") for r in seen)
 
 
+def test_qingstor_stops_when_a_server_ignores_the_offset() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"buckets": [{"name": f"b{i}"} for i in range(1000)]})
+
+    assert len(_list(QingStorProvider(name="qs", zone="pek3b"), handler)) == 1000
+
+
 def test_bos_keeps_the_buckets_of_its_region() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         assert request.url == "https://bj.bcebos.com/" and request.headers["authorization"].startswith("bce-auth-v1/")

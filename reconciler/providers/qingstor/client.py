@@ -47,13 +47,15 @@ class QingStorClient(BucketClient):
         """ListBuckets of the provider's zone (`Location` header), page by page."""
         zone = self.provider.zone  # type: ignore[union-attr]
         url = None if self.provider.endpoint else LIST_URL  # the listing is served by qingstor.com itself
-        names: list[str] = []
+        names: dict[str, None] = {}
         offset = 0
         while True:
             query = f"limit={QINGSTOR_PAGE}&offset={offset}"
             response = await self.list_call(query, url=url, headers={"Location": zone})
             page = self.listing(response, decode_json_listing)
-            names += in_location(page.buckets, zone)
+            fresh = [name for name in in_location(page.buckets, zone) if name not in names]
+            names.update(dict.fromkeys(fresh))
             offset += len(page.buckets)
-            if len(page.buckets) < QINGSTOR_PAGE or (page.total is not None and offset >= page.total):
-                return names
+            last = len(page.buckets) < QINGSTOR_PAGE or (page.total is not None and offset >= page.total)
+            if last or not fresh:  # a server that ignores `offset` answers the same page again: stop
+                return list(names)
