@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from reconciler.kinds import Dialect
 from reconciler.model.document import DocumentEntry, LiveDocument, LiveRule, Rule
 from reconciler.plan.model import BucketChange, LiveSlot, ManagedSlot
+from reconciler.plan.ownership import moved_rules
 from reconciler.plan.rules import rule_from_after
 
 
@@ -51,6 +52,15 @@ def readback_mismatch(dialect: Dialect, written: Sequence[DocumentEntry], read: 
     equivalence: server rewrites undone; order compared only where the dialect gives it meaning)."""
     if len(read.rules) != len(written):
         return f"{len(written)} rules were written but {len(read.rules)} were read back"
+    written_ids = [entry.id for entry in written]
+    if dialect.ordered and sorted(map(str, written_ids)) == sorted(map(str, read.ids)):
+        # the same rules: the one order comparison says which came back out of place
+        moved = moved_rules(list(read.ids), written_ids)  # type: ignore[arg-type]
+        if moved:
+            return (
+                f"rules {written_ids} were written in that order but {list(read.ids)} were read back "
+                f"({', '.join(sorted(moved))} out of place)"
+            )
     if dialect.ordered:
         pairs = list(zip(written, read.rules, strict=True))
     else:
@@ -61,7 +71,6 @@ def readback_mismatch(dialect: Dialect, written: Sequence[DocumentEntry], read: 
     for expected, actual in pairs:
         if expected.id != actual.id:
             where = "in that order " if dialect.ordered else ""
-            written_ids = [entry.id for entry in written]
             return f"rules {written_ids} were written {where}but {list(read.ids)} were read back"
         if not _same_entry(dialect, expected, actual):
             return f"rule {actual.id!r} reads back different from what was written"

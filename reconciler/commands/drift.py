@@ -20,13 +20,15 @@ from reconciler.apply.report import error_reason
 from reconciler.cli import EXIT_CHANGES, EXIT_OK
 from reconciler.commands.console import color_enabled, enable_verbose, progress_bar
 from reconciler.commands.selections import listed_selections
-from reconciler.commands.workspace import load_config, open_clients, read_state
+from reconciler.commands.workspace import load_config, open_clients, read_state, timeout_overrides
 from reconciler.config.source import DEFAULT_LOCATION
 from reconciler.errors import ReconcilerError
+from reconciler.model.common import digest_key
 from reconciler.model.config import Configuration
 from reconciler.plan.drift import DriftReport, detect_drift
 from reconciler.plan.ignore import DEFAULT_IGNORE_FILE, IgnoreList, load_ignore_file
 from reconciler.plan.planner import buckets_to_read
+from reconciler.providers.identity import provider_identities
 from reconciler.render.drift_json import render_drift_json
 from reconciler.render.drift_markdown import render_drift_markdown
 from reconciler.render.drift_text import render_drift_text
@@ -36,21 +38,23 @@ from reconciler.state.model import StateFile
 
 def run(args: argparse.Namespace) -> int:
     enable_verbose(args)
-    resolve = listed_selections(os.environ, parallelism=args.parallelism)
-    config = load_config(args.config, os.environ, args.target or (), resolve=resolve)
+    resolve = listed_selections(os.environ, parallelism=args.parallelism, timeouts=timeout_overrides(args))
     state = read_state(args.state)
-    ignores = ignore_list(args.ignore_file, args.config)
-    report = asyncio.run(
-        check_drift(
-            config,
-            state,
-            targets=tuple(args.target or ()),
-            ignores=ignores,
-            parallelism=args.parallelism,
-            environ=os.environ,
-            progress=progress_bar(args, "drift"),
+    with digest_key(state.digest_key):  # secrets digested as this state records them
+        config = load_config(args.config, os.environ, args.target or (), resolve=resolve)
+        ignores = ignore_list(args.ignore_file, args.config)
+        report = asyncio.run(
+            check_drift(
+                config,
+                state,
+                targets=tuple(args.target or ()),
+                ignores=ignores,
+                parallelism=args.parallelism,
+                environ=os.environ,
+                progress=progress_bar(args, "drift"),
+                timeouts=timeout_overrides(args),
+            )
         )
-    )
     sys.stdout.write(render(report, args.format, color=color_enabled(args)))
     sys.stdout.flush()
     if report.errored:  # the report covers the others; stderr says what a cron job must act on
@@ -92,11 +96,16 @@ async def check_drift(
     parallelism: int,
     environ: Mapping[str, str],
     progress: ReadProgress | None = None,
+    timeouts: Mapping[str, float | None] | None = None,
 ) -> DriftReport:
     """Read every bucket in scope concurrently and compare; unreadable buckets become errors of the report."""
     reads = buckets_to_read(config, state, targets)
     async with open_clients(
-        config, sorted({read.provider.name for read in reads}), parallelism=parallelism, environ=environ
+        config,
+        sorted({read.provider.name for read in reads}),
+        parallelism=parallelism,
+        environ=environ,
+        timeouts=timeouts,
     ) as clients:
         live = await read_live(clients, [read.address for read in reads], parallelism=parallelism, progress=progress)
     return detect_drift(
@@ -108,4 +117,5 @@ async def check_drift(
         ignores=ignores,
         tool_version=__version__,
         now=utc_now(),
+        identities=provider_identities((config.providers[name] for name in clients), environ),
     )

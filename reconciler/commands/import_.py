@@ -17,11 +17,13 @@ import sys
 from reconciler.apply.engine import utc_now
 from reconciler.commands.console import enable_verbose
 from reconciler.commands.selections import listed_selections
-from reconciler.commands.workspace import load_config, open_clients, state_store
+from reconciler.commands.workspace import load_config, open_clients, state_store, timeout_overrides
 from reconciler.config.source import discover
 from reconciler.errors import ReconcilerError
+from reconciler.model.common import digest_key
 from reconciler.model.config import Configuration, ProviderConfig
 from reconciler.model.document import LiveDocument
+from reconciler.providers.identity import provider_identities
 from reconciler.render import configuration_yaml
 from reconciler.state import adopt, choose_rules
 from reconciler.state.model import split_address
@@ -29,32 +31,46 @@ from reconciler.state.model import split_address
 
 def run(args: argparse.Namespace) -> int:
     enable_verbose(args)
-    resolve = listed_selections(os.environ, parallelism=10)
-    config = load_config(config_without_output(args.config), os.environ, [args.address], resolve=resolve)
+    locations = config_without_output(args.config)
+    resolve = listed_selections(os.environ, parallelism=10, timeouts=timeout_overrides(args))
     try:
         address, rule_id = split_address(args.address)
     except ValueError as exc:
         raise ReconcilerError(str(exc)) from None
     provider_name, bucket = address.split("/", 1)
-    provider = config.providers.get(provider_name)
-    if provider is None:
-        known = ", ".join(sorted(config.providers)) or "none"
-        raise ReconcilerError(
-            f"cannot import {args.address}: provider {provider_name!r} is not in the configuration "
-            f"(configured: {known}); declare it under `providers:` first"
-        )
     store = state_store(args.state)
     with store, store.lock("import", timeout=args.lock_timeout):
         state = store.load()
-        live = asyncio.run(_read(config, provider, bucket))
-        adoption = choose_rules(state, address, live, rule_id)
-        saved = store.save(adopt(state, provider, bucket, live, adoption, applied_at=utc_now()))
+        with digest_key(state.digest_key):  # secrets digested as this state records them
+            config = load_config(locations, os.environ, [args.address], resolve=resolve)
+            provider = config.providers.get(provider_name)
+            if provider is None:
+                known = ", ".join(sorted(config.providers)) or "none"
+                raise ReconcilerError(
+                    f"cannot import {args.address}: provider {provider_name!r} is not in the configuration "
+                    f"(configured: {known}); declare it under `providers:` first"
+                )
+            live = asyncio.run(_read(config, provider, bucket, timeout_overrides(args)))
+            identity = provider_identities([provider], os.environ)[provider.name].model_copy(update={"bucket": bucket})
+            recorded = state.buckets.get(address)
+            moved = recorded.identity.differences(identity) if recorded and recorded.identity else []
+            if moved:  # those records belong to another physical bucket: this one starts afresh
+                sys.stderr.write(
+                    f"The state's records of {address} were for another bucket ({'; '.join(moved)}); "
+                    "they are replaced by what is imported here.\n"
+                )
+                state = state.without(address)
+            adoption = choose_rules(state, address, live, rule_id)
+            saved = store.save(
+                adopt(state, provider, bucket, live, adoption, applied_at=utc_now(), identity=identity)
+            )
     for reason in adoption.skipped:
         sys.stderr.write(f"Skipped: {reason}\n")
     count = len(adoption.rules)
     sys.stderr.write(
         f"Imported {count} rule{'s' if count != 1 else ''} of {address} into {store.location} (serial {saved.serial}). "
-        "Add the printed configuration to the configuration files, then `reconciler plan` shows no changes.\n"
+        "Add the printed configuration to the configuration files, then `reconciler plan` shows no changes; "
+        "until then plan keeps the imported rules and reports them as not in the configuration.\n"
     )
     declared = config.bucket(address)
     siblings = sum(1 for b in config.buckets if declared is not None and b.source == declared.source)
@@ -84,6 +100,8 @@ def _same_file(name: str, output: os.stat_result) -> bool:
     return (found.st_dev, found.st_ino) == (output.st_dev, output.st_ino)
 
 
-async def _read(config: Configuration, provider: ProviderConfig, bucket: str) -> LiveDocument:
-    async with open_clients(config, [provider.name], parallelism=1, environ=os.environ) as clients:
+async def _read(
+    config: Configuration, provider: ProviderConfig, bucket: str, timeouts: dict[str, float | None] | None = None
+) -> LiveDocument:
+    async with open_clients(config, [provider.name], parallelism=1, environ=os.environ, timeouts=timeouts) as clients:
         return await clients[provider.name].read(bucket)

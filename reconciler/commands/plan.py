@@ -11,13 +11,16 @@ from reconciler.commands.console import color_enabled, enable_verbose, progress_
 from reconciler.commands.planfile import save_plan_file
 from reconciler.commands.selections import listed_selections
 from reconciler.commands.workspace import (
+    confirmed_identities,
     load_config,
     make_plan,
     open_clients,
     providers_in_scope,
     raise_plan_errors,
     read_state,
+    timeout_overrides,
 )
+from reconciler.model.common import digest_key
 from reconciler.model.config import Configuration
 from reconciler.plan.model import Plan
 from reconciler.render import render_plan_json, render_plan_markdown, render_plan_text
@@ -40,19 +43,29 @@ async def _plan_live(
     """Open a client per provider in scope, read every bucket and plan."""
     targets = tuple(args.target or ())
     names = providers_in_scope(config, state, targets)
-    async with open_clients(config, names, parallelism=args.parallelism, environ=os.environ) as clients:
+    async with open_clients(
+        config, names, parallelism=args.parallelism, environ=os.environ, timeouts=timeout_overrides(args)
+    ) as clients:
         plan, _ = await make_plan(
-            config, state, clients, targets=targets, parallelism=args.parallelism, progress=progress_bar(args, command)
+            config,
+            state,
+            clients,
+            targets=targets,
+            parallelism=args.parallelism,
+            progress=progress_bar(args, command),
+            confirm_identity=confirmed_identities(config, getattr(args, "confirm_identity", None)),
+            refresh_only=getattr(args, "refresh_only", False),
         )
         return plan
 
 
 def run(args: argparse.Namespace) -> int:
     enable_verbose(args)
-    resolve = listed_selections(os.environ, parallelism=args.parallelism)
-    config = load_config(args.config, os.environ, args.target or (), resolve=resolve)
+    resolve = listed_selections(os.environ, parallelism=args.parallelism, timeouts=timeout_overrides(args))
     state = read_state(args.state)
-    plan = asyncio.run(_plan_live(config, state, args))
+    with digest_key(state.digest_key):  # secrets digested as this state records them
+        config = load_config(args.config, os.environ, args.target or (), resolve=resolve)
+        plan = asyncio.run(_plan_live(config, state, args))
     sys.stdout.write(render_plan(plan, args.format, color=color_enabled(args)))
     sys.stdout.flush()
     if args.out:

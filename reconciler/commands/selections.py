@@ -19,11 +19,14 @@ from reconciler.plan.model import Plan
 from reconciler.providers.registry import client_for
 
 
-def listed_selections(environ: Mapping[str, str], *, parallelism: int) -> Resolve:
-    """Resolve selectors against each provider's own bucket listing (one listing per provider)."""
+def listed_selections(
+    environ: Mapping[str, str], *, parallelism: int, timeouts: Mapping[str, float | None] | None = None
+) -> Resolve:
+    """Resolve selectors against each provider's own bucket listing (one listing per provider).
+    `timeouts`: the command line's (commands.workspace.timeout_overrides), as for every request."""
 
     def resolve(providers: Mapping[str, ProviderConfig], requests: Sequence[SelectorRequest]) -> dict[str, list[str]]:
-        listings = asyncio.run(_list(providers, environ, parallelism))
+        listings = asyncio.run(_list(providers, environ, parallelism, timeouts))
         failed = [
             f"the bucket selector of the entry at {request.entry} cannot be resolved: {listings[request.provider]}"
             for request in requests
@@ -40,14 +43,19 @@ def listed_selections(environ: Mapping[str, str], *, parallelism: int) -> Resolv
 
 
 async def _list(
-    providers: Mapping[str, ProviderConfig], environ: Mapping[str, str], parallelism: int
+    providers: Mapping[str, ProviderConfig],
+    environ: Mapping[str, str],
+    parallelism: int,
+    timeouts: Mapping[str, float | None] | None = None,
 ) -> dict[str, list[str] | str]:
     """Each provider's bucket names, or why they could not be listed."""
     async with AsyncExitStack() as stack:
         clients = {}
         for name, provider in providers.items():
             clients[name] = await stack.enter_async_context(
-                client_for(provider, parallelism=parallelism, environ=environ)  # type: ignore[arg-type]
+                client_for(  # type: ignore[arg-type]
+                    provider, parallelism=parallelism, environ=environ, timeouts=timeouts
+                )
             )
         results = await asyncio.gather(*(client.list_buckets() for client in clients.values()), return_exceptions=True)
     listings: dict[str, list[str] | str] = {}

@@ -12,13 +12,15 @@ import sys
 
 from reconciler.commands.console import enable_verbose
 from reconciler.commands.selections import listed_selections
+from reconciler.commands.workspace import timeout_overrides
 from reconciler.config.loader import expand_configuration
 from reconciler.render.expanded import render_expanded_json, render_expanded_yaml
 
 
 def run(args: argparse.Namespace) -> int:
     enable_verbose(args)
-    resolve = None if args.offline else listed_selections(os.environ, parallelism=args.parallelism)
+    timeouts = timeout_overrides(args)
+    resolve = None if args.offline else listed_selections(os.environ, parallelism=args.parallelism, timeouts=timeouts)
     config, expanded = expand_configuration(args.config, resolve)
     render = render_expanded_json if args.format == "json" else render_expanded_yaml
     sys.stdout.write(render(config, expanded, offline=args.offline))

@@ -56,6 +56,7 @@ class ExpandedBucket:
     rules: tuple[Any, ...]
     entry: str  # file:line:column of the entry it came from
     selected: bool = False  # by a selector
+    adopt: tuple[str, ...] = ()  # ids of declared rules that may take over a live foreign rule
 
 
 def expand_rules(

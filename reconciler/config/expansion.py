@@ -349,6 +349,7 @@ class EntryExpansion:
                         tuple(rule.data for rule in rules),
                         entry.written_at,
                         entry.selector is not None,
+                        _adopt(data),
                     )
                 )
                 entry.rules.append((name, rules))
@@ -408,6 +409,12 @@ class EntryExpansion:
             self.diagnostics += [d for d in dict.fromkeys(diagnostics) if d not in self.diagnostics]
             return []
         return list(dict.fromkeys(diagnostics))
+
+
+def _adopt(entry: dict[str, Any]) -> tuple[str, ...]:
+    """The entry's `adopt:` ids (the schema reports anything else)."""
+    adopt = entry.get("adopt")
+    return tuple(i for i in adopt if isinstance(i, str)) if isinstance(adopt, list) else ()
 
 
 def _strings(mapping: Any) -> dict[str, str]:

@@ -55,8 +55,10 @@ def expand_configuration(
     loader.check_rule_sets()
     loader.check_buckets()
     loader.check_unexpanded_rule_sets()
+    loader.check_ownership()
     if not loader.diagnostics and resolve is not None and loader.requests:
         loader.resolve(resolve)
+    loader.check_released()  # after the selectors are resolved: their buckets are declared too
     configuration = loader.build() if not loader.diagnostics else None
     if configuration is None:
         raise ConfigError(sorted(loader.diagnostics, key=lambda diagnostic: diagnostic.sort_key))
@@ -70,6 +72,7 @@ class _Loader(EntryExpansion):
         self.providers: dict[str, Declared] = {}
         self.rule_sets: dict[str, Declared] = {}
         self.buckets: list[Declared] = []
+        self.released: list[Declared] = []  # each item of a top-level `released:` list
         self.entries: list[Entry] = []
         self.requests: list[SelectorRequest] = []
         self.resolved: dict[str, tuple[str, ...]] = {}
@@ -97,6 +100,10 @@ class _Loader(EntryExpansion):
         buckets = source.data.get("buckets")
         for index, data in enumerate(buckets) if isinstance(buckets, list) else ():
             self.buckets.append(Declared(source, ("buckets", index), data))
+        released = source.data.get("released")
+        for index, data in enumerate(released) if isinstance(released, list) else ():
+            if isinstance(data, str):
+                self.released.append(Declared(source, ("released", index), data))
 
     def _header_ok(self, source: SourceFile) -> bool:
         """A mapping of a version this reconciler reads (a missing version is the schema's to report)."""
@@ -138,6 +145,87 @@ class _Loader(EntryExpansion):
             if isinstance(declared.data, dict):
                 self.report(declared.source, provider_findings(declared.path, declared.data))
 
+    def check_ownership(self) -> None:
+        """`adopt:` names rules the entry declares (for every bucket it expands to, rule sets'
+        included); an entry with ownership: release declares no rules (its own or a rule set's)."""
+        for entry in self.entries:
+            declared, data = entry.declared, entry.declared.data
+            written = data.get("adopt") if isinstance(data.get("adopt"), list) else []
+            adopt = [(index, rule_id) for index, rule_id in enumerate(written) if isinstance(rule_id, str)]
+            if adopt:
+                self._check_adopt(entry, adopt)
+            if data.get("ownership") != "release":
+                continue
+            rules = data.get("notifications") if isinstance(data.get("notifications"), list) else []
+            if any(isinstance(rule, dict) for rule in rules):
+                message = (
+                    "a bucket with ownership: release declares no rules (its owned rules are forgotten and kept live); "
+                    "remove its notifications, or choose another ownership"
+                )
+                self.report(declared.source, [Finding(declared.path + ("notifications",), message)])
+            if entry.rule_sets:
+                message = (
+                    "a bucket with ownership: release declares no rules (its owned rules are forgotten and kept live); "
+                    "remove its rule sets from use, or choose another ownership"
+                )
+                self.report(declared.source, [Finding(declared.path + ("use",), message)])
+
+    def _check_adopt(self, entry: Entry, adopt: list[tuple[int, str]]) -> None:
+        declared = entry.declared
+        if entry.rules:
+            per_bucket = [(name, [rule.data.get("id") for rule in rules if isinstance(rule.data, dict)])
+                          for name, rules in entry.rules]  # fmt: skip
+        else:  # offline selector, or an entry of no bucket: the rules as written
+            own = declared.data.get("notifications") if isinstance(declared.data.get("notifications"), list) else []
+            written = [rule for rule_set in entry.rule_sets for rule in rule_set.rules] + list(own)
+            per_bucket = [(None, [rule.get("id") for rule in written if isinstance(rule, dict)])]
+            if any(isinstance(i, str) and "${" in i for i in per_bucket[0][1]):
+                return  # ids that name their bucket are known once the selector is resolved
+        for index, rule_id in adopt:
+            missing = [name for name, ids in per_bucket if rule_id not in ids]
+            if not missing:
+                continue
+            ids = dict.fromkeys(i for _, ids in per_bucket for i in ids if isinstance(i, str))
+            message = f"adopt names {quote(rule_id)}, which this bucket does not declare; declare the rule to adopt"
+            if not entry.plain and any(name is not None for name in missing):
+                addresses = [f"{entry.provider}/{name}" for name in missing if name is not None]
+                shown = ", ".join(addresses[:3]) + (f" and {len(addresses) - 3} more" if len(addresses) > 3 else "")
+                message = (
+                    f"adopt names {quote(rule_id)}, which the entry does not declare for bucket(s) {shown}; "
+                    "declare the rule to adopt (in the entry or a rule set it uses)"
+                )
+            hint = near_miss(rule_id, list(ids))
+            self.report(declared.source, [Finding(declared.path + ("adopt", index), message, hint)])
+
+    def check_released(self) -> None:
+        """A released address (`p/b` or `p/b/rule`) is declared nowhere, by any entry as expanded."""
+        if not self.released:
+            return
+        declared_rules: dict[str, str] = {}  # address -> where it was written
+        declared_buckets: dict[str, str] = {}
+        for entry in self.entries:
+            for name, rules in entry.rules:
+                address = f"{entry.provider}/{name}"
+                if rules:
+                    declared_buckets.setdefault(address, entry.where)
+                for rule in rules:
+                    rule_id = rule.data.get("id") if isinstance(rule.data, dict) else None
+                    if isinstance(rule_id, str):
+                        where = rule.origin.source.where(rule.origin.path)
+                        if not entry.plain:
+                            where += f" (expanded for bucket {address} by the entry at {entry.where})"
+                        declared_rules.setdefault(f"{address}/{rule_id}", where)
+        for item in self.released:
+            address = item.data
+            if address in declared_rules:
+                what, where = "rule", declared_rules[address]
+            elif address in declared_buckets:
+                what, where = "bucket (with rules)", declared_buckets[address]
+            else:
+                continue
+            message = f"{address} is released but declared as a {what} at {where}; release it or declare it, not both"
+            self.report(item.source, [Finding(item.path, message)])
+
     def _provider_of(self, declared: Declared) -> Declared | None:
         name = declared.data["provider"]
         provider = self.providers.get(name)
@@ -163,6 +251,9 @@ class _Loader(EntryExpansion):
                 buckets.append(self._bucket(entry, name, rules, provider))
         if self.diagnostics:
             return None
+        self._check_aliases(providers)
+        if self.diagnostics:
+            return None
         selections = tuple(
             Selection(
                 provider=request.provider,
@@ -172,8 +263,13 @@ class _Loader(EntryExpansion):
             )
             for request in self.requests
         )
+        released = tuple(dict.fromkeys(item.data for item in self.released))
         return Configuration(
-            version=SUPPORTED_VERSION, providers=providers, buckets=tuple(buckets), selections=selections
+            version=SUPPORTED_VERSION,
+            providers=providers,
+            buckets=tuple(buckets),
+            selections=selections,
+            released=released,
         )
 
     def _provider_model(self, name: str) -> Any:
@@ -197,8 +293,9 @@ class _Loader(EntryExpansion):
             "notifications": tuple(models),
             "source": entry.location,
         }
-        if "ownership" in declared.data:
-            fields["ownership"] = declared.data["ownership"]
+        for key in ("ownership", "adopt"):
+            if key in declared.data:
+                fields[key] = declared.data[key]
         return self._model(declared.source, declared.path, BucketConfig, fields)
 
     def _rule_model(self, rule_model: Any, rule: ExpandedRule) -> Any:
@@ -209,12 +306,50 @@ class _Loader(EntryExpansion):
             self._rule_models[key] = self._model(rule.origin.source, rule.origin.path, rule_model, data)
         return self._rule_models[key]
 
+    def _check_aliases(self, providers: dict[str, Any]) -> None:
+        """Two entries that reach the same physical bucket would each take the other's rules for
+        foreign ones (DESIGN §2): an error naming both. Every bucket an entry expands to counts
+        (its list, its resolved selector)."""
+        from reconciler.providers.identity import physical_location  # keeps httpx out of what planning imports
+
+        first: dict[tuple[str, str, str], tuple[Declared, Path, str]] = {}
+        stores = {name: physical_location(provider, "") for name, provider in providers.items()}  # once each
+        for entry in self.entries:
+            store = stores.get(entry.provider)
+            if store is None:
+                continue
+            declared = entry.declared
+            for index, (name, _) in enumerate(entry.rules):
+                naming = _naming(declared, index)
+                location = (store[0], store[1], name)
+                address = f"{entry.provider}/{name}"
+                earlier = first.setdefault(location, (declared, naming, address))
+                if earlier[2] == address:
+                    continue
+                other, other_naming, other_address = earlier
+                message = (
+                    f"bucket {address} is the same bucket as {other_address} declared at "
+                    f"{other.source.where(other_naming)} ({location[0]} at {location[1]}, bucket {name!r}): "
+                    f"providers {other_address.split('/', 1)[0]!r} and {entry.provider!r} reach the same store, "
+                    "so each would take the other's rules for foreign ones; declare the bucket once"
+                )
+                self.report(declared.source, [Finding(naming, message)])
+
     def _model(self, source: SourceFile, path: Path, model: Any, data: dict[str, Any]) -> Any:
         try:
             return model.model_validate(data)
         except ValidationError as error:  # validation passed what the model refuses: say where, plainly
             self.report(source, [Finding(path + tuple(e["loc"]), e["msg"]) for e in error.errors()])
             return None
+
+
+def _naming(declared: Declared, index: int) -> Path:
+    """Where an entry names its `index`th bucket: the entry itself for a plain `bucket:`."""
+    if "buckets" in declared.data:
+        return declared.path + ("buckets", index)
+    if "select" in declared.data:
+        return declared.path + ("select",)
+    return declared.path
 
 
 def _provider_data(name: str, declared: Declared) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.providers.error_bodies import MalformedDocument
+from reconciler.providers.limits import DocumentTooComplex, check_json_shape
 from reconciler.providers.safe_xml import local_name, parse
 
 LIST = "listing the buckets"
@@ -39,8 +40,12 @@ class ListingPage:
 def decode_json_listing(body: bytes) -> ListingPage:
     """QingStor's and BOS's answer: `buckets` with a `name` (and `location`) each."""
     try:
-        document: Any = json.loads(body)
-    except ValueError as exc:
+        text = body.decode("utf-8")
+        check_json_shape(text)
+        document: Any = json.loads(text)
+    except DocumentTooComplex as exc:
+        raise MalformedDocument(str(exc), transient=False) from None
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         raise MalformedDocument(f"is not JSON ({exc})") from None
     buckets = document.get("buckets") if isinstance(document, dict) else None
     if buckets is None and isinstance(document, dict) and "count" in document:
@@ -60,6 +65,8 @@ def decode_json_listing(body: bytes) -> ListingPage:
 def decode_s3_listing(body: bytes) -> ListingPage:
     try:
         root = parse(body)
+    except DocumentTooComplex as exc:
+        raise MalformedDocument(str(exc), transient=False) from None
     except ET.ParseError as exc:
         raise MalformedDocument(f"is not well-formed XML ({exc})") from None
     except Exception as exc:  # noqa: BLE001 - defusedxml refuses DTDs and entities

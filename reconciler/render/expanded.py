@@ -22,12 +22,15 @@ def _provider(provider: ProviderConfig) -> dict[str, Any]:
 
 
 def _entry(bucket: ExpandedBucket) -> dict[str, Any]:
-    return {
+    entry: dict[str, Any] = {
         "provider": bucket.provider,
         "bucket": bucket.bucket,
         "ownership": bucket.ownership,
-        "notifications": list(bucket.rules),
     }
+    if bucket.adopt:
+        entry["adopt"] = list(bucket.adopt)
+    entry["notifications"] = list(bucket.rules)
+    return entry
 
 
 def expanded_document(config: Configuration, expanded: Sequence[ExpandedBucket], *, offline: bool) -> dict[str, Any]:
@@ -37,6 +40,7 @@ def expanded_document(config: Configuration, expanded: Sequence[ExpandedBucket],
             "version": 1,
             "providers": {name: _provider(provider) for name, provider in config.providers.items()},
             "buckets": [_entry(bucket) for bucket in expanded],
+            **({"released": list(config.released)} if config.released else {}),
         },
         "origins": [
             {"address": f"{b.provider}/{b.bucket}", "entry": b.entry, "selected": b.selected} for b in expanded
@@ -62,6 +66,8 @@ def render_expanded_yaml(config: Configuration, expanded: Sequence[ExpandedBucke
             index, before=f"{bucket.provider}/{bucket.bucket}: {how} at {bucket.entry}", indent=2
         )
     document["buckets"] = buckets
+    if config.released:
+        document["released"] = CommentedSeq(config.released)
     lines = ["The configuration as expanded: rule sets, variables and bucket lists written out per bucket."]
     for selection in config.selections:
         patterns = json.dumps(selection.selector, ensure_ascii=False)

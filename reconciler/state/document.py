@@ -27,6 +27,8 @@ def parse_state(content: bytes, where: str, restore: str) -> StateFile:
         raise StateError(
             f"{where} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); {restore}"
         ) from None
+    except RecursionError:
+        raise StateError(f"{where} is nested far too deeply to be a reconciler state; {restore}") from None
     if not isinstance(document, dict) or "version" not in document:
         raise StateError(f"{where} is not a reconciler state (no version); {restore}")
     version = document["version"]

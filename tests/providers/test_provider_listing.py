@@ -120,5 +120,5 @@ def test_s3_follows_continuation_tokens() -> None:
 def test_an_unreadable_listing_names_the_provider() -> None:
     with pytest.raises(ReconcilerError) as caught:
         _list(QingStorProvider(name="qs", zone="pek3b"), lambda request: httpx.Response(200, text="<html>"))
-    assert "listing the buckets failed: the response body is not JSON" in str(caught.value)
+    assert "listing the buckets failed: the server's answer could not be read: the body is not JSON" in str(caught.value)
     assert "qs" in str(caught.value)

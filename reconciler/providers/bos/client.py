@@ -35,7 +35,7 @@ class BosClient(BucketClient):
     def auth(self, bucket: str) -> httpx.Auth:
         return self._auth
 
-    async def read(self, bucket: str) -> LiveDocument:
+    async def read_once(self, bucket: str) -> LiveDocument:
         response = await self.request("GET", bucket, QUERY, action=READ)
         if response.is_success:
             return self.decoded(response, bucket, codec.decode)

@@ -47,7 +47,7 @@ class S3Client(BucketClient):
     def auth(self, bucket: str) -> httpx.Auth:
         return self._auth
 
-    async def read(self, bucket: str) -> LiveDocument:
+    async def read_once(self, bucket: str) -> LiveDocument:
         response = await self.call("GET", bucket, QUERY, action=READ)
         implied = FLAVORS[self.flavor].implied_events
         return self.decoded(response, bucket, lambda body: codec.decode(body, implied))
