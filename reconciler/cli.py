@@ -169,6 +169,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check the configuration offline (schema and provider rules)")
     _common(p, fmt=("text", "json"))  # --state is accepted like every command's, and never read
+    p.add_argument(
+        "--expand",
+        action="store_true",
+        help="print the configuration as expanded (rule sets, variables, bucket lists); selectors stay unresolved",
+    )
+
+    p = sub.add_parser(
+        "show-config", help="print the configuration as expanded: one bucket entry per bucket, selectors resolved"
+    )
+    _common(p, state=False)
+    p.add_argument("--format", choices=("yaml", "json"), default="yaml", help="output format (default yaml)")
+    p.add_argument("--offline", action="store_true", help="do not list buckets: leave selectors unresolved")
+    p.add_argument(
+        "--parallelism", type=_positive_int, default=10, metavar="N", help="concurrent requests (default 10)"
+    )
+    _timeouts(p)
 
     p = sub.add_parser("plan", help="read the live buckets and show what apply would change")
     _common(p, fmt=("text", "json", "markdown"))
@@ -258,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_MODULES = {"import": "import_", "force-unlock": "force_unlock"}
+_MODULES = {"import": "import_", "force-unlock": "force_unlock", "show-config": "show_config"}
 
 
 def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:

@@ -19,6 +19,7 @@ from reconciler.commands import event_loop
 from reconciler.commands.console import color_enabled, confirm, enable_verbose, interactive, progress_bar
 from reconciler.commands.plan import render_plan
 from reconciler.commands.planfile import load_plan_file, state_for_saved_plan
+from reconciler.commands.selections import listed_selections, saved_selections
 from reconciler.commands.workspace import (
     confirmed_identities,
     load_config,
@@ -61,13 +62,17 @@ def run(args: argparse.Namespace) -> int:
     _check_usage(args)
     store = state_store(args.state)
     saved = load_plan_file(args.planfile) if args.planfile else None
+    if saved is not None:
+        resolve = saved_selections(saved)
+    else:
+        resolve = listed_selections(os.environ, parallelism=args.parallelism, timeouts=timeout_overrides(args))
     with store, store.lock("apply", timeout=args.lock_timeout):
         current = store.read()
         state = current if current is not None else StateFile.new(__version__)
         if saved is not None:
             state = state_for_saved_plan(saved, state, state_exists=current is not None, state_path=store.location)
         with digest_key(state.digest_key):  # secrets digested as this state (and a plan of it) records them
-            config = load_config(args.config, os.environ, args.target or ())
+            config = load_config(args.config, os.environ, args.target or (), resolve=resolve)
             report = event_loop.run(_apply(args, config, state, store, saved))
     if args.format == "json":
         sys.stdout.write(render_apply_report_json(report))

@@ -19,6 +19,7 @@ from reconciler.apply.report import error_reason
 from reconciler.cli import EXIT_CHANGES, EXIT_OK
 from reconciler.commands import event_loop
 from reconciler.commands.console import color_enabled, enable_verbose, progress_bar
+from reconciler.commands.selections import listed_selections
 from reconciler.commands.workspace import load_config, open_clients, read_state, timeout_overrides
 from reconciler.config.source import DEFAULT_LOCATION
 from reconciler.errors import ReconcilerError
@@ -37,9 +38,10 @@ from reconciler.state.model import StateFile
 
 def run(args: argparse.Namespace) -> int:
     enable_verbose(args)
+    resolve = listed_selections(os.environ, parallelism=args.parallelism, timeouts=timeout_overrides(args))
     state = read_state(args.state)
     with digest_key(state.digest_key):  # secrets digested as this state records them
-        config = load_config(args.config, os.environ, args.target or ())
+        config = load_config(args.config, os.environ, args.target or (), resolve=resolve)
         ignores = ignore_list(args.ignore_file, args.config)
         report = event_loop.run(
             check_drift(

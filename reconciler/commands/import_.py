@@ -16,6 +16,7 @@ import sys
 from reconciler.apply.engine import utc_now
 from reconciler.commands import event_loop
 from reconciler.commands.console import enable_verbose
+from reconciler.commands.selections import listed_selections
 from reconciler.commands.workspace import load_config, open_clients, state_store, timeout_overrides
 from reconciler.config.source import discover
 from reconciler.errors import ReconcilerError
@@ -31,6 +32,7 @@ from reconciler.state.model import split_address
 def run(args: argparse.Namespace) -> int:
     enable_verbose(args)
     locations = config_without_output(args.config)
+    resolve = listed_selections(os.environ, parallelism=10, timeouts=timeout_overrides(args))
     try:
         address, rule_id = split_address(args.address)
     except ValueError as exc:
@@ -40,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     with store, store.lock("import", timeout=args.lock_timeout):
         state = store.load()
         with digest_key(state.digest_key):  # secrets digested as this state records them
-            config = load_config(locations, os.environ, [args.address])
+            config = load_config(locations, os.environ, [args.address], resolve=resolve)
             provider = config.providers.get(provider_name)
             if provider is None:
                 known = ", ".join(sorted(config.providers)) or "none"
@@ -70,7 +72,9 @@ def run(args: argparse.Namespace) -> int:
         "Add the printed configuration to the configuration files, then `reconciler plan` shows no changes; "
         "until then plan keeps the imported rules and reports them as not in the configuration.\n"
     )
-    sys.stdout.write(configuration_yaml(address, provider, adoption.rules, config.bucket(address)))
+    declared = config.bucket(address)
+    siblings = sum(1 for b in config.buckets if declared is not None and b.source == declared.source)
+    sys.stdout.write(configuration_yaml(address, provider, adoption.rules, declared, entry_buckets=siblings))
     return 0
 
 

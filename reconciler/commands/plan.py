@@ -9,6 +9,7 @@ import sys
 from reconciler.commands import event_loop
 from reconciler.commands.console import color_enabled, enable_verbose, progress_bar
 from reconciler.commands.planfile import save_plan_file
+from reconciler.commands.selections import listed_selections
 from reconciler.commands.workspace import (
     confirmed_identities,
     load_config,
@@ -60,9 +61,10 @@ async def _plan_live(
 
 def run(args: argparse.Namespace) -> int:
     enable_verbose(args)
+    resolve = listed_selections(os.environ, parallelism=args.parallelism, timeouts=timeout_overrides(args))
     state = read_state(args.state)
     with digest_key(state.digest_key):  # secrets digested as this state records them
-        config = load_config(args.config, os.environ, args.target or ())
+        config = load_config(args.config, os.environ, args.target or (), resolve=resolve)
         plan = event_loop.run(_plan_live(config, state, args))
     sys.stdout.write(render_plan(plan, args.format, color=color_enabled(args)))
     sys.stdout.flush()

@@ -22,7 +22,7 @@ from reconciler.apply.engine import utc_now
 from reconciler.apply.live import LiveRead, ReadProgress, read_live
 from reconciler.apply.report import error_reason
 from reconciler.commands.state_location import open_state
-from reconciler.config.loader import load_configuration
+from reconciler.config.loader import Resolve, load_configuration
 from reconciler.config.secrets import resolve_rule_secrets
 from reconciler.errors import ReconcilerError
 from reconciler.model.config import Configuration
@@ -35,11 +35,18 @@ from reconciler.state.backend import StateStore
 from reconciler.state.model import StateFile
 
 
-def load_config(paths: Sequence[str] | None, environ: Mapping[str, str], targets: Sequence[str] = ()) -> Configuration:
+def load_config(
+    paths: Sequence[str] | None,
+    environ: Mapping[str, str],
+    targets: Sequence[str] = (),
+    *,
+    resolve: Resolve | None = None,
+) -> Configuration:
     """The validated configuration (ConfigError with every problem), rule secrets resolved
-    (only those of the targeted buckets when there are targets)."""
+    (only those of the targeted buckets when there are targets). `resolve` turns bucket selectors
+    into buckets (commands.selections); without it selectors stand for no bucket."""
     addresses = {"/".join(target.split("/")[:2]) for target in targets} if targets else None
-    return resolve_rule_secrets(load_configuration(paths), environ, addresses=addresses)
+    return resolve_rule_secrets(load_configuration(paths, resolve), environ, addresses=addresses)
 
 
 def state_store(location: str) -> StateStore:

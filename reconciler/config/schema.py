@@ -53,6 +53,8 @@ def published_schema() -> dict[str, Any]:
 def _document_validator() -> Draft7Validator:
     schema = copy.deepcopy(published_schema())
     schema["definitions"]["bucket"]["properties"]["notifications"]["items"] = {}  # checked per dialect
+    schema["definitions"]["rule_set"]["properties"]["notifications"]["items"] = {}  # checked per dialect
+    del schema["definitions"]["bucket"]["oneOf"]  # one of bucket, buckets, select: said plainly by config.entries
     definitions = schema.pop("definitions")
     return Draft7Validator(_inlined(schema, definitions))
 

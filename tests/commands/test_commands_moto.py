@@ -150,3 +150,27 @@ def test_observe_never_writes(project: Project, aws: MotoServer) -> None:
     assert result.code == 0, result.output
     assert live(aws, bucket) == FOREIGN
     assert not project.state.exists()
+
+
+def test_a_selector_is_resolved_from_motos_bucket_listing(project: Project, aws: MotoServer) -> None:
+    s3 = aws.s3()
+    for name in ("sel-moto-a", "sel-moto-b", "sel-moto-skip"):
+        s3.create_bucket(Bucket=name)
+    project.write_config(
+        f"""
+version: 1
+providers:
+  aws: {{type: s3, flavor: aws, region: us-east-1, endpoint: "{aws.endpoint}", addressing: path}}
+buckets:
+  - provider: aws
+    select: {{include: ["sel-moto-*"], exclude: ["*-skip"]}}
+    notifications:{RULE}
+"""
+    )
+    planned = project.cli("plan", "--format", "json")
+    assert planned.code == 0, planned.output
+    (selection,) = json.loads(planned.out)["selections"]
+    assert selection["buckets"] == ["sel-moto-a", "sel-moto-b"]
+    assert project.cli("apply", "--auto-approve").code == 0
+    assert [c["Id"] for c in live(aws, "sel-moto-a")["TopicConfigurations"]] == ["uploads"]
+    assert "TopicConfigurations" not in live(aws, "sel-moto-skip")

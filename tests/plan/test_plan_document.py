@@ -185,8 +185,8 @@ def test_errored_plan_validates_against_the_schema() -> None:
     [
         ([], "is not a reconciler plan \\(expected a JSON object\\)"),
         ({"buckets": []}, "is not a reconciler plan \\(no format_version\\)"),
-        ({"format_version": "2.0"}, "has plan format 2.0; this reconciler reads format 1.0"),
-        ({"format_version": "1.1", "new": 1}, "has plan format 1.1; this reconciler reads format 1.0"),
+        ({"format_version": "2.0"}, "has plan format 2.0; this reconciler reads format 1.1"),
+        ({"format_version": "1.2", "new": 1}, "has plan format 1.2; this reconciler reads format 1.1"),
         ({"format_version": "one"}, "is not a reconciler plan \\(no format_version\\)"),
         ({"format_version": "1.0", "tool_version": "0.1.0"}, "is not a valid plan: timestamp: Field required"),
     ],

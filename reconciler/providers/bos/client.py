@@ -19,6 +19,7 @@ from reconciler.model.document import DocumentEntry, LiveDocument
 from reconciler.providers.bos import codec
 from reconciler.providers.bos.auth import BceAuth
 from reconciler.providers.client_base import CLEAR, READ, WRITE, BucketClient
+from reconciler.providers.listing import decode_json_listing, in_location
 
 QUERY = "notification="
 CONTENT_TYPE = "application/json; charset=utf-8"  # as the PutNotification page writes it
@@ -56,6 +57,11 @@ class BosClient(BucketClient):
 
     async def clear(self, bucket: str) -> None:
         await self.call("DELETE", bucket, QUERY, action=CLEAR)
+
+    async def list_buckets(self) -> list[str]:
+        """ListBuckets (one answer: BOS does not page it), the provider's region only."""
+        page = self.listing(await self.list_call(), decode_json_listing)
+        return in_location(page.buckets, self.provider.region)  # type: ignore[union-attr]
 
     async def _put(self, bucket: str, entries: Sequence[DocumentEntry]) -> None:
         body = codec.encode(entries, self._reveal)

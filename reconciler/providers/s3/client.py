@@ -22,6 +22,7 @@ from reconciler.model.config import S3Provider
 from reconciler.model.document import DocumentEntry, LiveDocument, LiveRule
 from reconciler.model.s3 import S3Rule
 from reconciler.providers.client_base import CLEAR, READ, WRITE, BucketClient
+from reconciler.providers.listing import decode_s3_listing, in_location
 from reconciler.providers.s3 import codec
 from reconciler.providers.s3.auth import SigV4Auth
 
@@ -64,6 +65,19 @@ class S3Client(BucketClient):
             await self._delete(bucket, QUERY)
         else:
             await self._put(bucket, ())
+
+    async def list_buckets(self) -> list[str]:
+        """ListBuckets, following ContinuationToken; on aws, the buckets of the provider's region only."""
+        names: list[str] = []
+        query = ""
+        seen: set[str] = set()
+        while True:
+            page = self.listing(await self.list_call(query), decode_s3_listing)
+            names += in_location(page.buckets, self.provider.region if self.flavor == "aws" else None)  # type: ignore[attr-defined]
+            if page.next_token is None or page.next_token in seen:
+                return names
+            seen.add(page.next_token)
+            query = f"continuation-token={quote(page.next_token, safe='')}"
 
     async def _put(self, bucket: str, entries: Sequence[DocumentEntry]) -> None:
         headers = dict(XML)
