@@ -29,6 +29,7 @@ from reconciler.model.config import Configuration
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import buckets_to_read, build_plan, select_buckets
 from reconciler.providers.base import NotificationClient
+from reconciler.providers.credentials import resolve_all
 from reconciler.providers.registry import client_for
 from reconciler.state.backend import StateStore
 from reconciler.state.model import StateFile
@@ -65,7 +66,12 @@ async def open_clients(
 ) -> AsyncIterator[dict[str, NotificationClient]]:
     """One pooled client per named provider, all closed on exit. Credentials are resolved first,
     for every provider, so a missing one fails before any request."""
-    pending = {name: client_for(config.providers[name], parallelism=parallelism, environ=environ) for name in names}
+    names = list(names)
+    keys = resolve_all([config.providers[name] for name in names], environ)  # every provider lacking one, at once
+    pending = {
+        name: client_for(config.providers[name], parallelism=parallelism, environ=environ, credentials=keys[name])
+        for name in names
+    }
     async with AsyncExitStack() as stack:
         clients = {name: await stack.enter_async_context(client) for name, client in pending.items()}
         yield clients

@@ -13,7 +13,7 @@ from reconciler.providers.base import NotificationClient
 from reconciler.providers.bos import codec as bos_codec
 from reconciler.providers.bos.client import BosClient
 from reconciler.providers.client_base import BucketClient
-from reconciler.providers.credentials import resolve_credentials
+from reconciler.providers.credentials import AccessKey, resolve_credentials
 from reconciler.providers.endpoints import endpoint_for
 from reconciler.providers.http import RetryPolicy, build_client
 from reconciler.providers.qingstor.client import QingStorClient
@@ -31,14 +31,16 @@ def client_for(
     transport: httpx.AsyncBaseTransport | None = None,
     retry: RetryPolicy | None = None,
     clock: Clock = utc_now,
+    credentials: AccessKey | None = None,
 ) -> NotificationClient:
     """Resolves endpoint and credentials first, so configuration mistakes fail before any request.
 
+    `credentials`: the key already resolved (see `resolve_all`); else it is resolved here.
     `transport`, `retry` and `clock` are test seams (httpx.MockTransport, no-wait sleeps, frozen time).
     """
     env = os.environ if environ is None else environ
     endpoint = endpoint_for(provider)
-    credentials = resolve_credentials(provider, env)
+    credentials = credentials or resolve_credentials(provider, env)
     http = build_client(parallelism=parallelism, tls_verify=provider.tls_verify, transport=transport, retry=retry)
     extra = {}
     if provider.type == "bos":

@@ -136,3 +136,31 @@ def test_client_for_reads_the_process_environment_by_default(monkeypatch):
     monkeypatch.setenv("BCE_ACCESS_KEY_ID", "a")
     monkeypatch.setenv("BCE_SECRET_ACCESS_KEY", "s")
     asyncio.run(client_for(BOS).aclose())
+
+
+@pytest.mark.parametrize("provider", [S3Provider(name="aws"), BOS, QS])
+def test_a_refreshing_key_is_read_again_for_every_request(provider):
+    """Keys from assume-role, SSO or metadata expire: each request signs with the current one."""
+    from reconciler.providers.credentials import AccessKey
+
+    issued: list[str] = []
+
+    def refresh() -> AccessKey:
+        issued.append(f"KEY{len(issued)}")
+        return AccessKey(issued[-1], "secret", "token")
+
+    seen: list[str] = []
+
+    def server(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers["Authorization"])
+        return httpx.Response(200, json={"notifications": []}, headers={"Content-Type": "application/json"})
+
+    key = AccessKey("KEY-FIRST", "secret", "token", refresh=refresh)
+
+    async def two_reads() -> None:
+        async with client_for(provider, credentials=key, transport=httpx.MockTransport(server)) as client:
+            for _ in range(2):
+                await client.request("GET", "photos", "notification", action="reading")
+
+    asyncio.run(two_reads())
+    assert [next(k for k in issued if k in header) for header in seen] == issued[-2:]

@@ -1,0 +1,210 @@
+"""Credential chains through the CLI against the emulator: the configuration's block first, then
+each ecosystem's variables and files; s3 through botocore's chain (shared files and profiles,
+credential_process, container and instance metadata on loopback servers)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from tests.commands.conftest import Project
+from tests.support.emulator import RunningEmulator
+
+RULE = {"id": "r1", "type": "queue", "target": "arn:minio:sqs::1:webhook", "events": ["s3:ObjectCreated:*"]}
+CREDENTIAL_VARIABLES = [
+    f"{prefix}_{name}"
+    for prefix in ("AWS", "QY", "QINGSTOR", "BCE")
+    for name in ("ACCESS_KEY_ID", "SECRET_ACCESS_KEY")
+]
+
+
+@pytest.fixture
+def bare(emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch) -> RunningEmulator:
+    """The emulator, with no credential variable set: each test says where the keys are."""
+    for name in CREDENTIAL_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    return emulator
+
+
+def s3_project(project: Project, emulator: RunningEmulator, **settings: object) -> None:
+    provider = {"type": "s3", "flavor": "minio", "endpoint": emulator.url, "region": emulator.region, **settings}
+    emulator.admin.create_bucket("s3", "photos", flavor="minio")
+    project.configure({"mn": provider}, [{"provider": "mn", "bucket": "photos", "notifications": [RULE]}])
+
+
+def plans(project: Project) -> None:
+    result = project.cli("plan", "--no-color")
+    assert result.code == 0, result.output
+    assert "Plan: 1 to add" in result.out
+
+
+def home() -> Path:
+    return Path(os.environ["HOME"])
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_aws_profile_with_shared_credentials_file(project, bare, monkeypatch):
+    write(home() / ".aws" / "credentials", f"[default]\naws_access_key_id = {bare.access_key}\naws_secret_access_key = {bare.secret_key}\n")
+    monkeypatch.setenv("AWS_PROFILE", "default")
+    s3_project(project, bare)
+    plans(project)
+
+
+def test_profile_on_the_provider_wins_over_the_variables(project, bare, monkeypatch):
+    write(home() / ".aws" / "config", f"[profile store]\naws_access_key_id = {bare.access_key}\naws_secret_access_key = {bare.secret_key}\n")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "WRONG")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wrong")
+    s3_project(project, bare, profile="store")
+    plans(project)
+
+
+def test_unknown_profile_is_named(project, bare):
+    s3_project(project, bare, profile="nope")
+    result = project.cli("plan")
+    assert result.code == 1
+    assert "provider 'mn': profile 'nope' gives no credentials" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_credential_process(project, bare, tmp_path):
+    script = write(
+        tmp_path / "creds.py",
+        "import json\nprint(json.dumps({'Version': 1, 'AccessKeyId': %r, 'SecretAccessKey': %r}))\n"
+        % (bare.access_key, bare.secret_key),
+    )
+    write(home() / ".aws" / "config", f"[profile proc]\ncredential_process = {sys.executable} {script}\n")
+    s3_project(project, bare, profile="proc")
+    plans(project)
+
+
+def test_credentials_block_comes_before_the_profile(project, bare, monkeypatch):
+    write(home() / ".aws" / "config", "[profile store]\naws_access_key_id = WRONG\naws_secret_access_key = wrong\n")
+    monkeypatch.setenv("MY_AK", bare.access_key)
+    monkeypatch.setenv("MY_SK", bare.secret_key)
+    credentials = {"access_key_id": {"env": "MY_AK"}, "secret_access_key": {"env": "MY_SK"}}
+    s3_project(project, bare, profile="store", credentials=credentials)
+    plans(project)
+
+
+class _Metadata(BaseHTTPRequestHandler):
+    """Container (ECS) and instance (IMDSv2) metadata, serving the emulator's key as a temporary one."""
+
+    keys: dict[str, str] = {}
+    seen: list[str] = []
+
+    def _json(self, document: object) -> None:
+        self._send(json.dumps(document), "application/json")
+
+    def _send(self, text: str, content_type: str = "text/plain") -> None:
+        body = text.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _credentials(self) -> dict[str, str]:
+        return {
+            "Code": "Success",
+            "AccessKeyId": self.keys["access"],
+            "SecretAccessKey": self.keys["secret"],
+            "Token": "session-token-from-metadata",
+            "Expiration": "2999-01-01T00:00:00Z",
+        }
+
+    def do_PUT(self) -> None:  # IMDSv2 token
+        self.seen.append(f"PUT {self.path}")
+        self._send("imds-token")
+
+    def do_GET(self) -> None:
+        self.seen.append(f"GET {self.path}")
+        if self.path == "/container/creds":
+            self._json(self._credentials())
+        elif self.path == "/latest/meta-data/iam/security-credentials/":
+            self._send("role")
+        elif self.path == "/latest/meta-data/iam/security-credentials/role":
+            self._json(self._credentials())
+        else:
+            self.send_error(404)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def metadata(bare: RunningEmulator) -> Iterator[tuple[str, list[str]]]:
+    _Metadata.keys = {"access": bare.access_key, "secret": bare.secret_key}
+    _Metadata.seen = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Metadata)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", _Metadata.seen
+    server.shutdown()
+    server.server_close()
+
+
+def test_container_metadata(project, bare, metadata, monkeypatch):
+    url, seen = metadata
+    monkeypatch.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", f"{url}/container/creds")
+    s3_project(project, bare)
+    plans(project)
+    assert "GET /container/creds" in seen
+
+
+def test_instance_metadata(project, bare, metadata, monkeypatch):
+    url, seen = metadata
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "false")
+    monkeypatch.setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", url)
+    s3_project(project, bare)
+    plans(project)
+    assert "GET /latest/meta-data/iam/security-credentials/role" in seen
+
+
+def test_qingstor_sdk_config_file(project, bare):
+    write(
+        home() / ".qingstor" / "config.yaml",
+        f"access_key_id: '{bare.access_key}'\nsecret_access_key: '{bare.secret_key}'\nhost: qingstor.com\nzone: ''\n",
+    )
+    bare.admin.create_bucket("qingstor", "photos")
+    rule = {"id": "r1", "event_types": ["create_object"], "cloudfunc": "tupu-porn", "notify_url": "https://h.example/x"}
+    provider = {"type": "qingstor", "zone": "pek3b", "endpoint": bare.url}
+    project.configure({"qs": provider}, [{"provider": "qs", "bucket": "photos", "notifications": [rule]}])
+    plans(project)
+
+
+def test_qingstor_variables_come_before_the_sdk_file(project, bare, monkeypatch):
+    write(home() / ".qingstor" / "config.yaml", "access_key_id: WRONG\nsecret_access_key: wrong\n")
+    monkeypatch.setenv("QINGSTOR_ACCESS_KEY_ID", bare.access_key)
+    monkeypatch.setenv("QINGSTOR_SECRET_ACCESS_KEY", bare.secret_key)
+    bare.admin.create_bucket("qingstor", "photos")
+    rule = {"id": "r1", "event_types": ["create_object"], "cloudfunc": "tupu-porn", "notify_url": "https://h.example/x"}
+    project.configure({"qs": {"type": "qingstor", "zone": "pek3b", "endpoint": bare.url}}, [{"provider": "qs", "bucket": "photos", "notifications": [rule]}])
+    plans(project)
+
+
+def test_a_missing_credential_names_every_provider_lacking_one(project, bare):
+    providers = {
+        "qs": {"type": "qingstor", "zone": "pek3b", "endpoint": bare.url},
+        "bj": {"type": "bos", "region": "bj", "endpoint": bare.url},
+        "mn": {"type": "s3", "flavor": "minio", "endpoint": bare.url},
+    }
+    buckets = [{"provider": name, "bucket": "b", "notifications": []} for name in providers]
+    project.configure(providers, buckets)
+    result = project.cli("plan")
+    assert result.code == 1
+    assert "3 providers have no usable credentials" in result.err
+    for name, variable in (("qs", "QINGSTOR_ACCESS_KEY_ID"), ("bj", "BCE_ACCESS_KEY_ID"), ("mn", "AWS_ACCESS_KEY_ID")):
+        assert f"provider {name!r} has no access_key_id: set {variable}" in result.err
+    assert "~/.qingstor/config.yaml" in result.err and "AWS_PROFILE" in result.err
