@@ -16,7 +16,7 @@ from reconciler import __version__
 from reconciler.apply.engine import ApplyEngine
 from reconciler.apply.recorder import StateRecorder
 from reconciler.apply.report import ApplyHook, ApplyReport, FanOutHook
-from reconciler.commands.console import color_enabled, confirm, enable_verbose, interactive, progress_bar
+from reconciler.commands.console import Output, confirm, enable_verbose, interactive
 from reconciler.commands.plan import render_plan
 from reconciler.commands.planfile import load_plan_file, state_for_saved_plan
 from reconciler.commands.workspace import (
@@ -72,8 +72,9 @@ async def _apply(
     args: argparse.Namespace, config: Configuration, state: StateFile, store: StateStore, saved: Plan | None
 ) -> ApplyReport:
     text = args.format == "text"
-    color = color_enabled(args)
-    progress = progress_bar(args, "apply")
+    output = Output.for_args(args)
+    color = output.color
+    progress = output.progress("apply")
     if saved is not None:
         names = sorted({b.provider for b in saved.buckets if b.writes_document and b.provider in config.providers})
     else:

@@ -18,7 +18,7 @@ from reconciler.apply.engine import utc_now
 from reconciler.apply.live import ReadProgress, read_live
 from reconciler.apply.report import error_reason
 from reconciler.cli import EXIT_CHANGES, EXIT_OK
-from reconciler.commands.console import color_enabled, enable_verbose, progress_bar
+from reconciler.commands.console import Output, enable_verbose
 from reconciler.commands.workspace import load_config, open_clients, read_state
 from reconciler.config.source import DEFAULT_LOCATION
 from reconciler.errors import ReconcilerError
@@ -38,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config, os.environ, args.target or ())
     state = read_state(args.state)
     ignores = ignore_list(args.ignore_file, args.config)
+    output = Output.for_args(args)
     report = asyncio.run(
         check_drift(
             config,
@@ -46,10 +47,10 @@ def run(args: argparse.Namespace) -> int:
             ignores=ignores,
             parallelism=args.parallelism,
             environ=os.environ,
-            progress=progress_bar(args, "drift"),
+            progress=output.progress("drift"),
         )
     )
-    sys.stdout.write(render(report, args.format, color=color_enabled(args)))
+    output.write(render(report, args.format, color=output.color))
     sys.stdout.flush()
     if report.errored:  # the report covers the others; stderr says what a cron job must act on
         failed = [f"{bucket.address}: {bucket.error}" for bucket in report.buckets if bucket.error is not None]

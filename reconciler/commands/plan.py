@@ -7,7 +7,7 @@ import asyncio
 import os
 import sys
 
-from reconciler.commands.console import color_enabled, enable_verbose, progress_bar
+from reconciler.commands.console import Output, enable_verbose
 from reconciler.commands.planfile import save_plan_file
 from reconciler.commands.workspace import (
     load_config,
@@ -34,14 +34,14 @@ def render_plan(plan: Plan, fmt: str, *, color: bool) -> str:
 
 
 async def _plan_live(
-    config: Configuration, state: StateFile, args: argparse.Namespace, *, command: str = "plan"
+    config: Configuration, state: StateFile, args: argparse.Namespace, output: Output, *, command: str = "plan"
 ) -> Plan:
     """Open a client per provider in scope, read every bucket and plan."""
     targets = tuple(args.target or ())
     names = providers_in_scope(config, state, targets)
     async with open_clients(config, names, parallelism=args.parallelism, environ=os.environ) as clients:
         plan, _ = await make_plan(
-            config, state, clients, targets=targets, parallelism=args.parallelism, progress=progress_bar(args, command)
+            config, state, clients, targets=targets, parallelism=args.parallelism, progress=output.progress(command)
         )
         return plan
 
@@ -50,8 +50,9 @@ def run(args: argparse.Namespace) -> int:
     enable_verbose(args)
     config = load_config(args.config, os.environ, args.target or ())
     state = read_state(args.state)
-    plan = asyncio.run(_plan_live(config, state, args))
-    sys.stdout.write(render_plan(plan, args.format, color=color_enabled(args)))
+    output = Output.for_args(args)
+    plan = asyncio.run(_plan_live(config, state, args, output))
+    output.write(render_plan(plan, args.format, color=output.color))
     sys.stdout.flush()
     if args.out:
         raise_plan_errors(plan, consequence=f"the plan was not saved to {args.out}")

@@ -6,11 +6,11 @@ import argparse
 import json
 import sys
 
-from reconciler.commands.console import color_enabled
+from rich.text import Text
+
+from reconciler.commands.console import Output
 from reconciler.config.loader import load_configuration
 from reconciler.errors import ConfigError
-
-_GREEN, _RESET = "\033[32m", "\033[0m"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -28,8 +28,7 @@ def run(args: argparse.Namespace) -> int:
     counts = ", ".join(
         (_count(len(config.providers), "provider"), _count(len(config.buckets), "bucket"), _count(rules, "rule"))
     )
-    success = f"{_GREEN}Success!{_RESET}" if color_enabled(args) else "Success!"
-    print(f"{success} {counts} are valid.")
+    Output.for_args(args).print_lines([Text.assemble(("Success!", "green"), f" {counts} are valid.")])
     return 0
 
 
