@@ -163,7 +163,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
 
     p = sub.add_parser("validate", help="check the configuration offline (schema and provider rules)")
-    _common(p, state=False, fmt=("text", "json"))  # offline: no state is read, so no --state
+    _common(p, state=False, fmt=("text", "json"))
+    p.add_argument(
+        "--state",
+        metavar="LOCATION",
+        help="also check this state against the configuration: it can be read, and every bucket it manages "
+        "is still declared (else the next apply deletes that bucket's managed rules); without it validate "
+        "reads nothing but the configuration (a remote state is read over the network)",
+    )
 
     p = sub.add_parser("plan", help="read the live buckets and show what apply would change")
     _common(p, fmt=("text", "json", "markdown"))

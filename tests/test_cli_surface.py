@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import subprocess
 import sys
@@ -41,11 +42,29 @@ def test_every_command_and_argument_is_described():
     assert missing == []
 
 
-def test_validate_takes_no_state(capsys):
-    with pytest.raises(SystemExit) as exited:
-        main(["validate", "--state", "somewhere.json"])
-    assert exited.value.code == 1
-    assert "unrecognized arguments: --state" in capsys.readouterr().err
+STATE = (
+    '{"version": 1, "serial": 1, "lineage": "l", "tool_version": "0", "buckets": {"qs/photos": {"provider": "qs", '
+    '"bucket": "photos", "type": "qingstor", "live_fingerprint": "x", "applied_at": "2025-01-01T00:00:00Z", '
+    '"rules": {"thumbs": {"id": "thumbs", "event_types": ["create_object"], "cloudfunc": "image", '
+    '"cloudfunc_args": {"action": "resize"}}}}}}'
+)
+
+
+def test_validate_with_a_state_names_what_it_manages_that_is_no_longer_declared(tmp_path, capsys):
+    state = tmp_path / "s.json"
+    state.write_text(STATE)
+    config = tmp_path / "c.yaml"
+    config.write_text("version: 1\nproviders:\n  qs: {type: qingstor, zone: pek3b}\nbuckets: []\n")
+    assert main(["validate", "-c", str(config), "--state", str(state)]) == 0
+    out = capsys.readouterr().out
+    assert "Warning: qs/photos: the state manages 1 rule, but no configuration declares the bucket" in out
+    assert main(["validate", "-c", str(config)]) == 0
+    assert "Warning" not in capsys.readouterr().out  # without --state, nothing but the configuration is read
+    assert main(["validate", "-c", str(config), "--state", str(state), "--format", "json"]) == 0
+    assert "no configuration declares the bucket" in json.loads(capsys.readouterr().out)["warnings"][0]
+    config.write_text("version: 1\nproviders: {}\nbuckets: []\n")
+    assert main(["validate", "-c", str(config), "--state", str(state)]) == 0
+    assert "provider 'qs', which is not configured" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
@@ -76,12 +95,7 @@ def _complete(line: str, tmp_path: Path) -> list[str]:
 
 def test_completion_offers_commands_flags_and_state_addresses(tmp_path):
     state = tmp_path / "s.json"
-    state.write_text(
-        '{"version": 1, "serial": 1, "lineage": "l", "tool_version": "0", "buckets": {"qs/photos": {"provider": "qs", '
-        '"bucket": "photos", "type": "qingstor", "live_fingerprint": "x", "applied_at": "2025-01-01T00:00:00Z", '
-        '"rules": {"thumbs": {"id": "thumbs", "event_types": ["create_object"], "cloudfunc": "image", '
-        '"cloudfunc_args": {"action": "resize"}}}}}}'
-    )
+    state.write_text(STATE)
     assert "state" in _complete("reconciler st", tmp_path)
     assert "--detailed-exitcode" in _complete("reconciler plan --det", tmp_path)
     offered = _complete(f"reconciler state rm --state {state} qs/", tmp_path)

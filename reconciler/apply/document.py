@@ -13,6 +13,7 @@ from reconciler.kinds import Dialect
 from reconciler.model.document import DocumentEntry, LiveDocument, LiveRule, Rule
 from reconciler.plan.model import BucketChange, LiveSlot, ManagedSlot
 from reconciler.plan.rules import rule_from_after
+from reconciler.words import id_list, rule_name
 
 
 def managed_rules(change: BucketChange, dialect: Dialect, environ: Mapping[str, str]) -> dict[str, Rule]:
@@ -61,8 +62,9 @@ def readback_mismatch(dialect: Dialect, written: Sequence[DocumentEntry], read: 
     for expected, actual in pairs:
         if expected.id != actual.id:
             where = "in that order " if dialect.ordered else ""
-            written_ids = [entry.id for entry in written]
-            return f"rules {written_ids} were written {where}but {list(read.ids)} were read back"
+            written_ids = id_list(entry.id for entry in written)
+            return f"rules {written_ids} were written {where}but {id_list(read.ids)} were read back"
         if not _same_entry(dialect, expected, actual):
-            return f"rule {actual.id!r} reads back different from what was written"
+            position = read.rules.index(actual) if actual.id is None else None
+            return f"{rule_name(actual.id, position)} reads back different from what was written"
     return None

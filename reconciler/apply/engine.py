@@ -32,6 +32,7 @@ from reconciler.plan.model import Action, BucketChange, LiveSlot, Plan
 from reconciler.plan.outcome import state_after
 from reconciler.providers.base import NotificationClient
 from reconciler.state.model import BucketState, StateFile
+from reconciler.words import rule_name
 
 # Pauses between read-backs that do not match yet (eventually consistent stores).
 VERIFY_DELAYS = (0.5, 1.0, 2.0, 4.0)
@@ -187,7 +188,7 @@ class ApplyEngine:
         owned = self.recorder.state.owned(change.address)
         kept = {slot.live_index for slot in change.layout if isinstance(slot, LiveSlot)}
         return [
-            f"{change.address}: the plan would remove live rule {rule.id!r} (live_index {index}), which is neither "
+            f"{change.address}: the plan would remove live {rule_name(rule.id)} (live_index {index}), which is neither "
             "declared in the configuration nor managed in the state"
             for index, rule in enumerate(fresh.rules)
             if index not in kept and (rule.id is None or (rule.id not in declared and rule.id not in owned))

@@ -1,4 +1,9 @@
-"""`reconciler validate`: schema and provider rules, offline; never resolves a secret."""
+"""`reconciler validate`: schema and provider rules, offline; never resolves a secret.
+
+With `--state`, the state is read too and checked against the configuration: every bucket it
+manages should still be declared, with a configured provider. Those are warnings (the configuration
+itself is valid): the next apply deletes the managed rules of a bucket no longer declared.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,11 @@ import sys
 from rich.text import Text
 
 from reconciler.commands.console import Output
+from reconciler.commands.workspace import read_state
 from reconciler.config.loader import load_configuration
 from reconciler.errors import ConfigError
+from reconciler.model.config import Configuration
+from reconciler.state.model import StateFile
 
 
 def run(args: argparse.Namespace) -> int:
@@ -21,19 +29,45 @@ def run(args: argparse.Namespace) -> int:
             raise  # cli prints each diagnostic on stderr
         _print_json(False, [diagnostic.to_json() for diagnostic in error.diagnostics])
         return 1
+    warnings = state_warnings(config, read_state(args.state)) if args.state else []
     if args.format == "json":
-        _print_json(True, [])
+        _print_json(True, [], warnings if args.state else None)
         return 0
     rules = sum(len(bucket.notifications) for bucket in config.buckets)
     counts = ", ".join(
         (_count(len(config.providers), "provider"), _count(len(config.buckets), "bucket"), _count(rules, "rule"))
     )
-    Output.for_args(args).print_lines([Text.assemble(("Success!", "green"), f" {counts} are valid.")])
+    lines = [Text.assemble(("Warning: ", "bold yellow"), warning) for warning in warnings]
+    lines.append(Text.assemble(("Success!", "green"), f" {counts} are valid."))
+    Output.for_args(args).print_lines(lines)
     return 0
 
 
-def _print_json(valid: bool, diagnostics: list[dict[str, object]]) -> None:
-    document = {"valid": valid, "error_count": len(diagnostics), "diagnostics": diagnostics}
+def state_warnings(config: Configuration, state: StateFile) -> list[str]:
+    """What the state manages that the configuration no longer declares, one sentence each."""
+    warnings = []
+    for address, entry in sorted(state.buckets.items()):
+        if config.bucket(address) is not None:
+            continue
+        rules = len(entry.rules)
+        managed = f"{rules} rule{'s' if rules != 1 else ''}"
+        if entry.provider not in config.providers:
+            warnings.append(
+                f"{address}: the state manages {managed} of provider {entry.provider!r}, which is not configured: "
+                "plan and apply cannot reach that bucket (configure the provider, or `reconciler state rm` it)"
+            )
+        else:
+            warnings.append(
+                f"{address}: the state manages {managed}, but no configuration declares the bucket: the next "
+                "apply deletes them (declare it again, or `reconciler state rm` it to keep them live)"
+            )
+    return warnings
+
+
+def _print_json(valid: bool, diagnostics: list[dict[str, object]], warnings: list[str] | None = None) -> None:
+    document: dict[str, object] = {"valid": valid, "error_count": len(diagnostics), "diagnostics": diagnostics}
+    if warnings is not None:
+        document["warnings"] = warnings
     print(json.dumps(document, indent=2, ensure_ascii=False))
 
 

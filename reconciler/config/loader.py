@@ -23,6 +23,7 @@ from reconciler.config.source import SourceFile, discover, read_source
 from reconciler.errors import ConfigError
 from reconciler.kinds import KINDS
 from reconciler.model.config import BucketConfig, Configuration
+from reconciler.words import validation_problem
 
 SUPPORTED_VERSION = 1
 
@@ -184,8 +185,13 @@ class _Loader:
         try:
             return model.model_validate(data)
         except ValidationError as error:  # validation passed what the model refuses: say where, plainly
-            self.report(source, [Finding(path + tuple(e["loc"]), e["msg"]) for e in error.errors()])
+            self.report(source, [Finding(path + _fields(e["loc"]), validation_problem(e)) for e in error.errors()])
             return None
+
+
+def _fields(location: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A pydantic location without its union-member names (`tuple[S3Rule, ...]`): fields of the file only."""
+    return tuple(p for p in location if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
 
 
 def _dialect_known(provider: Any) -> bool:

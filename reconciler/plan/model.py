@@ -30,6 +30,7 @@ from pydantic import AwareDatetime, Field, ValidationError, field_serializer, mo
 from reconciler.errors import PlanFileError
 from reconciler.model.common import Frozen
 from reconciler.state.model import rfc3339
+from reconciler.words import field_path, validation_problem
 
 FORMAT_VERSION = "1.0"
 
@@ -327,5 +328,5 @@ class Plan(Frozen):
             return cls.model_validate(document)
         except ValidationError as exc:
             first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-            raise PlanFileError(f"{source} is not a valid plan: {where}: {first['msg']}") from None
+            where = field_path(first["loc"]) or "(top level)"
+            raise PlanFileError(f"{source} is not a valid plan: {where}: {validation_problem(first)}") from None
