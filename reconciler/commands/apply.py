@@ -20,6 +20,7 @@ from reconciler.commands.console import Output, confirm, enable_verbose, interac
 from reconciler.commands.plan import render_plan
 from reconciler.commands.planfile import load_plan_file, state_for_saved_plan
 from reconciler.commands.workspace import (
+    targeting_warning,
     load_config,
     make_plan,
     open_clients,
@@ -75,6 +76,8 @@ async def _apply(
     output = Output.for_args(args)
     color = output.color
     progress = output.progress("apply")
+    targets = saved.targets if saved is not None else tuple(args.target or ())
+    output.warn(targeting_warning(config, state, targets, command="apply"))
     if saved is not None:
         names = sorted({b.provider for b in saved.buckets if b.writes_document and b.provider in config.providers})
     else:

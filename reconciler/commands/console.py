@@ -125,6 +125,14 @@ class Output:
     def print_lines(self, lines: list[Text]) -> None:
         self.stdout.write(self.render(lines))
 
+    def warn(self, message: str | None) -> None:
+        """`Warning: …` on stderr (yellow where stderr takes colour); nothing for None."""
+        if message is None:
+            return
+        from reconciler.render.text import render_lines
+
+        self.stderr.write(render_lines([Text.assemble(("Warning: ", "bold yellow"), message)], color=self.stderr_color))
+
     def progress(self, description: str) -> ProgressReporter:
         """The command's progress reporter (ReadProgress and ApplyHook): a bar, heartbeat lines, or
         nothing (`--heartbeat 0` where no bar can be drawn)."""

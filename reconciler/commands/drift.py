@@ -19,7 +19,7 @@ from reconciler.apply.live import ReadProgress, read_live
 from reconciler.apply.report import error_reason
 from reconciler.cli import EXIT_CHANGES, EXIT_OK
 from reconciler.commands.console import Output, enable_verbose
-from reconciler.commands.workspace import load_config, open_clients, read_state
+from reconciler.commands.workspace import load_config, open_clients, read_state, targeting_warning
 from reconciler.config.source import DEFAULT_LOCATION
 from reconciler.errors import ReconcilerError
 from reconciler.model.config import Configuration
@@ -39,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
     state = read_state(args.state)
     ignores = ignore_list(args.ignore_file, args.config)
     output = Output.for_args(args)
+    output.warn(targeting_warning(config, state, args.target or (), command="drift"))
     report = asyncio.run(
         check_drift(
             config,

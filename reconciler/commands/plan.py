@@ -16,6 +16,7 @@ from reconciler.commands.workspace import (
     providers_in_scope,
     raise_plan_errors,
     read_state,
+    targeting_warning,
 )
 from reconciler.model.config import Configuration
 from reconciler.plan.model import Plan
@@ -51,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config, os.environ, args.target or ())
     state = read_state(args.state)
     output = Output.for_args(args)
+    output.warn(targeting_warning(config, state, args.target or (), command="plan"))
     plan = asyncio.run(_plan_live(config, state, args, output))
     output.write(render_plan(plan, args.format, color=output.color))
     sys.stdout.flush()

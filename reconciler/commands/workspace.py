@@ -104,6 +104,30 @@ async def make_plan(
     return plan, live
 
 
+def targeting_warning(config: Configuration, state: StateFile, targets: Sequence[str], *, command: str) -> str | None:
+    """Terraform's caution for --target: what the run leaves out (None without targets)."""
+    if not targets:
+        return None
+    selected = select_buckets(config, state, targets)
+    partial = sum(1 for rules in selected.values() if rules is not None)
+    others = len(select_buckets(config, state, ())) - len(selected)
+    left_out = []
+    if others:
+        left_out.append(f"{others} other bucket{'s' if others != 1 else ''} (not read)")
+    if partial:
+        left_out.append(f"the other rules of {partial} bucket{'s' if partial != 1 else ''}")
+    scope = "; it leaves out " + " and ".join(left_out) if left_out else ""
+    outcome = {
+        "plan": "this plan may not show every change the configuration asks for",
+        "apply": "the changes applied may be incomplete",
+        "drift": "this report may not show all drift",
+    }[command]
+    return (
+        f"--target is in effect{scope}: {outcome}. Use --target for exceptional cases such as recovering "
+        f"from a mistake; run `reconciler {command}` without it to see everything."
+    )
+
+
 def planning_error(errors: Sequence[str], *, consequence: str = "") -> ReconcilerError:
     """One error naming every bucket that could not be planned, one line each; `consequence`
     (e.g. "the plan was not saved") opens the message."""
