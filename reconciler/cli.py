@@ -172,6 +172,17 @@ def build_parser() -> argparse.ArgumentParser:
         "reads nothing but the configuration (a remote state is read over the network)",
     )
 
+    p = sub.add_parser(
+        "fmt", help="rewrite configuration files in canonical form (key order, quoting, indentation; comments kept)"
+    )
+    _common(p, state=False)
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 2 when a file is not formatted (for CI), 1 when one cannot be parsed",
+    )
+    p.add_argument("--diff", action="store_true", help="show the changes as a unified diff on stdout")
+
     p = sub.add_parser("plan", help="read the live buckets and show what apply would change")
     _common(p, fmt=("text", "json", "markdown"))
     _targets(p)

@@ -159,7 +159,7 @@ def test_pull_request_plan_merge_apply_and_nightly_drift(repo, tmp_path):
     plan = reconciler_steps(workflow("reconciler-plan.yml"))
     apply = reconciler_steps(workflow("reconciler-apply.yml"))
     drift = reconciler_steps(workflow("reconciler-drift.yml"))
-    assert list(plan) == ["Validate", "Plan", "Render the plan for the pull request"]
+    assert list(plan) == ["Check formatting", "Validate", "Plan", "Render the plan for the pull request"]
     assert list(apply) == ["Apply the reviewed plan"]
     assert list(drift) == ["Check for drift"]
 
