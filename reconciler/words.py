@@ -83,7 +83,9 @@ def validation_problem(error: Mapping[str, Any]) -> str:
     if kind in ("string_too_long", "too_long"):
         most = context.get("max_length")
         unit = "characters" if kind == "string_too_long" else "items"
-        return f"must be at most {most} {unit} long" if kind == "string_too_long" else f"must hold at most {most} {unit}"
+        return (
+            f"must be at most {most} {unit} long" if kind == "string_too_long" else f"must hold at most {most} {unit}"
+        )
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         words = {
             "greater_than_equal": "at least",

@@ -79,7 +79,9 @@ def test_a_rule_without_an_id_is_never_called_none():
     written = (LiveRule(id=None, raw="<QueueConfiguration><Queue>a</Queue></QueueConfiguration>"),)
     read = LiveDocument(rules=(LiveRule(id=None, raw="<QueueConfiguration><Queue>b</Queue></QueueConfiguration>"),))
     message = readback_mismatch(dialect, written, read)
-    assert message == "a rule without an id (position 1 in the live document) reads back different from what was written"
+    assert (
+        message == "a rule without an id (position 1 in the live document) reads back different from what was written"
+    )
     renamed = LiveDocument(rules=(LiveRule(id="x", raw="<QueueConfiguration/>"),))
     assert readback_mismatch(dialect, written, renamed) == "rules [(no id)] were written but ['x'] were read back"
 

@@ -20,13 +20,13 @@ from reconciler.commands.console import Output, confirm, enable_verbose, interac
 from reconciler.commands.plan import render_plan
 from reconciler.commands.planfile import load_plan_file, state_for_saved_plan
 from reconciler.commands.workspace import (
-    targeting_warning,
     load_config,
     make_plan,
     open_clients,
     planning_error,
     providers_in_scope,
     state_store,
+    targeting_warning,
 )
 from reconciler.errors import ReconcilerError
 from reconciler.model.config import Configuration

@@ -191,7 +191,9 @@ def provider_types(text: str, *, json_file: bool) -> dict[str, str]:
     providers = document.get("providers") if isinstance(document, dict) else None
     if not isinstance(providers, dict):
         return {}
-    return {str(name): p["type"] for name, p in providers.items() if isinstance(p, dict) and isinstance(p.get("type"), str)}
+    return {
+        str(name): p["type"] for name, p in providers.items() if isinstance(p, dict) and isinstance(p.get("type"), str)
+    }
 
 
 def format_text(text: str, *, json_file: bool = False, types: Mapping[str, str] | None = None) -> str:
@@ -211,7 +213,9 @@ def format_text(text: str, *, json_file: bool = False, types: Mapping[str, str] 
         documents = list(yaml.load_all(text))
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise FormatError(f"invalid YAML: {getattr(exc, 'problem', None) or exc}", mark.line + 1 if mark else None) from None
+        raise FormatError(
+            f"invalid YAML: {getattr(exc, 'problem', None) or exc}", mark.line + 1 if mark else None
+        ) from None
     if len([d for d in documents if d is not None]) > 1:
         raise FormatError("several YAML documents in one file: `validate` says where the second starts")
     known.update(provider_types(text, json_file=False))
@@ -226,4 +230,3 @@ def format_text(text: str, *, json_file: bool = False, types: Mapping[str, str] 
     if text.lstrip().startswith("---") and not formatted.startswith("---"):
         formatted = "---\n" + formatted  # an explicit document start is the author's choice
     return formatted
-

@@ -38,7 +38,9 @@ def botocore_credentials(provider_name: str, profile: str | None) -> AccessKey |
         try:
             current = found.get_frozen_credentials()  # botocore refreshes when the key nears expiry
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
-            raise CredentialError(f"provider {provider_name!r}: refreshing its {method} credentials failed: {exc}") from None
+            raise CredentialError(
+                f"provider {provider_name!r}: refreshing its {method} credentials failed: {exc}"
+            ) from None
         return AccessKey(current.access_key, current.secret_key, current.token or None, origin=origin)
 
     return AccessKey(key.access_key_id, key.secret_access_key, key.session_token, origin=origin, refresh=refreshed)

@@ -154,9 +154,7 @@ def resolve_credentials(provider: ProviderConfig, environ: Mapping[str, str]) ->
     return key
 
 
-def resolve_all(
-    providers: Iterable[ProviderConfig], environ: Mapping[str, str]
-) -> dict[str, AccessKey]:
+def resolve_all(providers: Iterable[ProviderConfig], environ: Mapping[str, str]) -> dict[str, AccessKey]:
     """Every provider's key; one CredentialError naming every provider that has none (one line each)."""
     keys: dict[str, AccessKey] = {}
     problems: list[str] = []
@@ -168,7 +166,5 @@ def resolve_all(
     if len(problems) == 1:
         raise CredentialError(problems[0])
     if problems:
-        raise CredentialError(
-            f"{len(problems)} providers have no usable credentials:\n  " + "\n  ".join(problems)
-        )
+        raise CredentialError(f"{len(problems)} providers have no usable credentials:\n  " + "\n  ".join(problems))
     return keys

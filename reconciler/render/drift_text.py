@@ -34,7 +34,9 @@ def render_drift_text(report: DriftReport, *, color: bool = False) -> str:
 
 def drift_lines(report: DriftReport) -> list[Text]:
     """The report as lines for people; rich styles mark changes (drawn only where colour is on)."""
-    lines: list[str | Text] = [f"Drift check at {report.model_dump(mode='json')['timestamp']}, state serial {report.prior_state.serial}."]
+    lines: list[str | Text] = [
+        f"Drift check at {report.model_dump(mode='json')['timestamp']}, state serial {report.prior_state.serial}."
+    ]
     for bucket in report.buckets:
         lines.append("")
         lines.extend(_bucket_lines(bucket))
@@ -96,9 +98,7 @@ def _bucket_lines(bucket: BucketDrift) -> list[str | Text]:
         lines.append(f"  {SECTION_TITLES['observed' if bucket.ownership == 'observe' else 'managed']}:")
         for rule in managed:
             symbol = "-" if rule.status is DriftStatus.DELETED else "~"
-            lines.append(
-                _paint(symbol, f"    {symbol} {rule.id}  {rule.status.value}") + ignored_note(rule.ignored)
-            )
+            lines.append(_paint(symbol, f"    {symbol} {rule.id}  {rule.status.value}") + ignored_note(rule.ignored))
             lines.extend(_difference_lines(rule.differences))
     shown_foreign = [f for f in bucket.foreign if f.status is ForeignStatus.NEW]
     if shown_foreign:

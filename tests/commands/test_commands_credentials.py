@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -19,9 +20,7 @@ from tests.support.emulator import RunningEmulator
 
 RULE = {"id": "r1", "type": "queue", "target": "arn:minio:sqs::1:webhook", "events": ["s3:ObjectCreated:*"]}
 CREDENTIAL_VARIABLES = [
-    f"{prefix}_{name}"
-    for prefix in ("AWS", "QY", "QINGSTOR", "BCE")
-    for name in ("ACCESS_KEY_ID", "SECRET_ACCESS_KEY")
+    f"{prefix}_{name}" for prefix in ("AWS", "QY", "QINGSTOR", "BCE") for name in ("ACCESS_KEY_ID", "SECRET_ACCESS_KEY")
 ]
 
 
@@ -56,14 +55,20 @@ def write(path: Path, text: str) -> Path:
 
 
 def test_aws_profile_with_shared_credentials_file(project, bare, monkeypatch):
-    write(home() / ".aws" / "credentials", f"[default]\naws_access_key_id = {bare.access_key}\naws_secret_access_key = {bare.secret_key}\n")
+    write(
+        home() / ".aws" / "credentials",
+        f"[default]\naws_access_key_id = {bare.access_key}\naws_secret_access_key = {bare.secret_key}\n",
+    )
     monkeypatch.setenv("AWS_PROFILE", "default")
     s3_project(project, bare)
     plans(project)
 
 
 def test_profile_on_the_provider_wins_over_the_variables(project, bare, monkeypatch):
-    write(home() / ".aws" / "config", f"[profile store]\naws_access_key_id = {bare.access_key}\naws_secret_access_key = {bare.secret_key}\n")
+    write(
+        home() / ".aws" / "config",
+        f"[profile store]\naws_access_key_id = {bare.access_key}\naws_secret_access_key = {bare.secret_key}\n",
+    )
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "WRONG")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wrong")
     s3_project(project, bare, profile="store")
@@ -81,8 +86,8 @@ def test_unknown_profile_is_named(project, bare):
 def test_credential_process(project, bare, tmp_path):
     script = write(
         tmp_path / "creds.py",
-        "import json\nprint(json.dumps({'Version': 1, 'AccessKeyId': %r, 'SecretAccessKey': %r}))\n"
-        % (bare.access_key, bare.secret_key),
+        "import json\n"
+        f"print(json.dumps({{'Version': 1, 'AccessKeyId': {bare.access_key!r}, 'SecretAccessKey': {bare.secret_key!r}}}))\n",
     )
     write(home() / ".aws" / "config", f"[profile proc]\ncredential_process = {sys.executable} {script}\n")
     s3_project(project, bare, profile="proc")
@@ -101,8 +106,8 @@ def test_credentials_block_comes_before_the_profile(project, bare, monkeypatch):
 class _Metadata(BaseHTTPRequestHandler):
     """Container (ECS) and instance (IMDSv2) metadata, serving the emulator's key as a temporary one."""
 
-    keys: dict[str, str] = {}
-    seen: list[str] = []
+    keys: ClassVar[dict[str, str]] = {}
+    seen: ClassVar[list[str]] = []
 
     def _json(self, document: object) -> None:
         self._send(json.dumps(document), "application/json")
@@ -190,7 +195,10 @@ def test_qingstor_variables_come_before_the_sdk_file(project, bare, monkeypatch)
     monkeypatch.setenv("QINGSTOR_SECRET_ACCESS_KEY", bare.secret_key)
     bare.admin.create_bucket("qingstor", "photos")
     rule = {"id": "r1", "event_types": ["create_object"], "cloudfunc": "tupu-porn", "notify_url": "https://h.example/x"}
-    project.configure({"qs": {"type": "qingstor", "zone": "pek3b", "endpoint": bare.url}}, [{"provider": "qs", "bucket": "photos", "notifications": [rule]}])
+    project.configure(
+        {"qs": {"type": "qingstor", "zone": "pek3b", "endpoint": bare.url}},
+        [{"provider": "qs", "bucket": "photos", "notifications": [rule]}],
+    )
     plans(project)
 
 

@@ -17,7 +17,9 @@ def test_plan_with_a_target_warns_what_it_leaves_out(project, emulated):
     _two_buckets(project, emulated)
     result = project.cli("plan", "--target", "qs/a")
     assert result.code == 0, result.output
-    assert "Warning: --target is in effect; it leaves out 1 other bucket (not read): this plan may not show" in result.err
+    assert (
+        "Warning: --target is in effect; it leaves out 1 other bucket (not read): this plan may not show" in result.err
+    )
     assert "--target" not in result.out  # stdout stays the plan
 
 

@@ -90,7 +90,11 @@ def test_every_example_keeps_its_values_and_comments(path: Path):
 
 def test_rules_take_their_dialect_from_a_provider_declared_in_another_file():
     text = "buckets:\n  - provider: bj\n    bucket: b\n    notifications:\n      - status: enabled\n        id: r\n        name: n\n"
-    assert format_text(text, types={"bj": "bos"}).splitlines()[4:] == ["      - id: r", "        name: n", "        status: enabled"]
+    assert format_text(text, types={"bj": "bos"}).splitlines()[4:] == [
+        "      - id: r",
+        "        name: n",
+        "        status: enabled",
+    ]
 
 
 def test_json_files_become_canonical_json():
