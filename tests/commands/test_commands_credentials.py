@@ -216,3 +216,50 @@ def test_a_missing_credential_names_every_provider_lacking_one(project, bare):
     for name, variable in (("qs", "QINGSTOR_ACCESS_KEY_ID"), ("bj", "BCE_ACCESS_KEY_ID"), ("mn", "AWS_ACCESS_KEY_ID")):
         assert f"provider {name!r} has no access_key_id: set {variable}" in result.err
     assert "~/.qingstor/config.yaml" in result.err and "AWS_PROFILE" in result.err
+
+
+def test_assume_role_profile_through_sts_on_moto(project, moto_server, monkeypatch):
+    """role_arn + source_profile: botocore asks STS (moto's, on loopback) for a temporary key, and
+    that key, session token included, signs the plan's requests to moto's S3."""
+    import boto3
+
+    iam = boto3.client(
+        "iam",
+        endpoint_url=moto_server.endpoint,
+        region_name=moto_server.region,
+        aws_access_key_id=moto_server.access_key_id,
+        aws_secret_access_key=moto_server.secret_access_key,
+    )
+    trust = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}],
+        }
+    )
+    role = iam.create_role(RoleName=f"reconciler-{os.getpid()}-{id(project)}", AssumeRolePolicyDocument=trust)["Role"]
+    allow = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+    iam.put_role_policy(RoleName=role["RoleName"], PolicyName="all", PolicyDocument=allow)
+    for name in CREDENTIAL_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    write(
+        home() / ".aws" / "config",
+        f"[profile base]\naws_access_key_id = {moto_server.access_key_id}\n"
+        f"aws_secret_access_key = {moto_server.secret_access_key}\n"
+        f"[profile deployer]\nrole_arn = {role['Arn']}\nsource_profile = base\nregion = {moto_server.region}\n",
+    )
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", moto_server.endpoint)
+    bucket = moto_server.new_bucket()
+    provider = {
+        "type": "s3",
+        "flavor": "aws",
+        "endpoint": moto_server.endpoint,
+        "addressing": "path",
+        "region": moto_server.region,
+        "profile": "deployer",
+    }
+    project.configure({"aws": provider}, [{"provider": "aws", "bucket": bucket, "notifications": []}])
+
+    result = project.cli("plan", "--no-color", "-v")
+
+    assert result.code == 0, result.output
+    assert "x-amz-security-token" in result.err.lower()  # the temporary key's token went along
