@@ -16,7 +16,6 @@ from reconciler.providers.credentials import AccessKey
 
 def botocore_credentials(provider_name: str, profile: str | None) -> AccessKey | None:
     """The key botocore's chain finds (for `profile`, else AWS_PROFILE or `default`); None: none found."""
-    import botocore.exceptions
     import botocore.session
 
     try:
@@ -25,7 +24,7 @@ def botocore_credentials(provider_name: str, profile: str | None) -> AccessKey |
         if found is None:
             return None
         frozen = found.get_frozen_credentials()
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+    except Exception as exc:  # noqa: BLE001 - botocore raises more than BotoCoreError (ClientError, parser errors)
         chosen = f"profile {profile!r}" if profile else "the AWS credential chain"
         raise CredentialError(f"provider {provider_name!r}: {chosen} gives no credentials: {exc}") from None
     method = getattr(found, "method", None) or "botocore"
@@ -37,7 +36,7 @@ def botocore_credentials(provider_name: str, profile: str | None) -> AccessKey |
     def refreshed() -> AccessKey:
         try:
             current = found.get_frozen_credentials()  # botocore refreshes when the key nears expiry
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+        except Exception as exc:  # noqa: BLE001 - as above: any failure to get a key is a credential error
             raise CredentialError(
                 f"provider {provider_name!r}: refreshing its {method} credentials failed: {exc}"
             ) from None

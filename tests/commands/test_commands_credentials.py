@@ -129,6 +129,14 @@ class _Metadata(BaseHTTPRequestHandler):
             "Expiration": "2999-01-01T00:00:00Z",
         }
 
+    def do_POST(self) -> None:  # STS AssumeRoleWithWebIdentity
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+        self.seen.append(f"POST {self.path} {body}")
+        if self.path.startswith("/broken"):  # as moto answers some STS calls: an HTML page
+            self.send_error(500)
+            return
+        self._send(STS_ANSWER.format(access=self.keys["access"], secret=self.keys["secret"]), "text/xml")
+
     def do_PUT(self) -> None:  # IMDSv2 token
         self.seen.append(f"PUT {self.path}")
         self._send("imds-token")
@@ -218,9 +226,7 @@ def test_a_missing_credential_names_every_provider_lacking_one(project, bare):
     assert "~/.qingstor/config.yaml" in result.err and "AWS_PROFILE" in result.err
 
 
-def test_assume_role_profile_through_sts_on_moto(project, moto_server, monkeypatch):
-    """role_arn + source_profile: botocore asks STS (moto's, on loopback) for a temporary key, and
-    that key, session token included, signs the plan's requests to moto's S3."""
+def _moto_role(moto_server, project):  # type: ignore[no-untyped-def]
     import boto3
 
     iam = boto3.client(
@@ -230,24 +236,15 @@ def test_assume_role_profile_through_sts_on_moto(project, moto_server, monkeypat
         aws_access_key_id=moto_server.access_key_id,
         aws_secret_access_key=moto_server.secret_access_key,
     )
-    trust = json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}],
-        }
-    )
+    statement = {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
     role = iam.create_role(RoleName=f"reconciler-{os.getpid()}-{id(project)}", AssumeRolePolicyDocument=trust)["Role"]
     allow = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
     iam.put_role_policy(RoleName=role["RoleName"], PolicyName="all", PolicyDocument=allow)
-    for name in CREDENTIAL_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    write(
-        home() / ".aws" / "config",
-        f"[profile base]\naws_access_key_id = {moto_server.access_key_id}\n"
-        f"aws_secret_access_key = {moto_server.secret_access_key}\n"
-        f"[profile deployer]\nrole_arn = {role['Arn']}\nsource_profile = base\nregion = {moto_server.region}\n",
-    )
-    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", moto_server.endpoint)
+    return role["Arn"]
+
+
+def _moto_project(project, moto_server, **settings):  # type: ignore[no-untyped-def]
     bucket = moto_server.new_bucket()
     provider = {
         "type": "s3",
@@ -255,11 +252,71 @@ def test_assume_role_profile_through_sts_on_moto(project, moto_server, monkeypat
         "endpoint": moto_server.endpoint,
         "addressing": "path",
         "region": moto_server.region,
-        "profile": "deployer",
+        **settings,
     }
     project.configure({"aws": provider}, [{"provider": "aws", "bucket": bucket, "notifications": []}])
+
+
+def test_assume_role_profile_through_sts_on_moto(project, moto_server, monkeypatch):
+    """role_arn + source_profile: botocore asks STS (moto's, on loopback) for a temporary key, and
+    that key, session token included, signs the plan's requests to moto's S3."""
+    role_arn = _moto_role(moto_server, project)
+    for name in CREDENTIAL_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    write(
+        home() / ".aws" / "config",
+        f"[profile base]\naws_access_key_id = {moto_server.access_key_id}\n"
+        f"aws_secret_access_key = {moto_server.secret_access_key}\n"
+        f"[profile deployer]\nrole_arn = {role_arn}\nsource_profile = base\nregion = {moto_server.region}\n",
+    )
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", moto_server.endpoint)
+    _moto_project(project, moto_server, profile="deployer")
 
     result = project.cli("plan", "--no-color", "-v")
 
     assert result.code == 0, result.output
     assert "x-amz-security-token" in result.err.lower()  # the temporary key's token went along
+
+
+STS_ANSWER = """<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <AssumeRoleWithWebIdentityResult>
+    <Credentials>
+      <AccessKeyId>{access}</AccessKeyId>
+      <SecretAccessKey>{secret}</SecretAccessKey>
+      <SessionToken>session-token-from-sts</SessionToken>
+      <Expiration>2999-01-01T00:00:00Z</Expiration>
+    </Credentials>
+  </AssumeRoleWithWebIdentityResult>
+</AssumeRoleWithWebIdentityResponse>"""
+
+
+def test_web_identity_token_file(project, bare, metadata, monkeypatch, tmp_path):
+    """IRSA-style: AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE, exchanged at STS (a loopback one
+    here) for a temporary key that signs the plan's requests."""
+    url, seen = metadata
+    monkeypatch.setenv("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/reconciler")
+    monkeypatch.setenv("AWS_WEB_IDENTITY_TOKEN_FILE", str(write(tmp_path / "token", "projected-token")))
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", url)
+    monkeypatch.setenv("AWS_REGION", bare.region)
+    s3_project(project, bare)
+
+    result = project.cli("plan", "--no-color", "-v")
+
+    assert result.code == 0, result.output
+    assert any(line.startswith("POST") and "AssumeRoleWithWebIdentity" in line for line in seen), seen
+    assert "x-amz-security-token" in result.err.lower()
+
+
+def test_a_failing_sts_is_a_credential_error_naming_the_provider(project, bare, metadata, monkeypatch, tmp_path):
+    monkeypatch.setenv("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/reconciler")
+    monkeypatch.setenv("AWS_WEB_IDENTITY_TOKEN_FILE", str(write(tmp_path / "token", "projected-token")))
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", f"{metadata[0]}/broken")  # an HTML error page, not STS XML
+    monkeypatch.setenv("AWS_REGION", bare.region)
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    s3_project(project, bare)
+
+    result = project.cli("plan")
+
+    assert result.code == 1
+    assert "provider 'mn': the AWS credential chain gives no credentials" in result.err
+    assert "Traceback" not in result.err and "internal error" not in result.err
