@@ -75,11 +75,17 @@ def _common(p: argparse.ArgumentParser, *, config: bool = True, state: bool = Tr
     p.add_argument("-v", "--verbose", action="store_true", help="log HTTP requests (redacted) and show tracebacks")
 
 
-def _addresses(action: argparse.Action) -> argparse.Action:
-    """Shell completion offers the state's addresses here (see `reconciler completion`)."""
-    from reconciler.commands.completion import state_addresses
+def _addresses(action: argparse.Action, source: str = "state") -> argparse.Action:
+    """Shell completion offers addresses here (see `reconciler completion`): the state's (`state`),
+    the configuration's (`config`) or both (`any`)."""
+    from reconciler.commands import completion
 
-    action.completer = state_addresses  # type: ignore[attr-defined]
+    completers = {
+        "state": completion.state_addresses,
+        "config": completion.configured_addresses,
+        "any": completion.any_address,
+    }
+    action.completer = completers[source]  # type: ignore[attr-defined]
     return action
 
 
@@ -90,7 +96,8 @@ def _targets(p: argparse.ArgumentParser) -> None:
             action="append",
             metavar="ADDR",
             help="limit to <provider>/<bucket> or <provider>/<bucket>/<rule-id> (repeatable)",
-        )
+        ),
+        "any",
     )
     p.add_argument(
         "--parallelism", type=_positive_int, default=10, metavar="N", help="concurrent requests (default 10)"
@@ -216,8 +223,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="adopt live rules into state and print them as configuration")
     _common(p)
     _lock_timeout(p)
-    p.add_argument(
-        "address", metavar="ADDR", help="<provider>/<bucket> or <provider>/<bucket>/<rule-id> to adopt into the state"
+    _addresses(
+        p.add_argument(
+            "address",
+            metavar="ADDR",
+            help="<provider>/<bucket> or <provider>/<bucket>/<rule-id> to adopt into the state",
+        ),
+        "config",
     )
 
     p = sub.add_parser("state", help="inspect or forget state entries")

@@ -103,6 +103,19 @@ def test_completion_offers_commands_flags_and_state_addresses(tmp_path):
     assert _complete(f"reconciler plan --state {state} --target qs/photos/", tmp_path) == ["qs/photos/thumbs"]
 
 
+def test_completion_offers_configured_addresses_to_target_and_import(tmp_path):
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        "version: 1\nproviders:\n  qs: {type: qingstor, zone: pek3b}\nbuckets:\n  - provider: qs\n    bucket: new\n"
+        "    notifications:\n      - {id: r1, event_types: [create_object], cloudfunc: tupu-porn}\n"
+    )
+    state = tmp_path / "s.json"
+    state.write_text(STATE)
+    offered = _complete(f"reconciler plan -c {config} --state {state} --target qs/", tmp_path)
+    assert offered == ["qs/new", "qs/new/r1", "qs/photos", "qs/photos/thumbs"]
+    assert _complete(f"reconciler import -c {config} --state {state} qs/n", tmp_path) == ["qs/new", "qs/new/r1"]
+
+
 class _Stream(io.StringIO):
     def __init__(self, tty: bool) -> None:
         super().__init__()

@@ -36,3 +36,25 @@ def state_addresses(prefix: str, parsed_args: argparse.Namespace, **_: Any) -> l
     except Exception:  # noqa: BLE001 - completion offers nothing rather than an error in the shell
         return []
     return [address for address in addresses if address.startswith(prefix)]
+
+
+def configured_addresses(prefix: str, parsed_args: argparse.Namespace, **_: Any) -> list[str]:
+    """Bucket and rule addresses the configuration (`-c`, else ./notifications) declares; nothing
+    when it cannot be read. Offline: the configuration is read, never a bucket."""
+    try:
+        from reconciler.config.loader import load_configuration
+
+        config = load_configuration(getattr(parsed_args, "config", None))
+    except Exception:  # noqa: BLE001 - an invalid configuration completes nothing
+        return []
+    found: list[str] = []
+    for bucket in config.buckets:
+        found.append(bucket.address)
+        found.extend(f"{bucket.address}/{rule.id}" for rule in bucket.notifications)
+    return [address for address in found if address.startswith(prefix)]
+
+
+def any_address(prefix: str, parsed_args: argparse.Namespace, **kwargs: Any) -> list[str]:
+    """What --target can name: addresses of the configuration and of the state."""
+    found = configured_addresses(prefix, parsed_args, **kwargs) + state_addresses(prefix, parsed_args, **kwargs)
+    return sorted(dict.fromkeys(found))
