@@ -103,6 +103,27 @@ def test_completion_offers_commands_flags_and_state_addresses(tmp_path):
     assert _complete(f"reconciler plan --state {state} --target qs/photos/", tmp_path) == ["qs/photos/thumbs"]
 
 
+def test_bash_completes_through_the_printed_script(tmp_path):
+    """The script `completion bash` prints, loaded in a real bash, completes a command."""
+    script = (
+        "source <(reconciler completion bash)\n"
+        'COMP_LINE="reconciler sta"; COMP_POINT=${#COMP_LINE}; COMP_WORDS=(reconciler sta); COMP_CWORD=1\n'
+        "_python_argcomplete reconciler sta reconciler\n"
+        'printf "%s\\n" "${COMPREPLY[@]}"\n'
+    )
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    result = subprocess.run(
+        ["bash", "-c", script],
+        env={**os.environ, "PATH": path},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert [word.strip() for word in result.stdout.split()] == ["state"]
+
+
 def test_completion_offers_configured_addresses_to_target_and_import(tmp_path):
     config = tmp_path / "c.yaml"
     config.write_text(
