@@ -66,6 +66,12 @@ def test_a_backup_is_suggested_when_there_is_one(tmp_path, capsys):
     assert f"restore it from {state}.backup" in capsys.readouterr().err
 
 
+def test_a_null_version_is_called_null(tmp_path, capsys):
+    state = _state(tmp_path, {"version": None})
+    assert main(["state", "list", "--state", str(state)]) == 1
+    assert "has an unknown version null" in capsys.readouterr().err
+
+
 def test_an_empty_state_without_backup_says_only_what_can_be_done(tmp_path, capsys):
     state = tmp_path / "state.json"
     state.write_text("")

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from reconciler import __version__
 from reconciler.errors import StateError
 from reconciler.state.model import STATE_VERSION, StateFile
-from reconciler.words import field_path, validation_problem
+from reconciler.words import field_path, quote, validation_problem
 
 
 def parse_state(content: bytes, where: str, restore: str | Callable[[], str]) -> StateFile:
@@ -43,7 +43,7 @@ def parse_state(content: bytes, where: str, restore: str | Callable[[], str]) ->
         raise StateError(f"{where} is not a reconciler state (no version){then()}")
     version = document["version"]
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise StateError(f"{where} has an unknown version {version!r}{then()}")
+        raise StateError(f"{where} has an unknown version {quote(version)}{then()}")
     if version > STATE_VERSION:
         raise StateError(f"{where} was written by a newer format (version {version}); upgrade reconciler")
     try:
