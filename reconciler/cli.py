@@ -110,6 +110,43 @@ def _targets(p: argparse.ArgumentParser) -> None:
         help="where no progress bar can be drawn (CI logs, pipes, --no-color), print a progress line on stderr "
         "this often while buckets are read or written (default 30s; 0 for none)",
     )
+    _timeouts(p)
+
+
+def _timeouts(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--timeout",
+        type=_positive_duration,
+        metavar="DURATION",
+        help="connect and read timeout of each request (e.g. 10s; default: the provider's timeout, else 10s "
+        "to connect and 30s between bytes)",
+    )
+    p.add_argument(
+        "--request-timeout",
+        type=_positive_duration,
+        metavar="DURATION",
+        help="overall deadline of each request, retries included, after which that bucket fails and the others "
+        "go on (e.g. 60s; default: the provider's timeout.request, else 60s)",
+    )
+
+
+def _refresh_only(p: argparse.ArgumentParser, verb: str) -> None:
+    p.add_argument(
+        "--refresh-only",
+        action="store_true",
+        help=f"{verb} the state records of owned rules from live (owned rules gone live forgotten); "
+        "no bucket is written, the configuration's rules are not applied",
+    )
+
+
+def _confirm_identity(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--confirm-identity",
+        action="append",
+        metavar="ADDR",
+        help="<provider>/<bucket> or <provider>: it is the same bucket although its endpoint, zone/region or "
+        "access key changed since the last apply, so its recorded rules stay owned (repeatable)",
+    )
 
 
 def _lock_timeout(p: argparse.ArgumentParser) -> None:
@@ -159,6 +196,13 @@ def _described(parser: argparse.ArgumentParser) -> None:
                 _described(sub)
 
 
+def _positive_duration(text: str) -> float:
+    value = _duration(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be more than zero")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="reconciler",
@@ -193,6 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("plan", help="read the live buckets and show what apply would change")
     _common(p, fmt=("text", "json", "markdown"))
     _targets(p)
+    _confirm_identity(p)
+    _refresh_only(p, "plan to update")
     p.add_argument("--out", metavar="FILE", help="save the plan to FILE for a later `apply FILE`")
     p.add_argument(
         "--detailed-exitcode", action="store_true", help="exit 0 when there are no changes, 2 when there are"
@@ -201,6 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("apply", help="apply a saved plan, or plan and apply after confirmation")
     _common(p, fmt=("text", "json"))
     _targets(p)
+    _confirm_identity(p)
+    _refresh_only(p, "update")
     _lock_timeout(p)
     p.add_argument("planfile", nargs="?", metavar="PLANFILE", help="a plan saved with `plan --out`")
     p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
@@ -223,6 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="adopt live rules into state and print them as configuration")
     _common(p)
     _lock_timeout(p)
+    _timeouts(p)
     _addresses(
         p.add_argument(
             "address",
@@ -249,6 +298,14 @@ def build_parser() -> argparse.ArgumentParser:
             help="<provider>/<bucket> or <provider>/<bucket>/<rule-id> to forget (repeatable)",
         )
     )
+
+    q = state_sub.add_parser(
+        "mv", help="record a provider, bucket or rule id under a new name (nothing live changes; no delete and create)"
+    )
+    _common(q, config=False)
+    _lock_timeout(q)
+    q.add_argument("source", metavar="SRC", help="<provider>, <provider>/<bucket> or <provider>/<bucket>/<rule-id>")
+    q.add_argument("destination", metavar="DST", help="the new name, of the same kind (a rule keeps its bucket)")
 
     q = state_sub.add_parser(
         "migrate", help="move the state to another location (lineage and serial kept, both locations locked)"

@@ -9,6 +9,7 @@
     ├── PlanFileError               a saved plan file is unreadable or of an unknown format
     └── ProviderError               a provider request failed (code, message, request id, status)
         ├── TransportError          no usable HTTP response (timeout, reset, refused) after retries
+        │   └── UnknownOutcomeError a write got no usable answer: it may or may not have taken effect
         └── ResponseError           a response that cannot be understood (broken body, wrong shape)
 
 `cli.py` is the one place that maps these to exit codes and messages; nothing else prints them.
@@ -94,6 +95,10 @@ class ProviderError(ReconcilerError):
 
 class TransportError(ProviderError):
     """No usable HTTP response was received, even after retries."""
+
+
+class UnknownOutcomeError(TransportError):
+    """A write may have reached the server but no usable answer came back; read before resending."""
 
 
 class ResponseError(ProviderError):

@@ -8,7 +8,8 @@
    configuration says exclusive), nothing at all is written (the lost-update and foreign guards).
 3. Refresh the state records of buckets the plan does not write, where they are out of date
    (owned rules forgotten, rules adopted after an interrupted apply), without any request.
-4. Write each changed bucket as one whole document, in parallel; read it back until it matches
+4. Write each changed bucket as one whole document, in parallel (a send whose answer was lost is
+   sent again only after reading the bucket shows it untouched); read it back until it matches
    (bounded retries for eventually consistent stores); save the state for that bucket.
 The caller holds the StateLock and has checked the plan's lineage and serial.
 """
@@ -16,7 +17,7 @@ The caller holds the StateLock and has checked the plan's lineage and serial.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -24,18 +25,22 @@ from reconciler.apply.document import document_entries, managed_rules, readback_
 from reconciler.apply.live import ReadProgress, for_each, read_live
 from reconciler.apply.recorder import StateRecorder
 from reconciler.apply.report import ApplyHook, ApplyReport, BucketOutcome, SilentHook, error_reason
-from reconciler.errors import ProviderError, ReconcilerError, StalePlanError, StateError
+from reconciler.errors import ProviderError, ReconcilerError, StalePlanError, StateError, UnknownOutcomeError
 from reconciler.kinds import Dialect, dialect_for
 from reconciler.model.config import Configuration
 from reconciler.model.document import DocumentEntry, LiveDocument, Rule
-from reconciler.plan.model import Action, BucketChange, LiveSlot, Plan
+from reconciler.plan.model import Action, BucketChange, LiveSlot, ManagedSlot, Plan
 from reconciler.plan.outcome import state_after
+from reconciler.plan.ownership import BucketPolicy
+from reconciler.plan.planner import renamed_view
 from reconciler.providers.base import NotificationClient
 from reconciler.state.model import BucketState, StateFile
 from reconciler.words import rule_name
 
 # Pauses between read-backs that do not match yet (eventually consistent stores).
 VERIFY_DELAYS = (0.5, 1.0, 2.0, 4.0)
+# Sends of one document whose answers were lost, each after reading the bucket found it untouched.
+UNKNOWN_OUTCOME_SENDS = 3
 
 
 def utc_now() -> datetime:
@@ -53,7 +58,7 @@ def _counts(change: BucketChange) -> dict[str, int]:
     actions = [c.action for c in change.changes]
     return {
         "added": actions.count(Action.CREATE),
-        "changed": actions.count(Action.UPDATE),
+        "changed": sum(1 for c in change.changes if Action.UPDATE in c.actions),
         "deleted": actions.count(Action.DELETE),
         "foreign_removed": sum(1 for rule in change.foreign if rule.disposition == "remove"),
     }
@@ -69,7 +74,20 @@ class _Unverified(ReconcilerError):
 
 def _kept_record(entry: BucketState | None) -> tuple[object, ...] | None:
     """What a bucket's record says, apart from when it was written."""
-    return None if entry is None else (entry.rules, entry.foreign, entry.live_fingerprint)
+    if entry is None:
+        return None
+    return (entry.rules, entry.foreign, entry.imported, entry.writing, entry.live_fingerprint, entry.identity)
+
+
+def _writing(change: BucketChange, state: StateFile) -> dict[str, dict[str, object]]:
+    """The rules a write of `change` creates that the state does not own yet, as planned (`after`)."""
+    owned = state.owned(change.address)
+    writing: dict[str, dict[str, object]] = {}
+    for slot in change.layout:
+        planned = change.change(slot.managed) if isinstance(slot, ManagedSlot) else None
+        if planned is not None and planned.after is not None and planned.rule_id not in owned:
+            writing[planned.rule_id] = planned.after
+    return writing
 
 
 def _record_outdated(change: BucketChange, state: StateFile) -> bool:
@@ -114,6 +132,7 @@ class ApplyEngine:
         fresh = await self._guard([w.change for w in writes])
         writes = [w for w in writes if w.change.address in fresh]
         await self._record_unwritten()
+        await self._record_writing([w.change for w in writes])
         self.hook.writes_started(len(writes))
 
         async def apply(write: _Write) -> None:
@@ -179,19 +198,22 @@ class ApplyEngine:
                 )
 
     def _unmanaged_removals(self, change: BucketChange, fresh: LiveDocument) -> list[str]:
-        """Live rules the layout leaves out that are neither declared nor owned (foreign), unless the
-        configuration says the bucket is exclusive: whatever a plan says, those are never removed."""
-        entry = self.entries.get(change.address)
-        if entry is not None and entry.ownership == "exclusive" and not change.partial:
-            return []
-        declared = {rule.id for rule in entry.notifications} if entry else set()
-        owned = self.recorder.state.owned(change.address)
+        """Live rules the layout leaves out that the ownership policy says may not be removed (foreign
+        rules unless the configuration says exclusive; imported or released rules): whatever a plan
+        says, those are never removed."""
+        recorded = self.recorder.state.buckets.get(change.address)
+        policy = BucketPolicy.of(change.address, self.entries.get(change.address), recorded, self.config.released)
+        fresh = renamed_view(fresh, recorded.renamed if recorded else {})  # rule ids as `state mv` named them
         kept = {slot.live_index for slot in change.layout if isinstance(slot, LiveSlot)}
         return [
-            f"{change.address}: the plan would remove live {rule_name(rule.id)} (live_index {index}), which is neither "
-            "declared in the configuration nor managed in the state"
+            f"{change.address}: the plan would remove live {rule_name(rule.id)} (live_index {index}), which is "
+            + (
+                "neither declared in the configuration nor managed in the state"
+                if not policy.is_managed(rule.id)
+                else "owned but kept by the configuration (imported and not declared, or released)"
+            )
             for index, rule in enumerate(fresh.rules)
-            if index not in kept and (rule.id is None or (rule.id not in declared and rule.id not in owned))
+            if index not in kept and not policy.may_remove(rule.id, partial=change.partial)
         ]
 
     async def _guard(self, changes: list[BucketChange]) -> dict[str, LiveDocument]:
@@ -250,9 +272,15 @@ class ApplyEngine:
     async def _apply_bucket(self, write: _Write, fresh: LiveDocument) -> None:
         change = write.change
         self.hook.pre_bucket(change.address)
+        writing = _writing(change, self.recorder.state)
         try:
             entries = document_entries(change, write.rules, fresh)
-            await self.clients[change.provider].write(change.bucket, entries, fresh)
+            try:
+                await self._write(write, entries, fresh)
+            except ProviderError as error:
+                if writing and error.status is not None and 400 <= error.status < 500:
+                    await self._forget_writing(change, writing)  # refused: certainly not written
+                raise
             try:
                 readback = await self._verified(write, entries)
             except _Unverified as error:
@@ -261,7 +289,8 @@ class ApplyEngine:
                 raise
             await self._record(change, readback)
         except StateError as error:
-            # stop rather than write what cannot be recorded; what was written is adopted by the next apply
+            # stop rather than write what cannot be recorded; the note saved before writing makes the
+            # rules written ours for the next apply, which records them
             raise StateError(
                 f"{change.address} was applied, but the state could not be saved ({error}); apply again once the state "
                 "can be saved: it records the rules already written"
@@ -271,6 +300,66 @@ class ApplyEngine:
         else:
             outcome = self._outcome(change, "applied")
         self.hook.post_bucket(outcome)
+
+    async def _write(self, write: _Write, entries: Sequence[DocumentEntry], fresh: LiveDocument) -> None:
+        """Send the document; when a send got no answer, read the bucket before deciding: written
+        (done), untouched (send again, a bounded number of times) or changed otherwise (fail)."""
+        change = write.change
+        client = self.clients[change.provider]
+        for _ in range(UNKNOWN_OUTCOME_SENDS):
+            try:
+                await client.write(change.bucket, entries, fresh)
+                return
+            except UnknownOutcomeError as error:
+                unknown = error
+            try:
+                now = await client.read(change.bucket)
+            except ProviderError as error:
+                raise ProviderError(
+                    f"{unknown.message}, and reading the bucket to find out failed too: {error_reason(error)}",
+                    address=change.address,
+                ) from None
+            if readback_mismatch(write.dialect, entries, now) is None:
+                return  # the write went through; the answer was what got lost
+            if now.fingerprint != fresh.fingerprint:
+                raise ProviderError(
+                    f"{unknown.message}, and the bucket now holds neither the document read before nor the one "
+                    "written (changed meanwhile, or the write was partly done); plan again",
+                    address=change.address,
+                )
+        raise unknown
+
+    async def _forget_writing(self, change: BucketChange, writing: Iterable[str]) -> None:
+        await self.recorder.record(lambda state: state.without_writing(change.address, writing))
+
+    async def _record_writing(self, changes: list[BucketChange]) -> None:
+        """Before the writes, in one save: note the rules about to be created that are not owned yet,
+        so an apply stopped before recording them leaves them ours (if found live as written)."""
+        notes = [(change, _writing(change, self.recorder.state)) for change in changes]
+        notes = [(change, writing) for change, writing in notes if writing]
+        if not notes:
+            return
+        applied_at = self.now()
+
+        def update(state: StateFile) -> StateFile:
+            for change, writing in notes:
+                assert change.live_fingerprint is not None  # a write is never planned for an errored bucket
+                state = state.with_writing(
+                    change.address,
+                    provider=change.provider,
+                    type=change.type,
+                    flavor=change.flavor,
+                    bucket=change.bucket,
+                    writing=writing,
+                    live_fingerprint=change.live_fingerprint,
+                    applied_at=applied_at,
+                )
+            return state
+
+        try:
+            await self.recorder.record(update)
+        except StateError as error:
+            raise StateError(f"the state could not be saved before writing ({error}); nothing was written") from None
 
     async def _record(self, change: BucketChange, readback: LiveDocument) -> None:
         applied_at = self.now()

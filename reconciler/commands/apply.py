@@ -20,6 +20,7 @@ from reconciler.commands.console import Output, confirm, enable_verbose, interac
 from reconciler.commands.plan import render_plan
 from reconciler.commands.planfile import load_plan_file, state_for_saved_plan
 from reconciler.commands.workspace import (
+    confirmed_identities,
     load_config,
     make_plan,
     open_clients,
@@ -27,8 +28,10 @@ from reconciler.commands.workspace import (
     providers_in_scope,
     state_store,
     targeting_warning,
+    timeout_overrides,
 )
 from reconciler.errors import ReconcilerError
+from reconciler.model.common import digest_key
 from reconciler.model.config import Configuration
 from reconciler.plan.model import Plan
 from reconciler.render.apply_text import TextApplyReporter, render_apply_report_json
@@ -41,6 +44,12 @@ QUESTION = "Do you want to perform these actions? Only 'yes' will be accepted:"
 def _check_usage(args: argparse.Namespace) -> None:
     if args.planfile and args.target:
         raise ReconcilerError("--target cannot be used with a saved plan: the plan already holds its targets")
+    if args.planfile and args.refresh_only:
+        raise ReconcilerError("--refresh-only cannot be used with a saved plan: save one with `plan --refresh-only`")
+    if args.planfile and args.confirm_identity:
+        raise ReconcilerError(
+            "--confirm-identity cannot be used with a saved plan: pass it to `reconciler plan --out` instead"
+        )
     if not args.planfile and not args.auto_approve and not interactive():
         raise ReconcilerError(
             "apply needs approval and there is no terminal to ask on: pass --auto-approve, or save a plan with "
@@ -51,7 +60,6 @@ def _check_usage(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     enable_verbose(args)
     _check_usage(args)
-    config = load_config(args.config, os.environ, args.target or ())
     store = state_store(args.state)
     saved = load_plan_file(args.planfile) if args.planfile else None
     with store, store.lock("apply", timeout=args.lock_timeout):
@@ -59,7 +67,9 @@ def run(args: argparse.Namespace) -> int:
         state = current if current is not None else StateFile.new(__version__)
         if saved is not None:
             state = state_for_saved_plan(saved, state, state_exists=current is not None, state_path=store.location)
-        report = asyncio.run(_apply(args, config, state, store, saved))
+        with digest_key(state.digest_key):  # secrets digested as this state (and a plan of it) records them
+            config = load_config(args.config, os.environ, args.target or ())
+            report = asyncio.run(_apply(args, config, state, store, saved))
     if args.format == "json":
         sys.stdout.write(render_apply_report_json(report))
     failed = report.with_status("failed")
@@ -82,7 +92,9 @@ async def _apply(
         names = sorted({b.provider for b in saved.buckets if b.writes_document and b.provider in config.providers})
     else:
         names = providers_in_scope(config, state, tuple(args.target or ()))
-    async with open_clients(config, names, parallelism=args.parallelism, environ=os.environ) as clients:
+    async with open_clients(
+        config, names, parallelism=args.parallelism, environ=os.environ, timeouts=timeout_overrides(args)
+    ) as clients:
         plan = saved
         if plan is None:
             plan, live = await make_plan(
@@ -92,6 +104,8 @@ async def _apply(
                 targets=tuple(args.target or ()),
                 parallelism=args.parallelism,
                 progress=progress,
+                confirm_identity=confirmed_identities(config, getattr(args, "confirm_identity", None)),
+                refresh_only=getattr(args, "refresh_only", False),
             )
             # A bucket that could not be read fails alone; one the configuration cannot plan stops everything.
             unplannable = [b for b in plan.buckets if b.error is not None and b.address not in live.errors]
@@ -100,7 +114,7 @@ async def _apply(
                 raise planning_error(errors, consequence="nothing was applied")
             shown = sys.stdout if text else sys.stderr  # stdout stays one JSON document
             shown.write(render_plan(plan, "text", color=color and text))
-            writes = any(bucket.writes_document for bucket in plan.buckets)
+            writes = any(bucket.writes_document or bucket.adopts for bucket in plan.buckets)  # adopting asks too
             if writes and not args.auto_approve and not confirm(QUESTION, shown):
                 raise ReconcilerError("apply cancelled; nothing was changed")
         hooks: list[ApplyHook] = [progress]

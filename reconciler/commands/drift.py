@@ -19,9 +19,10 @@ from reconciler.apply.live import ReadProgress, read_live
 from reconciler.apply.report import error_reason
 from reconciler.cli import EXIT_CHANGES, EXIT_OK
 from reconciler.commands.console import Output, enable_verbose
-from reconciler.commands.workspace import load_config, open_clients, read_state, targeting_warning
+from reconciler.commands.workspace import load_config, open_clients, read_state, targeting_warning, timeout_overrides
 from reconciler.config.source import DEFAULT_LOCATION
 from reconciler.errors import ReconcilerError
+from reconciler.model.common import digest_key
 from reconciler.model.config import Configuration
 from reconciler.plan.drift import DriftReport, detect_drift
 from reconciler.plan.ignore import DEFAULT_IGNORE_FILE, IgnoreList, load_ignore_file
@@ -35,22 +36,24 @@ from reconciler.state.model import StateFile
 
 def run(args: argparse.Namespace) -> int:
     enable_verbose(args)
-    config = load_config(args.config, os.environ, args.target or ())
     state = read_state(args.state)
-    ignores = ignore_list(args.ignore_file, args.config)
-    output = Output.for_args(args)
-    output.warn(targeting_warning(config, state, args.target or (), command="drift"))
-    report = asyncio.run(
-        check_drift(
-            config,
-            state,
-            targets=tuple(args.target or ()),
-            ignores=ignores,
-            parallelism=args.parallelism,
-            environ=os.environ,
-            progress=output.progress("drift"),
+    with digest_key(state.digest_key):  # secrets digested as this state records them
+        config = load_config(args.config, os.environ, args.target or ())
+        ignores = ignore_list(args.ignore_file, args.config)
+        output = Output.for_args(args)
+        output.warn(targeting_warning(config, state, args.target or (), command="drift"))
+        report = asyncio.run(
+            check_drift(
+                config,
+                state,
+                targets=tuple(args.target or ()),
+                ignores=ignores,
+                parallelism=args.parallelism,
+                environ=os.environ,
+                progress=output.progress("drift"),
+                timeouts=timeout_overrides(args),
+            )
         )
-    )
     output.write(render(report, args.format, color=output.color))
     sys.stdout.flush()
     if report.errored:  # the report covers the others; stderr says what a cron job must act on
@@ -92,11 +95,16 @@ async def check_drift(
     parallelism: int,
     environ: Mapping[str, str],
     progress: ReadProgress | None = None,
+    timeouts: Mapping[str, float | None] | None = None,
 ) -> DriftReport:
     """Read every bucket in scope concurrently and compare; unreadable buckets become errors of the report."""
     reads = buckets_to_read(config, state, targets)
     async with open_clients(
-        config, sorted({read.provider.name for read in reads}), parallelism=parallelism, environ=environ
+        config,
+        sorted({read.provider.name for read in reads}),
+        parallelism=parallelism,
+        environ=environ,
+        timeouts=timeouts,
     ) as clients:
         live = await read_live(clients, [read.address for read in reads], parallelism=parallelism, progress=progress)
     return detect_drift(

@@ -16,9 +16,10 @@ import sys
 
 from reconciler.apply.engine import utc_now
 from reconciler.commands.console import enable_verbose
-from reconciler.commands.workspace import load_config, open_clients, state_store
+from reconciler.commands.workspace import load_config, open_clients, state_store, timeout_overrides
 from reconciler.config.source import discover
 from reconciler.errors import ReconcilerError
+from reconciler.model.common import digest_key
 from reconciler.model.config import Configuration, ProviderConfig
 from reconciler.model.document import LiveDocument
 from reconciler.render import configuration_yaml
@@ -28,25 +29,27 @@ from reconciler.state.model import split_address
 
 def run(args: argparse.Namespace) -> int:
     enable_verbose(args)
-    config = load_config(config_without_output(args.config), os.environ, [args.address])
+    locations = config_without_output(args.config)
     try:
         address, rule_id = split_address(args.address)
     except ValueError as exc:
         raise ReconcilerError(str(exc)) from None
     provider_name, bucket = address.split("/", 1)
-    provider = config.providers.get(provider_name)
-    if provider is None:
-        known = ", ".join(sorted(config.providers)) or "none"
-        raise ReconcilerError(
-            f"cannot import {args.address}: provider {provider_name!r} is not in the configuration "
-            f"(configured: {known}); declare it under `providers:` first"
-        )
     store = state_store(args.state)
     with store, store.lock("import", timeout=args.lock_timeout):
         state = store.load()
-        live = asyncio.run(_read(config, provider, bucket))
-        adoption = choose_rules(state, address, live, rule_id)
-        saved = store.save(adopt(state, provider, bucket, live, adoption, applied_at=utc_now()))
+        with digest_key(state.digest_key):  # secrets digested as this state records them
+            config = load_config(locations, os.environ, [args.address])
+            provider = config.providers.get(provider_name)
+            if provider is None:
+                known = ", ".join(sorted(config.providers)) or "none"
+                raise ReconcilerError(
+                    f"cannot import {args.address}: provider {provider_name!r} is not in the configuration "
+                    f"(configured: {known}); declare it under `providers:` first"
+                )
+            live = asyncio.run(_read(config, provider, bucket, timeout_overrides(args)))
+            adoption = choose_rules(state, address, live, rule_id)
+            saved = store.save(adopt(state, provider, bucket, live, adoption, applied_at=utc_now()))
     for reason in adoption.skipped:
         sys.stderr.write(f"Skipped: {reason}\n")
     count = len(adoption.rules)
@@ -80,6 +83,8 @@ def _same_file(name: str, output: os.stat_result) -> bool:
     return (found.st_dev, found.st_ino) == (output.st_dev, output.st_ino)
 
 
-async def _read(config: Configuration, provider: ProviderConfig, bucket: str) -> LiveDocument:
-    async with open_clients(config, [provider.name], parallelism=1, environ=os.environ) as clients:
+async def _read(
+    config: Configuration, provider: ProviderConfig, bucket: str, timeouts: dict[str, float | None] | None = None
+) -> LiveDocument:
+    async with open_clients(config, [provider.name], parallelism=1, environ=os.environ, timeouts=timeouts) as clients:
         return await clients[provider.name].read(bucket)

@@ -10,6 +10,7 @@ import sys
 from reconciler.commands.console import Output, enable_verbose
 from reconciler.commands.planfile import save_plan_file
 from reconciler.commands.workspace import (
+    confirmed_identities,
     load_config,
     make_plan,
     open_clients,
@@ -17,7 +18,9 @@ from reconciler.commands.workspace import (
     raise_plan_errors,
     read_state,
     targeting_warning,
+    timeout_overrides,
 )
+from reconciler.model.common import digest_key
 from reconciler.model.config import Configuration
 from reconciler.plan.model import Plan
 from reconciler.render import render_plan_json, render_plan_markdown, render_plan_text
@@ -40,20 +43,30 @@ async def _plan_live(
     """Open a client per provider in scope, read every bucket and plan."""
     targets = tuple(args.target or ())
     names = providers_in_scope(config, state, targets)
-    async with open_clients(config, names, parallelism=args.parallelism, environ=os.environ) as clients:
+    async with open_clients(
+        config, names, parallelism=args.parallelism, environ=os.environ, timeouts=timeout_overrides(args)
+    ) as clients:
         plan, _ = await make_plan(
-            config, state, clients, targets=targets, parallelism=args.parallelism, progress=output.progress(command)
+            config,
+            state,
+            clients,
+            targets=targets,
+            parallelism=args.parallelism,
+            progress=output.progress(command),
+            confirm_identity=confirmed_identities(config, getattr(args, "confirm_identity", None)),
+            refresh_only=getattr(args, "refresh_only", False),
         )
         return plan
 
 
 def run(args: argparse.Namespace) -> int:
     enable_verbose(args)
-    config = load_config(args.config, os.environ, args.target or ())
     state = read_state(args.state)
     output = Output.for_args(args)
-    output.warn(targeting_warning(config, state, args.target or (), command="plan"))
-    plan = asyncio.run(_plan_live(config, state, args, output))
+    with digest_key(state.digest_key):  # secrets digested as this state records them
+        config = load_config(args.config, os.environ, args.target or ())
+        output.warn(targeting_warning(config, state, args.target or (), command="plan"))
+        plan = asyncio.run(_plan_live(config, state, args, output))
     output.write(render_plan(plan, args.format, color=output.color))
     sys.stdout.flush()
     if args.out:

@@ -10,6 +10,7 @@ from pathlib import Path
 from reconciler import __version__
 from reconciler.errors import PlanFileError, StalePlanError
 from reconciler.plan.model import Plan
+from reconciler.regular_file import read_regular
 from reconciler.render.json import render_plan_json
 from reconciler.state.model import StateFile
 from reconciler.state.store import atomic_write
@@ -31,7 +32,7 @@ def load_plan_file(path: str | os.PathLike[str]) -> Plan:
     """The plan saved in `path`; PlanFileError when it is unreadable, not a plan, or of another format."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
         raise PlanFileError(f"cannot read plan file {path}: {reason}") from None
@@ -41,6 +42,8 @@ def load_plan_file(path: str | os.PathLike[str]) -> Plan:
         raise PlanFileError(
             f"plan file {path} is not a reconciler plan (not JSON: line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from None
+    except RecursionError:
+        raise PlanFileError(f"plan file {path} is not a reconciler plan (nested far too deeply)") from None
     return Plan.from_document(document, source=f"plan file {path}")
 
 

@@ -1,6 +1,7 @@
-"""`reconciler state list [ADDR…]`, `reconciler state rm ADDR…` and `reconciler state migrate --to
-LOCATION`: inspect or forget state entries, or move the whole state to another location. Nothing
-live ever changes; `rm` and `migrate` take the state lock and refuse what they cannot do whole."""
+"""`reconciler state list [ADDR…]`, `reconciler state rm ADDR…`, `reconciler state mv SRC DST` and
+`reconciler state migrate --to LOCATION`: inspect, forget or rename state entries, or move the whole
+state to another location. Nothing live ever changes; `rm`, `mv` and `migrate` take the state lock
+and refuse what they cannot do whole."""
 
 from __future__ import annotations
 
@@ -62,6 +63,30 @@ def _rm(args: argparse.Namespace) -> int:
     return 0
 
 
+def _mv(args: argparse.Namespace) -> int:
+    """Record a provider, bucket or rule id under a new name; locked like every state write."""
+    for address in (args.source, args.destination):
+        if "/" in address:
+            _checked([address])
+    with state_store(args.state) as store:
+        if store.fetch() is None:
+            raise StateError(f"{store.where} does not exist; nothing to move")
+        with store.lock("state mv", timeout=args.lock_timeout):
+            try:
+                moved = store.load().moved(args.source, args.destination)
+            except ValueError as exc:
+                raise StateError(f"{exc}; nothing was moved") from None
+            store.save(moved)
+    sys.stdout.write(f"Moved {args.source} to {args.destination}; nothing changed on the live buckets.\n")
+    if args.source.count("/") == 2:
+        sys.stdout.write(
+            "Declare the rule as "
+            f"{args.destination.split('/', 2)[2]!r} in the configuration: the next apply renames the live rule in "
+            "place (on first-match-wins stores it keeps its position).\n"
+        )
+    return 0
+
+
 def _migrate(args: argparse.Namespace) -> int:
     """Copy the state, lineage and serial as they are, to an empty location (or one holding an
     older serial of the same lineage); both locations are locked while it moves."""
@@ -93,4 +118,4 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    return {"rm": _rm, "migrate": _migrate}.get(args.state_command, _list)(args)
+    return {"rm": _rm, "mv": _mv, "migrate": _migrate}.get(args.state_command, _list)(args)

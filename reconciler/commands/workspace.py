@@ -30,6 +30,7 @@ from reconciler.plan.model import Plan
 from reconciler.plan.planner import buckets_to_read, build_plan, select_buckets
 from reconciler.providers.base import NotificationClient
 from reconciler.providers.credentials import resolve_all
+from reconciler.providers.identity import provider_identities
 from reconciler.providers.registry import client_for
 from reconciler.state.backend import StateStore
 from reconciler.state.model import StateFile
@@ -54,6 +55,12 @@ def read_state(location: str) -> StateFile:
         return store.load()
 
 
+def timeout_overrides(args: object) -> dict[str, float | None]:
+    """`--timeout` (connect and read) and `--request-timeout` as given; None where not given."""
+    per_read = getattr(args, "timeout", None)
+    return {"connect": per_read, "read": per_read, "request": getattr(args, "request_timeout", None)}
+
+
 def providers_in_scope(config: Configuration, state: StateFile, targets: Sequence[str] = ()) -> list[str]:
     """Configured providers of the buckets a plan over `targets` reads (ReconcilerError for a bad target)."""
     names = {address.split("/", 1)[0] for address in select_buckets(config, state, targets)}
@@ -62,14 +69,22 @@ def providers_in_scope(config: Configuration, state: StateFile, targets: Sequenc
 
 @asynccontextmanager
 async def open_clients(
-    config: Configuration, names: Iterable[str], *, parallelism: int, environ: Mapping[str, str]
+    config: Configuration,
+    names: Iterable[str],
+    *,
+    parallelism: int,
+    environ: Mapping[str, str],
+    timeouts: Mapping[str, float | None] | None = None,
 ) -> AsyncIterator[dict[str, NotificationClient]]:
     """One pooled client per named provider, all closed on exit. Credentials are resolved first,
-    for every provider, so a missing one fails before any request."""
+    for every provider, so a missing one fails before any request (one error naming every provider
+    that lacks one). `timeouts`: the command line's (see `timeout_overrides`)."""
     names = list(names)
-    keys = resolve_all([config.providers[name] for name in names], environ)  # every provider lacking one, at once
+    keys = resolve_all([config.providers[name] for name in names], environ)
     pending = {
-        name: client_for(config.providers[name], parallelism=parallelism, environ=environ, credentials=keys[name])
+        name: client_for(
+            config.providers[name], parallelism=parallelism, environ=environ, timeouts=timeouts, credentials=keys[name]
+        )
         for name in names
     }
     async with AsyncExitStack() as stack:
@@ -85,6 +100,8 @@ async def make_plan(
     targets: Sequence[str] = (),
     parallelism: int,
     progress: ReadProgress | None = None,
+    confirm_identity: Sequence[str] = (),
+    refresh_only: bool = False,
 ) -> tuple[Plan, LiveRead]:
     """Read every bucket in scope concurrently and plan. A bucket that cannot be read is an
     errored bucket of the plan (its reason names the provider's code and request id) and is in
@@ -100,6 +117,9 @@ async def make_plan(
         tool_version=__version__,
         now=utc_now(),
         read_errors=reasons,
+        identities=provider_identities((config.providers[name] for name in clients), os.environ),
+        confirm_identity=confirm_identity,
+        refresh_only=refresh_only,
     )
     return plan, live
 
@@ -126,6 +146,18 @@ def targeting_warning(config: Configuration, state: StateFile, targets: Sequence
         f"--target is in effect{scope}: {outcome}. Use --target for exceptional cases such as recovering "
         f"from a mistake; run `reconciler {command}` without it to see everything."
     )
+
+
+def confirmed_identities(config: Configuration, addresses: Sequence[str] | None) -> tuple[str, ...]:
+    """`--confirm-identity` values, each a configured provider or one of its bucket addresses."""
+    for address in addresses or ():
+        provider = address.split("/", 1)[0]
+        if provider not in config.providers or address.count("/") > 1 or address.endswith("/"):
+            raise ReconcilerError(
+                f"--confirm-identity {address}: expected a configured provider or <provider>/<bucket> "
+                f"(providers: {', '.join(sorted(config.providers))})"
+            )
+    return tuple(addresses or ())
 
 
 def planning_error(errors: Sequence[str], *, consequence: str = "") -> ReconcilerError:

@@ -36,6 +36,7 @@ def load_configuration(paths: Sequence[str] | None) -> Configuration:
         loader.read(name)
     loader.check_providers()
     loader.check_buckets()
+    loader.check_ownership()
     configuration = loader.build() if not loader.diagnostics else None
     if configuration is None:
         raise ConfigError(sorted(loader.diagnostics, key=lambda diagnostic: diagnostic.sort_key))
@@ -57,6 +58,7 @@ class _Loader:
         self.complete = not problems  # every named file was read
         self.providers: dict[str, _Declared] = {}
         self.buckets: list[_Declared] = []
+        self.released: list[_Declared] = []  # each item of a top-level `released:` list
 
     def report(self, source: SourceFile, findings: Iterable[Finding]) -> None:
         self.diagnostics += [source.diagnostic(finding) for finding in findings]
@@ -74,6 +76,10 @@ class _Loader:
         buckets = source.data.get("buckets")
         for index, data in enumerate(buckets) if isinstance(buckets, list) else ():
             self.buckets.append(_Declared(source, ("buckets", index), data))
+        released = source.data.get("released")
+        for index, data in enumerate(released) if isinstance(released, list) else ():
+            if isinstance(data, str):
+                self.released.append(_Declared(source, ("released", index), data))
 
     def _header_ok(self, source: SourceFile) -> bool:
         """A mapping of a version this reconciler reads (a missing version is the schema's to report)."""
@@ -123,6 +129,47 @@ class _Loader:
             if provider is not None and _dialect_known(provider.data):
                 self._check_rules(declared, provider.data)
 
+    def check_ownership(self) -> None:
+        """`adopt:` names declared rules; a released bucket declares none; a released address is declared nowhere."""
+        declared_rules: dict[str, _Declared] = {}
+        declared_buckets: dict[str, _Declared] = {}
+        for declared in self.buckets:
+            data = declared.data
+            if not isinstance(data, dict) or not isinstance(data.get("provider"), str):
+                continue
+            address = f"{data['provider']}/{data.get('bucket')}"
+            rules = data.get("notifications") if isinstance(data.get("notifications"), list) else []
+            ids = [rule.get("id") for rule in rules if isinstance(rule, dict)]
+            if ids:
+                declared_buckets[address] = declared
+            for index, rule_id in enumerate(ids):
+                if isinstance(rule_id, str):
+                    where = declared.path + ("notifications", index)
+                    declared_rules.setdefault(f"{address}/{rule_id}", _Declared(declared.source, where, rule_id))
+            adopt = data.get("adopt")
+            for index, rule_id in enumerate(adopt) if isinstance(adopt, list) else ():
+                if isinstance(rule_id, str) and rule_id not in ids:
+                    message = f"adopt names {quote(rule_id)}, which this bucket does not declare; "
+                    message += "declare the rule to adopt"
+                    hint = near_miss(rule_id, [i for i in ids if isinstance(i, str)])
+                    self.report(declared.source, [Finding(declared.path + ("adopt", index), message, hint)])
+            if data.get("ownership") == "release" and ids:
+                message = (
+                    "a bucket with ownership: release declares no rules (its owned rules are forgotten and kept live); "
+                    "remove its notifications, or choose another ownership"
+                )
+                self.report(declared.source, [Finding(declared.path + ("notifications",), message)])
+        for item in self.released:
+            address = item.data
+            clash = declared_rules.get(address) or declared_buckets.get(address)
+            if clash is not None:
+                what = "rule" if clash.path[-2:-1] == ("notifications",) else "bucket (with rules)"
+                message = (
+                    f"{address} is released but declared as a {what} at {clash.source.where(clash.path)}; "
+                    "release it or declare it, not both"
+                )
+                self.report(item.source, [Finding(item.path, message)])
+
     def _provider_of(self, declared: _Declared) -> _Declared | None:
         name = declared.data["provider"]
         provider = self.providers.get(name)
@@ -165,7 +212,11 @@ class _Loader:
         buckets = [self._bucket(declared, providers[declared.data["provider"]]) for declared in self.buckets]
         if self.diagnostics:
             return None
-        return Configuration(version=SUPPORTED_VERSION, providers=providers, buckets=tuple(buckets))
+        self._check_aliases(providers, buckets)
+        if self.diagnostics:
+            return None
+        released = tuple(dict.fromkeys(item.data for item in self.released))
+        return Configuration(version=SUPPORTED_VERSION, providers=providers, buckets=tuple(buckets), released=released)
 
     def _bucket(self, declared: _Declared, provider: Any) -> BucketConfig | None:
         if provider is None:
@@ -180,6 +231,28 @@ class _Loader:
             return None
         fields = {**declared.data, "notifications": tuple(rules), "source": source.location(path)}
         return self._model(source, path, BucketConfig, fields)
+
+    def _check_aliases(self, providers: dict[str, Any], buckets: list[BucketConfig]) -> None:
+        """Two entries that reach the same physical bucket would each take the other's rules for
+        foreign ones (DESIGN §2): an error naming both."""
+        from reconciler.providers.identity import physical_location  # keeps httpx out of what planning imports
+
+        first: dict[tuple[str, str, str], tuple[_Declared, BucketConfig]] = {}
+        for declared, entry in zip(self.buckets, buckets, strict=True):
+            location = physical_location(providers[entry.provider], entry.bucket)
+            if location is None:
+                continue
+            earlier = first.setdefault(location, (declared, entry))
+            if earlier[1] is entry:
+                continue
+            other, other_entry = earlier
+            message = (
+                f"bucket {entry.address} is the same bucket as {other_entry.address} declared at "
+                f"{other.source.where(other.path)} ({location[0]} at {location[1]}, bucket {entry.bucket!r}): "
+                f"providers {other_entry.provider!r} and {entry.provider!r} reach the same store, so each would "
+                "take the other's rules for foreign ones; declare the bucket once"
+            )
+            self.report(declared.source, [Finding(declared.path, message)])
 
     def _model(self, source: SourceFile, path: Path, model: Any, data: dict[str, Any]) -> Any:
         try:

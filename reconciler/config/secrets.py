@@ -9,6 +9,7 @@ from reconciler.errors import CredentialError
 from reconciler.model.bos import BosRule
 from reconciler.model.common import EnvRef, FileRef, SecretValue
 from reconciler.model.config import BucketConfig, Configuration
+from reconciler.regular_file import NotRegularFile, read_regular
 
 
 def resolve_secret(ref: EnvRef | FileRef, *, what: str, environ: Mapping[str, str]) -> str:
@@ -20,12 +21,11 @@ def resolve_secret(ref: EnvRef | FileRef, *, what: str, environ: Mapping[str, st
         return value
     path = os.path.expanduser(ref.file)
     try:
-        with open(path, encoding="utf-8") as handle:
-            value = handle.read().rstrip("\r\n")
+        value = read_regular(path).decode("utf-8").rstrip("\r\n")
     except FileNotFoundError:
         raise CredentialError(f"the {what} comes from file {ref.file}, which does not exist") from None
-    except IsADirectoryError:
-        raise CredentialError(f"the {what} comes from {ref.file}, which is a directory, not a file") from None
+    except (IsADirectoryError, NotRegularFile):
+        raise CredentialError(f"the {what} comes from {ref.file}, which is not a regular file") from None
     except PermissionError:
         raise CredentialError(
             f"the {what} comes from file {ref.file}, which cannot be read (permission denied)"

@@ -15,6 +15,7 @@ import functools
 import json
 import os
 import re
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,7 @@ from ruamel.yaml.reader import ReaderError
 
 from reconciler.config.diagnostics import Diagnostic, Finding, Path, format_path, quote
 from reconciler.model.config import SourceLocation
+from reconciler.regular_file import kind_of, read_regular
 
 DEFAULT_LOCATION = "notifications"
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -134,7 +136,7 @@ def discover(locations: Sequence[str] | None) -> tuple[list[str], list[Diagnosti
         elif os.path.isfile(location):
             found = [location]
         elif os.path.exists(location):
-            problems.append(_whole_file(location, "not a regular file"))
+            problems.append(_whole_file(location, f"not a regular file but {kind_of(os.stat(location).st_mode)}"))
             continue
         else:
             advice = "" if locations else "; name the configuration with -c PATH"
@@ -159,7 +161,16 @@ def _walk(directory: str) -> tuple[list[str], list[Diagnostic]]:
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if not name.startswith(".") and name.lower().endswith(SUFFIXES):
-                found.append(os.path.join(root, name))
+                path = os.path.join(root, name)
+                try:
+                    mode = os.stat(path).st_mode
+                except OSError as error:
+                    problems.append(_whole_file(path, f"cannot read: {error.strerror or error}"))
+                    continue
+                if stat.S_ISREG(mode):
+                    found.append(path)
+                else:  # a FIFO named x.yaml would block the read forever
+                    problems.append(_whole_file(path, f"not a regular file but {kind_of(mode)}"))
     return found, problems
 
 
@@ -174,8 +185,7 @@ def read_source(name: str) -> SourceFile:
     """Read and parse one file (never raises for bad content)."""
     source = SourceFile(name)
     try:
-        with open(name, "rb") as stream:
-            raw = stream.read(MAX_FILE_BYTES + 1)
+        raw = read_regular(name, MAX_FILE_BYTES)
     except OSError as error:
         source.diagnostics.append(_whole_file(name, f"cannot read: {error.strerror or error}"))
         return source

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse as _StarletteJSON, Response
 from starlette.routing import Route, Router
 
 from reconciler.emulator.faults import FaultSpec, FaultTable
@@ -38,6 +38,14 @@ if TYPE_CHECKING:
     from reconciler.emulator.app import Emulator
 
 BUCKET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$")
+
+
+class JSONResponse(_StarletteJSON):
+    """Renders what the store holds even when a planted document holds NaN (a hostile server's
+    document, kept as given), instead of failing with a 500."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=False, allow_nan=True, separators=(",", ":")).encode("utf-8")
 
 
 class AdminError(Exception):

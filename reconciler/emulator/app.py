@@ -26,7 +26,8 @@ from reconciler.emulator.admin import admin_router
 from reconciler.emulator.api import NotificationApi
 from reconciler.emulator.bos import BosApi
 from reconciler.emulator.datafile import DataFile, MemoryOnly
-from reconciler.emulator.faults import Decision, Disruption, FaultTable
+from reconciler.emulator.faults import Decision, Disruption, FaultSpec, FaultTable
+from reconciler.emulator.hostile import hostile_answer, send_hostile
 from reconciler.emulator.qingstor import QingStorApi
 from reconciler.emulator.s3 import S3Api
 from reconciler.emulator.store import Bucket, Store
@@ -40,6 +41,14 @@ ADMIN_PREFIX = "/_emulator"
 
 class ConnectionReset(Exception):
     """Raised to make the server reset the client's connection instead of answering."""
+
+
+class HostileAnswer(Exception):
+    """Raised to answer with a hostile stream (an injected fault) instead of a reply."""
+
+    def __init__(self, spec: FaultSpec) -> None:
+        super().__init__(spec.hostile)
+        self.spec = spec
 
 
 class ClientGone(Exception):
@@ -147,6 +156,17 @@ class Emulator:
             self._log(call, api, bucket_name, "connection reset", started)
             await self._reset(scope, receive)
             return
+        except HostileAnswer as hostile:
+            spec = hostile.spec
+            headers, body = hostile_answer(
+                spec.hostile,
+                xml=api.dialect == "s3",
+                size=spec.hostile_size,
+                trickle_interval=spec.trickle_interval_ms / 1000,
+            )
+            self._log(call, api, bucket_name, f"hostile answer ({spec.hostile})", started)
+            await send_hostile(send, receive, [*headers, (api.request_id_header, call.request_id)], body)
+            return
         except ApiError as error:
             reply = api.render_error(error, call, bucket_name, bucket.flavor if bucket is not None else None)
             if error.reason != error.message:
@@ -204,6 +224,8 @@ class Emulator:
             reply = await self._bucket_request(api, call, name, bucket)
         if decision.disruption is Disruption.RESET:
             raise ConnectionReset  # after: the change is kept, the client never hears of it
+        if decision.disruption is Disruption.HOSTILE and faults is not None:
+            raise HostileAnswer(faults.spec)
         if decision.disruption is Disruption.MALFORMED:
             return Reply(200, reply.body[: len(reply.body) // 2] or b"{", reply.content_type, reply.headers)
         return reply

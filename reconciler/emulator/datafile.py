@@ -16,6 +16,7 @@ from typing import Any
 
 from reconciler.emulator.store import Store
 from reconciler.errors import ReconcilerError
+from reconciler.regular_file import read_regular
 from reconciler.state.store import atomic_write
 
 
@@ -40,11 +41,15 @@ class DataFile:
         Its directory must be writable, so no change is ever acknowledged that cannot be kept."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            text = self.path.read_text(encoding="utf-8")
+            text = read_regular(self.path).decode("utf-8")
         except FileNotFoundError:
             text = None
         except OSError as error:
             raise ReconcilerError(f"Cannot read emulator data file {self.path}: {error.strerror}") from None
+        except UnicodeDecodeError:
+            raise ReconcilerError(
+                f"Emulator data file {self.path} is not UTF-8 JSON (a binary file?); name another file with --data"
+            ) from None
         try:
             tempfile.TemporaryFile(dir=self.path.parent).close()
         except OSError as error:

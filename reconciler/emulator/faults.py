@@ -1,7 +1,8 @@
-"""Fault injection: latency, errors, resets, throttling and broken bodies, global or per bucket.
+"""Fault injection: latency, errors, resets, throttling, broken bodies and hostile answers
+(`hostile.py`: trickling, huge, gzip bombs, deep or enormous documents), global or per bucket.
 
 Each request draws at most one disruption: one uniform number is compared with the rates in
-the order reset, throttle, error, malformed, so every rate means exactly what it says and their
+the order reset, throttle, error, malformed, hostile, so every rate means exactly what it says and their
 sum may not exceed 1. `limit` caps how many disruptions a fault set causes (then only its
 latency remains), which makes "fail twice, then succeed" deterministic; `seed` makes the draws
 reproducible. The most specific set wins: `<dialect>/<bucket>`, then `*/<bucket>`, then global.
@@ -15,6 +16,8 @@ from enum import Enum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from reconciler.emulator.hostile import Hostile
 
 Method = Literal["GET", "PUT", "DELETE"]
 
@@ -33,6 +36,15 @@ class FaultSpec(BaseModel):
     error_rate: float = Field(0, ge=0, le=1, description="share answered with an error status")
     error_statuses: tuple[int, ...] = Field((500,), min_length=1, description="statuses to choose from")
     malformed_rate: float = Field(0, ge=0, le=1, description="share of GETs answered 200 with a truncated body")
+    hostile_rate: float = Field(0, ge=0, le=1, description="share of GETs given the `hostile` answer")
+    hostile: Hostile = Field("trickle", description="trickle, huge, gzip_bomb, deep or many (see hostile.py)")
+    hostile_size: int = Field(
+        100 * 1024 * 1024,
+        ge=1,
+        le=4 * 1024**3,
+        description="huge: body bytes; gzip_bomb: decoded bytes; deep: nesting levels; many: rules",
+    )
+    trickle_interval_ms: float = Field(1000, gt=0, le=600_000, description="trickle: pause between two bytes")
     methods: tuple[Method, ...] = Field(("GET", "PUT", "DELETE"), min_length=1, description="methods disrupted")
     limit: int | None = Field(None, ge=1, description="at most this many disruptions, then latency only")
     seed: int | None = Field(None, description="seed of the random draws, for reproducible runs")
@@ -42,8 +54,10 @@ class FaultSpec(BaseModel):
         for status in self.error_statuses:
             if not 400 <= status <= 599:
                 raise ValueError(f"error_statuses: {status} is not an HTTP error status (400-599)")
-        if self.reset_rate + self.throttle_rate + self.error_rate + self.malformed_rate > 1:
-            raise ValueError("reset_rate + throttle_rate + error_rate + malformed_rate must not exceed 1")
+        if self.reset_rate + self.throttle_rate + self.error_rate + self.malformed_rate + self.hostile_rate > 1:
+            raise ValueError(
+                "reset_rate + throttle_rate + error_rate + malformed_rate + hostile_rate must not exceed 1"
+            )
         return self
 
 
@@ -53,6 +67,7 @@ class Disruption(Enum):
     THROTTLE = "throttle"
     ERROR = "error"
     MALFORMED = "malformed"
+    HOSTILE = "hostile"
 
 
 @dataclass(frozen=True)
@@ -84,10 +99,11 @@ class ActiveFaults:
             (spec.throttle_rate, Disruption.THROTTLE),
             (spec.error_rate, Disruption.ERROR),
             (spec.malformed_rate, Disruption.MALFORMED),
+            (spec.hostile_rate, Disruption.HOSTILE),
         ):
             threshold += rate
             if draw < threshold:
-                if disruption is Disruption.MALFORMED and method != "GET":
+                if disruption in (Disruption.MALFORMED, Disruption.HOSTILE) and method != "GET":
                     return Decision(delay)  # only a read has a body to break
                 self.fired += 1
                 status = self._random.choice(spec.error_statuses) if disruption is Disruption.ERROR else 0

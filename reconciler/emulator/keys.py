@@ -10,6 +10,7 @@ from ruamel.yaml.error import YAMLError
 
 from reconciler.emulator import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
 from reconciler.errors import ReconcilerError
+from reconciler.regular_file import read_regular
 
 
 def accepted_keys(
@@ -31,9 +32,11 @@ def accepted_keys(
 def read_keys_file(path: Path) -> dict[str, str]:
     """A JSON or YAML mapping of access key ids to secrets."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path).decode("utf-8")
     except OSError as error:
         raise ReconcilerError(f"Cannot read keys file {path}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise ReconcilerError(f"Keys file {path} is not UTF-8 text (a binary file?)") from None
     try:
         data = json.loads(text) if path.suffix == ".json" else YAML(typ="safe").load(text)
     except (ValueError, YAMLError) as error:

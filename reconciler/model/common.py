@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, field_validator
@@ -48,8 +51,29 @@ class FileRef(Frozen):
 SecretRef = EnvRef | FileRef
 
 
+# The key of secret digests: the state's own random salt (see `StateFile.digest_key`), set by a
+# command for its whole run once the state is read. Without one (validate, tests), the legacy
+# unkeyed sha256 digest.
+_DIGEST_KEY: ContextVar[str | None] = ContextVar("digest_key", default=None)
+_DIGEST = re.compile(r"^(sha256|hmac-sha256):[0-9a-f]{64}$")
+
+
+@contextmanager
+def digest_key(key: str | None) -> Iterator[None]:
+    """Secret digests made inside are `hmac-sha256:` keyed with `key` (None: plain sha256), so a
+    weak secret cannot be looked up in a precomputed table by whoever reads a state or plan."""
+    token = _DIGEST_KEY.set(key)
+    try:
+        yield
+    finally:
+        _DIGEST_KEY.reset(token)
+
+
 def digest_of(clear: str) -> str:
-    return "sha256:" + hashlib.sha256(clear.encode("utf-8")).hexdigest()
+    key = _DIGEST_KEY.get()
+    if key is None:
+        return "sha256:" + hashlib.sha256(clear.encode("utf-8")).hexdigest()
+    return "hmac-sha256:" + hmac.new(key.encode("utf-8"), clear.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 class SecretValue(Frozen):
@@ -67,8 +91,8 @@ class SecretValue(Frozen):
     @field_validator("digest")
     @classmethod
     def _is_digest(cls, value: str) -> str:
-        if not value.startswith("sha256:") or len(value) != 71:
-            raise ValueError("a secret digest is 'sha256:' followed by 64 hex digits")
+        if not _DIGEST.match(value):
+            raise ValueError("a secret digest is 'hmac-sha256:' or 'sha256:' followed by 64 hex digits")
         return value
 
     @classmethod

@@ -15,7 +15,8 @@ from reconciler.model.common import EnvRef, FileRef, Frozen
 from reconciler.model.qingstor import QingStorRule
 from reconciler.model.s3 import S3Rule
 
-Ownership = Literal["shared", "exclusive", "observe"]
+# release: forget the owned rules in the state, keep them live (nothing is written)
+Ownership = Literal["shared", "exclusive", "observe", "release"]
 Addressing = Literal["path", "virtual"]
 
 
@@ -27,12 +28,21 @@ class Credentials(Frozen):
     session_token: EnvRef | FileRef | None = None  # s3 only (BOS reads BCE_SESSION_TOKEN)
 
 
+class ProviderTimeout(Frozen):
+    """Seconds; None: the command line's value, else the default (10 connect, 30 read, 60 request)."""
+
+    connect: float | None = Field(None, gt=0)  # to open a connection
+    read: float | None = Field(None, gt=0)  # between two bytes of an answer
+    request: float | None = Field(None, gt=0)  # the whole request, retries included
+
+
 class _Provider(Frozen):
     name: str  # the key under `providers:`
     endpoint: str | None = None  # overrides the default endpoint derived from zone/region
     addressing: Addressing | None = None  # None: the provider's usual style
     tls_verify: bool = True
     credentials: Credentials | None = None  # None: the ecosystem's usual environment variables
+    timeout: ProviderTimeout | None = None
 
 
 class QingStorProvider(_Provider):
@@ -68,6 +78,7 @@ class BucketConfig(Frozen):
     provider: str
     bucket: str
     ownership: Ownership = "shared"
+    adopt: tuple[str, ...] = ()  # ids of declared rules that may take over a live foreign rule of that id
     # rules of the provider's dialect, in file order (order matters on jdcloud)
     notifications: tuple[QingStorRule, ...] | tuple[BosRule, ...] | tuple[S3Rule, ...] = ()
     source: SourceLocation | None = None
@@ -81,6 +92,8 @@ class Configuration(Frozen):
     version: Literal[1] = 1
     providers: dict[str, ProviderConfig]
     buckets: tuple[BucketConfig, ...] = ()
+    # addresses (`p/b` or `p/b/rule`) released from management: forgotten in the state, kept live
+    released: tuple[str, ...] = ()
 
     def bucket(self, address: str) -> BucketConfig | None:
         for entry in self.buckets:

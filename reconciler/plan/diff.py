@@ -13,8 +13,10 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
+from reconciler.kinds import Dialect
+from reconciler.model.document import Rule
 from reconciler.plan.model import FieldChange
-from reconciler.plan.rules import is_secret
+from reconciler.plan.rules import comparable_document, is_secret, parsed_record
 
 _ABSENT = object()
 
@@ -87,3 +89,13 @@ def field_changes(
             )
         )
     return tuple(changes)
+
+
+def outside_changes(recorded: dict[str, Any], live: Rule, dialect: Dialect) -> tuple[FieldChange, ...]:
+    """How an owned rule's live content differs from what the state recorded at the last apply:
+    changes made outside reconciler (before: the record, after: live; secrets by digest)."""
+    recorded_rule = parsed_record(recorded, dialect)
+    if recorded_rule is not None and dialect.equivalent(recorded_rule, live):
+        return ()
+    before = comparable_document(recorded_rule, recorded, dialect)
+    return field_changes(before, comparable_document(live, live, dialect), dialect.sensitive_paths)

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, ValidationError, computed_field, field_serializer
+from pydantic import AwareDatetime, computed_field, field_serializer
 
 from reconciler.kinds import Dialect, describe_rule, dialect_for
 from reconciler.model.common import REDACTED, Frozen
@@ -33,8 +33,9 @@ from reconciler.model.document import LiveDocument, LiveRule, Rule
 from reconciler.plan.diff import field_changes
 from reconciler.plan.ignore import IgnoreEntry, IgnoreList
 from reconciler.plan.model import Action, PlanWarning, PriorState
+from reconciler.plan.ownership import BucketPolicy, Undeclared, relative_positions
 from reconciler.plan.planner import provider_problem, select_buckets
-from reconciler.plan.rules import reached, rule_document, unparsed_document
+from reconciler.plan.rules import comparable_document, parsed_record, reached, rule_document, unparsed_document
 from reconciler.plan.shadowing import Slot, shadowing_warnings
 from reconciler.state.model import BucketState, StateFile, rfc3339
 
@@ -293,9 +294,8 @@ def _live_warnings(
     document = live.get(address)
     if provider is None or document is None or provider_problem(provider, recorded) is not None:
         return []
-    managed = {rule.id for rule in declared.notifications} if declared else set()
-    managed |= set(recorded.rules) if recorded else set()
-    slots = [Slot(entry.id, entry.rule, entry.id in managed) for entry in document.rules]
+    policy = BucketPolicy.of(address, declared, recorded, configuration.released)
+    slots = [Slot(entry.id, entry.rule, policy.is_managed(entry.id)) for entry in document.rules]
     return shadowing_warnings(address, dialect_for(provider), slots)
 
 
@@ -349,11 +349,14 @@ def _bucket_drift(
         expected = {rid: rule_document(rule, dialect) for rid, rule in declared_rules.items()}
     else:
         expected = dict(recorded.rules) if recorded else {}
-    pending = () if base.ownership == "observe" else _pending(address, declared, recorded, dialect, selected, ignores)
+    policy = BucketPolicy.of(address, declared, recorded, configuration.released)
+    pending = (
+        () if base.ownership == "observe" else _pending(address, policy, declared, recorded, dialect, selected, ignores)
+    )
     if document is None:
         return base.model_copy(update={"pending": pending, "error": error or "the live document was not read"})
     managed = _managed(address, expected, document, dialect, selected, ignores)
-    foreign = _foreign(address, set(expected), recorded, document, base.ownership, selected, ignores)
+    foreign = _foreign(address, policy, recorded, document, base.ownership, selected, ignores)
     return base.model_copy(update={"managed": managed, "foreign": foreign, "pending": pending})
 
 
@@ -367,7 +370,7 @@ def _managed(
 ) -> tuple[ManagedRuleDrift, ...]:
     live_by_id = document.by_id()
     copies = Counter(document.ids)
-    positions = _relative_positions(list(expected), document.ids) if dialect.ordered else {}
+    positions = relative_positions(list(expected), document.ids) if dialect.ordered else {}
     results = []
     for rule_id, recorded in expected.items():
         if not selected(rule_id):
@@ -404,7 +407,7 @@ def _managed(
 
 def _foreign(
     address: str,
-    managed_ids: set[str],
+    policy: BucketPolicy,
     recorded: BucketState | None,
     document: LiveDocument,
     ownership: Ownership,
@@ -414,7 +417,7 @@ def _foreign(
     known = set(recorded.foreign) if recorded else set()
     results = []
     for index, entry in enumerate(document.rules):
-        if entry.id in managed_ids or (entry.id is not None and not selected(entry.id)):
+        if policy.is_managed(entry.id) or (entry.id is not None and not selected(entry.id)):
             continue
         rule_address = f"{address}/{entry.id}" if entry.id is not None else None
         status = ForeignStatus.KNOWN if entry.id in known else ForeignStatus.NEW
@@ -434,6 +437,7 @@ def _foreign(
 
 def _pending(
     address: str,
+    policy: BucketPolicy,
     declared: BucketConfig | None,
     recorded: BucketState | None,
     dialect: Dialect,
@@ -442,9 +446,11 @@ def _pending(
 ) -> tuple[PendingChange, ...]:
     wanted: dict[str, Rule] = {rule.id: rule for rule in declared.notifications} if declared else {}
     applied = dict(recorded.rules) if recorded else {}
-    positions = _relative_positions(list(wanted), list(applied)) if dialect.ordered else {}
+    positions = relative_positions(list(wanted), list(applied)) if dialect.ordered else {}
     changes = []
-    for rule_id in [*wanted, *(r for r in applied if r not in wanted)]:
+    # owned rules kept although undeclared (imported, released) are no pending deletion
+    undeclared = [r for r in applied if r not in wanted and policy.undeclared(r) is Undeclared.DELETE]
+    for rule_id in [*wanted, *undeclared]:
         if not selected(rule_id):
             continue
         rule_address = f"{address}/{rule_id}"
@@ -470,24 +476,10 @@ def _pending(
     return tuple(changes)
 
 
-def _relative_positions(reference: list[str], other: list[str | None]) -> dict[str, tuple[int, int]]:
-    """Rules whose place among the rules both sides share differs: id → (expected, actual)."""
-    shared = [rule_id for rule_id in reference if rule_id in other]
-    seen: list[str] = []
-    for rule_id in other:
-        if rule_id in shared and rule_id not in seen:
-            seen.append(rule_id)
-    return {
-        rule_id: (shared.index(rule_id) + 1, seen.index(rule_id) + 1)  # 1-based, as plans show positions
-        for rule_id in shared
-        if shared.index(rule_id) != seen.index(rule_id)
-    }
-
-
 def _rule_differences(recorded: dict[str, Any], entry: LiveRule, dialect: Dialect) -> list[PropertyDifference]:
     if entry.rule is None:
         actual = unparsed_document(entry.raw, dialect)
-        expected = _redacted_secrets(_comparable(_parsed(recorded, dialect), recorded, dialect), dialect)
+        expected = _redacted_secrets(comparable_document(parsed_record(recorded, dialect), recorded, dialect), dialect)
         return [_pseudo(WHOLE_RULE, expected, _redacted_secrets(actual, dialect))]
     return _document_differences(recorded, entry.rule, dialect)
 
@@ -496,11 +488,11 @@ def _document_differences(
     expected: dict[str, Any] | Rule, actual: dict[str, Any] | Rule, dialect: Dialect
 ) -> list[PropertyDifference]:
     """Field differences after the dialect's canonical form; secrets by digest only."""
-    expected_rule, actual_rule = _parsed(expected, dialect), _parsed(actual, dialect)
+    expected_rule, actual_rule = parsed_record(expected, dialect), parsed_record(actual, dialect)
     if expected_rule is not None and actual_rule is not None and dialect.equivalent(expected_rule, actual_rule):
         return []  # the common case, decided by model equality without building documents
-    expected_doc = _comparable(expected_rule, expected, dialect)
-    actual_doc = _comparable(actual_rule, actual, dialect)
+    expected_doc = comparable_document(expected_rule, expected, dialect)
+    actual_doc = comparable_document(actual_rule, actual, dialect)
     differences = []
     for change in field_changes(expected_doc, actual_doc, dialect.sensitive_paths):
         if change.before is None:
@@ -519,37 +511,6 @@ def _document_differences(
             )
         )
     return differences
-
-
-def _parsed(value: dict[str, Any] | Rule, dialect: Dialect) -> Rule | None:
-    """A recorded rule document as its model (None for a record of a shape the model no longer reads)."""
-    if not isinstance(value, dict):
-        return value
-    try:
-        return dialect.rule_model.model_validate(value)
-    except ValidationError:
-        return None
-
-
-def _comparable(rule: Rule | None, original: dict[str, Any] | Rule, dialect: Dialect) -> dict[str, Any]:
-    """A rule document in the dialect's canonical form, each secret reduced to its digest."""
-    if rule is not None:
-        return _without_refs(rule_document(dialect.canonical(rule), dialect), dialect)
-    assert isinstance(original, dict)
-    return _without_refs(original, dialect)
-
-
-def _without_refs(document: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
-    """Where a secret came from is configuration, not content: keep only its digest."""
-    if not dialect.sensitive_paths:
-        return document
-    document = copy.deepcopy(document)
-    for path in dialect.sensitive_paths:
-        for container, key in reached(document, path):
-            value = container[key]
-            if isinstance(value, dict) and "digest" in value:
-                container[key] = {"digest": value["digest"], "ref": None}
-    return document
 
 
 def _redacted_secrets(document: dict[str, Any], dialect: Dialect) -> dict[str, Any]:

@@ -10,7 +10,13 @@ What `before` / `after` mean per action (the model asserts it, so planner bugs f
     update   before the live rule   after the rule to write   (content differs, or it moves)
     delete   before the live rule   after None
     no-op    before == after        (the live rule already matches)
-    forget   before the state's record, after None (owned, already gone live: state only)
+    forget   before the state's record (released: the live rule), after None (state only)
+    adopt    before the live foreign rule, after the rule declared for it; alone when they are
+             equal (only the state changes), with update when the content differs or it moves
+
+A rule kept live as it is although owned (imported and not declared, or released) names its
+entry in `live_index`; the layout keeps that entry verbatim. `changed_outside` lists how an owned
+rule's live content differs from the state's record (changed outside reconciler).
 
 Rules appear normalised (`rule_document`); a secret appears as `{"digest", "ref"}` and is flagged
 in `before_sensitive` / `after_sensitive` (true-leaf maps). No foreign rule content and no clear
@@ -23,13 +29,21 @@ import re
 from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import AwareDatetime, Field, ValidationError, field_serializer, model_validator
+from pydantic import (
+    AwareDatetime,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    field_serializer,
+    model_serializer,
+    model_validator,
+)
 
 from reconciler.errors import PlanFileError
 from reconciler.model.common import Frozen
-from reconciler.state.model import rfc3339
+from reconciler.state.model import BucketIdentity, rfc3339
 from reconciler.words import field_path, validation_problem
 
 FORMAT_VERSION = "1.0"
@@ -51,6 +65,7 @@ class Action(StrEnum):
     DELETE = "delete"
     NO_OP = "no-op"
     FORGET = "forget"  # drop from state only: nothing live changes
+    ADOPT = "adopt"  # take over a live foreign rule the configuration declares (allowed by `adopt:`)
     READ = "read"  # bucket level, observe ownership: never written
 
 
@@ -63,12 +78,33 @@ class Reason(StrEnum):
     DELETED_OUTSIDE = "deleted_outside"  # owned and declared, but missing live: recreated
     MOVED = "moved"  # ordered dialect: the rule changes position
     UNPARSEABLE = "unparseable"  # the live entry does not fit the dialect's model
-    DUPLICATE_ID = "duplicate_id"  # the live document holds this id more than once
+    DUPLICATE_ID = "duplicate_id"  # the live document holds this id more than once (plans before 0.2)
+    IMPORTED_NOT_DECLARED = "imported_not_declared"  # imported, never declared: kept until declared or released
+    RELEASED = "released"  # released from management in the configuration: forgotten, kept live
+    RENAMED = "renamed"  # `state mv` gave the rule a new id: renamed in place, position kept
+    IDENTITY_CHANGED = "identity_changed"  # recorded for another physical bucket: forgotten, nothing deleted
 
 
 # Bucket-level actions: update (PUT the layout), delete (clear the document), no-op, read (observe).
 BUCKET_ACTIONS = (Action.UPDATE, Action.DELETE, Action.NO_OP, Action.READ)
 _WRITES = (Action.CREATE, Action.UPDATE, Action.DELETE)  # rule actions that need the document written
+_RULE_ACTIONS = ((Action.CREATE,), (Action.UPDATE,), (Action.DELETE,), (Action.NO_OP,), (Action.FORGET,))
+_ADOPTIONS = ((Action.ADOPT,), (Action.ADOPT, Action.UPDATE))
+
+
+class _Additions(Frozen):
+    """Fields added after format 1.0 are written only when set, so earlier plans read back byte for byte."""
+
+    _added: ClassVar[tuple[str, ...]] = ()
+
+    @model_serializer(mode="wrap")
+    def _without_unset_additions(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        document: dict[str, Any] = handler(self)
+        for name in self._added:
+            default = type(self).model_fields[name].default
+            if name in document and document[name] == (list(default) if isinstance(default, tuple) else default):
+                del document[name]
+        return document
 
 
 class FieldChange(Frozen):
@@ -80,7 +116,9 @@ class FieldChange(Frozen):
     sensitive: bool = False
 
 
-class RuleChange(Frozen):
+class RuleChange(_Additions):
+    _added = ("live_index", "changed_outside")
+
     address: str  # <provider>/<bucket>/<rule-id>
     rule_id: str
     actions: tuple[Action, ...]
@@ -94,14 +132,22 @@ class RuleChange(Frozen):
     before_position: int | None = None
     after_position: int | None = None
     fields: tuple[FieldChange, ...] = ()  # field-level explanation of an update
+    live_index: int | None = None  # owned but kept live as it is (imported, released): its live entry
+    changed_outside: tuple[FieldChange, ...] = ()  # live differs from the state's record: before record, after live
 
     @model_validator(mode="after")
     def _contract(self) -> RuleChange:
+        if self.actions in _ADOPTIONS:
+            return self._adoption_contract()
         if len(self.actions) != 1:
-            raise ValueError(f"{self.address}: a rule change has exactly one action, not {list(self.actions)}")
+            raise ValueError(
+                f"{self.address}: a rule change has exactly one action (or adopt and update), not {list(self.actions)}"
+            )
+        if self.actions not in _RULE_ACTIONS:
+            raise ValueError(f"{self.address}: {self.actions[0].value!r} is not a rule action")
         action = self.actions[0]
-        if action not in (Action.CREATE, Action.UPDATE, Action.DELETE, Action.NO_OP, Action.FORGET):
-            raise ValueError(f"{self.address}: {action.value!r} is not a rule action")
+        if self.live_index is not None and action not in (Action.NO_OP, Action.FORGET):
+            raise ValueError(f"{self.address}: only a rule kept as it is live names a live_index")
         if action is Action.CREATE and (self.before is not None or self.after is None):
             raise ValueError(f"{self.address}: create needs after and no before")
         if action in (Action.DELETE, Action.FORGET) and (self.after is not None or self.before is None):
@@ -118,9 +164,28 @@ class RuleChange(Frozen):
             raise ValueError(f"{self.address}: its 'after' is the rule {self.after.get('id')!r}, not {self.rule_id!r}")
         return self
 
+    def _adoption_contract(self) -> RuleChange:
+        if self.before is None or self.after is None:
+            raise ValueError(f"{self.address}: adopt needs both before and after")
+        if self.after.get("id") != self.rule_id or not self.address.endswith("/" + self.rule_id):
+            raise ValueError(f"{self.address}: an adoption names the rule {self.rule_id!r} everywhere")
+        if self.live_index is not None:
+            raise ValueError(f"{self.address}: an adopted rule is written from the configuration, not kept live")
+        if self.actions == (Action.ADOPT,) and self.before != self.after:
+            raise ValueError(f"{self.address}: adopt alone needs equal before and after (else adopt and update)")
+        if Action.UPDATE in self.actions and self.before == self.after and self.reason != Reason.MOVED:
+            raise ValueError(f"{self.address}: adopt and update without a content difference must be a move")
+        return self
+
     @property
     def action(self) -> Action:
+        """The first action: adopt for either adoption."""
         return self.actions[0]
+
+    @property
+    def writes(self) -> bool:
+        """Does this change need the bucket's document written?"""
+        return any(action in _WRITES for action in self.actions)
 
 
 class ForeignRule(Frozen):
@@ -143,13 +208,15 @@ class LiveSlot(Frozen):
 LayoutSlot = ManagedSlot | LiveSlot
 
 
-class BucketChange(Frozen):
+class BucketChange(_Additions):
+    _added = ("identity", "identity_change", "identity_confirmed", "refresh")
+
     address: str  # <provider>/<bucket>
     provider: str
     type: Literal["qingstor", "bos", "s3"]
     flavor: str | None = None
     bucket: str
-    ownership: Literal["shared", "exclusive", "observe"] = "shared"
+    ownership: Literal["shared", "exclusive", "observe", "release"] = "shared"
     live_fingerprint: str | None  # of the live document this plan was computed from
     action: Action
     changes: tuple[RuleChange, ...] = ()
@@ -159,6 +226,15 @@ class BucketChange(Frozen):
     layout: tuple[LayoutSlot, ...] = ()
     partial: bool = False  # rule targets: managed rules outside them stay as they are live
     error: str | None = None  # why this bucket could not be planned (then it has no changes)
+    # the physical bucket planned against, recorded by apply (None: not known to the planner)
+    identity: BucketIdentity | None = None
+    # how that differs from the identity the state recorded (empty: the same, or none recorded);
+    # unconfirmed, the recorded rules were not treated as owned and are forgotten on apply
+    identity_change: tuple[str, ...] = ()
+    identity_confirmed: bool = False
+    # ids of managed rules whose state record apply brings up to date without writing them
+    # (e.g. written by an interrupted apply, or the state edited): a pending state refresh
+    refresh: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _contract(self) -> BucketChange:
@@ -174,8 +250,9 @@ class BucketChange(Frozen):
             raise ValueError(f"{self.address}: live_fingerprint is required")
         if (self.ownership == "observe") != (self.action is Action.READ):
             raise ValueError(f"{self.address}: observe buckets, and only they, are read-only")
-        writes = {c.rule_id: c for c in self.changes if c.after is not None}
-        written = [c.rule_id for c in self.changes if c.after is not None]
+        # an owned rule kept as it is live (live_index) is no managed slot of the layout
+        writes = {c.rule_id: c for c in self.changes if c.after is not None and c.live_index is None}
+        written = [c.rule_id for c in self.changes if c.after is not None and c.live_index is None]
         if len(writes) != len(written):
             raise ValueError(f"{self.address}: more than one change writes rule {_repeated(written)!r}")
         for slot in self.layout:
@@ -188,7 +265,7 @@ class BucketChange(Frozen):
             raise ValueError(f"{self.address}: rule_count_after does not match the layout")
         if self.action is Action.DELETE and self.layout:
             raise ValueError(f"{self.address}: delete clears the document; the layout must be empty")
-        rewrites = any(c.action in _WRITES for c in self.changes) or any(
+        rewrites = any(c.writes for c in self.changes) or any(
             f.disposition == "remove" for f in self.foreign
         )
         if self.action is not Action.READ and rewrites != self.writes_document:
@@ -198,6 +275,7 @@ class BucketChange(Frozen):
     def _check_slots(self, writes: dict[str, RuleChange]) -> None:
         """Every live entry is written at most once, and every foreign rule kept is written as it is."""
         kept = [slot.live_index for slot in self.layout if isinstance(slot, LiveSlot)]
+        kept_owned = {c.live_index for c in self.changes if c.live_index is not None}
         if len(set(kept)) != len(kept):
             raise ValueError(f"{self.address}: the layout writes live_index {_repeated(kept)} more than once")
         managed = [slot.managed for slot in self.layout if isinstance(slot, ManagedSlot)]
@@ -219,8 +297,14 @@ class BucketChange(Frozen):
             if (rule.disposition == "keep") != (rule.live_index in kept):
                 where = "kept but has no slot in the layout" if rule.disposition == "keep" else "removed but kept"
                 raise ValueError(f"{self.address}: foreign rule {rule.id!r} (live_index {rule.live_index}) is {where}")
-        if not self.partial and set(kept) != {r.live_index for r in self.foreign if r.disposition == "keep"}:
-            raise ValueError(f"{self.address}: the layout keeps live entries that are not foreign rules")
+        if not kept_owned <= set(kept):
+            raise ValueError(f"{self.address}: owned rules kept as they are live have no slot in the layout")
+        foreign_kept = {r.live_index for r in self.foreign if r.disposition == "keep"}
+        if not self.partial and set(kept) != foreign_kept | kept_owned:
+            raise ValueError(
+                f"{self.address}: the layout keeps live entries that are not foreign rules "
+                "nor owned rules kept as they are"
+            )
 
     @property
     def writes_document(self) -> bool:
@@ -229,29 +313,43 @@ class BucketChange(Frozen):
     @property
     def changes_state(self) -> bool:
         """Does applying this bucket change the state file (a write, or a forget only)?"""
-        return self.writes_document or (
-            self.action is not Action.READ and any(c.action is Action.FORGET for c in self.changes)
+        if self.action is Action.READ or self.error is not None:
+            return False
+        return (
+            self.writes_document
+            or any(c.action in (Action.FORGET, Action.ADOPT) for c in self.changes)
+            or bool(self.refresh)
+            or (bool(self.identity_change) and self.identity_confirmed)
         )
+
+    @property
+    def adopts(self) -> bool:
+        return self.action is not Action.READ and any(c.action is Action.ADOPT for c in self.changes)
 
     def change(self, rule_id: str) -> RuleChange | None:
         return next((c for c in self.changes if c.rule_id == rule_id), None)
 
 
-class PlanWarning(Frozen):
+class PlanWarning(_Additions):
     """Something apply would do as asked but that will not work as meant; never stops a plan.
 
     `shadowed_by_foreign`: on a first-match-wins store (jdcloud) a managed rule comes after a
     foreign rule that matches every event and key it matches, so it can never fire.
     `shadowed`: the same, behind another managed rule.
+    `deletes_changed_outside`: a managed rule to delete was changed live since the last apply
+    (`fields` names how; `by` and `by_position` are None).
     """
 
-    code: Literal["shadowed_by_foreign", "shadowed"]
+    _added = ("fields",)
+
+    code: Literal["shadowed_by_foreign", "shadowed", "deletes_changed_outside"]
     address: str  # <provider>/<bucket>
     rule: str  # the managed rule that cannot fire
     position: int  # 1-based, in the document as it will be (plan) or is (drift)
     by: str | None  # the rule that matches first (None: a live entry without an id)
-    by_position: int
+    by_position: int | None
     message: str
+    fields: tuple[str, ...] = ()
 
 
 class PriorState(Frozen):
@@ -259,16 +357,22 @@ class PriorState(Frozen):
     serial: int = Field(ge=0)
 
 
-class Summary(Frozen):
+class Summary(_Additions):
+    _added = ("adopt", "refresh")
+
     add: int = 0
     change: int = 0
     delete: int = 0
     forget: int = 0
+    adopt: int = 0
     foreign_kept: int = 0
     foreign_removed: int = 0
+    refresh: int = 0  # state records of managed rules brought up to date from live, nothing written
 
 
-class Plan(Frozen):
+class Plan(_Additions):
+    _added = ("refresh_only",)
+
     format_version: str = FORMAT_VERSION
     tool_version: str
     timestamp: AwareDatetime
@@ -279,9 +383,13 @@ class Plan(Frozen):
     config_digest: str | None = None  # sha256 of the configuration the plan was computed from
     buckets: tuple[BucketChange, ...] = ()
     warnings: tuple[PlanWarning, ...] = ()
+    # `--refresh-only`: owned rules' records brought up to date from live; no bucket is ever written
+    refresh_only: bool = False
 
     @model_validator(mode="after")
     def _contract(self) -> Plan:
+        if self.refresh_only and any(b.writes_document for b in self.buckets):
+            raise ValueError("a refresh-only plan never writes a bucket")
         if self.errored != any(b.error is not None for b in self.buckets):
             raise ValueError("errored must be true exactly when a bucket has an error")
         addresses = [b.address for b in self.buckets]

@@ -1,16 +1,17 @@
 """Planning: configuration + live documents + state → Plan. Pure: no I/O, no clock.
 
-Per bucket (DESIGN §2, §5): a live rule is *managed* if the configuration declares its id or the
-state says we own it, else *foreign*. Managed rules are compared after normalisation
-(`Dialect.equivalent`); foreign rules keep their live slots (shared), are removed (exclusive), or
-nothing is written at all (observe). The written document is described by `BucketChange.layout`.
+Per bucket (DESIGN §2, §5) the ownership policy (`plan.ownership`) says which live rules are
+managed, what becomes of owned rules no longer declared, which foreign rules may be adopted, and
+what the next document is. Managed rules are compared after normalisation (`Dialect.equivalent`);
+foreign rules keep their live slots (shared), are removed (exclusive), or nothing is written at
+all (observe). The written document is described by `BucketChange.layout`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,7 +20,7 @@ from reconciler.errors import ReconcilerError
 from reconciler.kinds import Dialect, describe_rule, dialect_for
 from reconciler.model.config import BucketConfig, Configuration, ProviderConfig
 from reconciler.model.document import LiveDocument, LiveRule, Rule
-from reconciler.plan.diff import field_changes
+from reconciler.plan.diff import field_changes, outside_changes
 from reconciler.plan.model import (
     Action,
     BucketChange,
@@ -34,9 +35,10 @@ from reconciler.plan.model import (
     RuleChange,
     Summary,
 )
-from reconciler.plan.rules import rule_document, sensitive_map, unparsed_document
+from reconciler.plan.ownership import BucketPolicy, Refused, Undeclared, next_layout
+from reconciler.plan.rules import parsed_record, rule_document, sensitive_map, unparsed_document
 from reconciler.plan.shadowing import Slot, shadowing_warnings
-from reconciler.state.model import BucketState, StateFile, split_address
+from reconciler.state.model import BucketIdentity, BucketState, StateFile, split_address
 
 
 @dataclass(frozen=True)
@@ -78,8 +80,7 @@ def select_buckets(
 
 
 def _declares_or_owns(config: Configuration, state: StateFile, address: str, rule_id: str) -> bool:
-    entry = config.bucket(address)
-    return rule_id in state.owned(address) or (entry is not None and any(r.id == rule_id for r in entry.notifications))
+    return BucketPolicy.for_bucket(config, address, state.buckets.get(address)).is_managed(rule_id)
 
 
 def buckets_to_read(config: Configuration, state: StateFile, targets: Sequence[str] = ()) -> list[BucketRead]:
@@ -109,11 +110,21 @@ def build_plan(
     tool_version: str,
     now: datetime,
     read_errors: Mapping[str, object] | None = None,
+    identities: Mapping[str, BucketIdentity] | None = None,
+    confirm_identity: Collection[str] = (),
+    refresh_only: bool = False,
 ) -> Plan:
     """Compute the plan. `live` is keyed by bucket address; secrets in `config` are resolved.
 
     A bucket missing from `live` is planned as errored with its `read_errors` entry (or "not
     read"), as is a bucket in state whose provider is no longer configured.
+
+    `identities` (by provider name; their `bucket` is ignored) say which physical store each
+    provider reaches now. A bucket whose state record names another identity owns nothing until
+    its address or provider is in `confirm_identity`: its recorded rules are forgotten, not deleted.
+
+    `refresh_only`: the configuration's rules are ignored; each owned rule is planned as it is live
+    (its record refreshed), an owned rule gone live is forgotten, and nothing is ever written.
     """
     read_errors = read_errors or {}
     entries = {b.address: b for b in config.buckets}  # Configuration.bucket() scans: too slow for 10,000
@@ -131,16 +142,59 @@ def build_plan(
             buckets.append(_errored(address, provider, recorded, entry, problem))
             continue
         assert provider is not None
+        identity = _identity(identities, provider_name, address)
+        moved = recorded.identity.differences(identity) if identity and recorded and recorded.identity else []
+        confirmed = bool(moved) and (address in confirm_identity or provider_name in confirm_identity)
+        disowned = bool(moved) and not confirmed
+        if disowned and refresh_only:
+            problem = (
+                f"the bucket's identity changed since the last apply ({'; '.join(moved)}); a refresh does not "
+                f"move ownership: if it is the same bucket, add --confirm-identity {address}"
+            )
+            buckets.append(_errored(address, provider, recorded, entry, problem))
+            continue
+        renames = {} if disowned or recorded is None else recorded.renamed
+        # a refresh writes nothing, so a `state mv` rename waits for an apply: its rule is left out
+        view = live[address] if refresh_only else renamed_view(live[address], renames)
+        owned = {} if disowned else state.owned(address)
+        # rules an interrupted apply wrote: ours, and their records a pending refresh
+        written = {} if disowned else _written(recorded, view, dialect_for(provider))
+        planned = {k: v for k, v in {**written, **owned}.items() if not (refresh_only and k in renames)}
+        record = None if disowned else recorded
+        if refresh_only and renames and recorded is not None:
+            kept = {k: v for k, v in recorded.rules.items() if k not in renames}
+            record = recorded.model_copy(update={"rules": kept})
+        if refresh_only:
+            entry = _as_live(address, entry, planned, recorded, view)
         planner = _BucketPlanner(
             address=address,
             provider=provider,
             entry=entry,
-            owned=state.owned(address),
-            live=live[address],
+            policy=BucketPolicy.of(address, entry, record, () if refresh_only else config.released, written),
+            owned=planned,
+            disowned=state.owned(address) if disowned else {},
+            live=view,
             scope=rule_targets,
         )
-        buckets.append(planner.plan())
-        warnings += planner.warnings(buckets[-1])
+        try:
+            change = planner.plan()
+        except Refused as refusal:
+            buckets.append(_errored(address, provider, recorded, entry, str(refusal)))
+            continue
+        refused = planner.document_problems(change)
+        if refused is not None:
+            buckets.append(_errored(address, provider, recorded, entry, refused))
+            continue
+        change = change.model_copy(
+            update={
+                "identity": identity,
+                "identity_change": tuple(moved),
+                "identity_confirmed": confirmed,
+                "refresh": _refresh(change, owned),
+            }
+        )
+        buckets.append(change)
+        warnings += planner.warnings(change)
     return Plan(
         tool_version=tool_version,
         timestamp=now,
@@ -151,7 +205,92 @@ def build_plan(
         config_digest=config_digest(config),
         buckets=tuple(buckets),
         warnings=tuple(warnings),
+        refresh_only=refresh_only,
     )
+
+
+def renamed_view(live: LiveDocument, renamed: Mapping[str, str]) -> LiveDocument:
+    """The live document as the state names its rules after `state mv` of rule ids (`renamed`: new id
+    -> the id the live rule still has): each such entry carries its new id, content and raw entry as
+    they are, so the plan updates it in place (keeping its position) and the fingerprint is unchanged."""
+    if not renamed:
+        return live
+    ids = set(live.ids)
+    back = {old: new for new, old in renamed.items() if new not in ids}
+    if not back:
+        return live
+    return live.model_copy(
+        update={
+            "rules": tuple(
+                rule.model_copy(update={"id": back[rule.id]}) if rule.id in back else rule for rule in live.rules
+            )
+        }
+    )
+
+
+def _as_live(
+    address: str,
+    entry: BucketConfig | None,
+    owned: Mapping[str, dict[str, Any]],
+    recorded: BucketState | None,
+    live: LiveDocument,
+) -> BucketConfig:
+    """A refresh-only plan's bucket entry: every owned rule declared as it is live (imported rules
+    stay imported), in live order; shared, so no foreign rule is ever removed; observe stays observe."""
+    imported = set(recorded.imported) if recorded else set()
+    rules = []
+    seen: set[str] = set()
+    for rule in live.rules:
+        if rule.id in owned and rule.id not in imported and rule.id not in seen and rule.rule is not None:
+            rules.append(rule.rule)
+            seen.add(rule.id)
+    provider, bucket = address.split("/", 1)
+    ownership = "observe" if entry is not None and entry.ownership == "observe" else "shared"
+    return BucketConfig.model_construct(
+        provider=provider, bucket=bucket, ownership=ownership, notifications=tuple(rules), adopt=(), source=None
+    )
+
+
+def _identity(identities: Mapping[str, BucketIdentity] | None, provider: str, address: str) -> BucketIdentity | None:
+    found = identities.get(provider) if identities else None
+    return None if found is None else found.model_copy(update={"bucket": address.split("/", 1)[1]})
+
+
+def _refresh(change: BucketChange, owned: Mapping[str, dict[str, Any]]) -> tuple[str, ...]:
+    """Managed rules left as they are live whose state record apply brings up to date."""
+    if change.action is Action.READ:
+        return ()
+    return tuple(
+        c.rule_id
+        for c in change.changes
+        if c.actions == (Action.NO_OP,) and c.reason is None and _content(owned.get(c.rule_id)) != _content(c.after)
+    )
+
+
+def _content(record: Any) -> Any:
+    """A rule record without where its secrets come from (`ref`): what a refresh would change."""
+    if isinstance(record, dict):
+        if "digest" in record and set(record) <= {"digest", "ref"}:
+            return record["digest"]
+        return {key: _content(value) for key, value in record.items()}
+    if isinstance(record, list):
+        return [_content(value) for value in record]
+    return record
+
+
+def _written(recorded: BucketState | None, live: LiveDocument, dialect: Dialect) -> dict[str, dict[str, Any]]:
+    """Rules an interrupted apply was writing that are live exactly as it wrote them: ours."""
+    if recorded is None or not recorded.writing:
+        return {}
+    found = live.by_id()
+    ours = {}
+    for rule_id, record in recorded.writing.items():
+        entry = found.get(rule_id)
+        planned = parsed_record(record, dialect)
+        if entry is not None and entry.rule is not None and planned is not None:
+            if dialect.equivalent(planned, entry.rule):
+                ours[rule_id] = record
+    return ours
 
 
 def provider_problem(provider: ProviderConfig | None, recorded: BucketState | None) -> str | None:
@@ -201,8 +340,15 @@ def _errored(
 
 
 def _summarize(buckets: list[BucketChange]) -> Summary:
-    counts = dict.fromkeys(("add", "change", "delete", "forget", "foreign_kept", "foreign_removed"), 0)
-    by_action = {Action.CREATE: "add", Action.UPDATE: "change", Action.DELETE: "delete", Action.FORGET: "forget"}
+    names = ("add", "change", "delete", "forget", "adopt", "foreign_kept", "foreign_removed", "refresh")
+    counts = dict.fromkeys(names, 0)
+    by_action = {
+        Action.CREATE: "add",
+        Action.UPDATE: "change",
+        Action.DELETE: "delete",
+        Action.FORGET: "forget",
+        Action.ADOPT: "adopt",
+    }
     for bucket in buckets:
         if bucket.action is Action.READ or bucket.error is not None:
             continue  # observe buckets are reported, never counted
@@ -211,6 +357,7 @@ def _summarize(buckets: list[BucketChange]) -> Summary:
                 counts[by_action[change.action]] += 1
         for foreign in bucket.foreign:
             counts["foreign_kept" if foreign.disposition == "keep" else "foreign_removed"] += 1
+        counts["refresh"] += len(bucket.refresh)
     return Summary(**counts)
 
 
@@ -223,19 +370,24 @@ class _BucketPlanner:
         address: str,
         provider: ProviderConfig,
         entry: BucketConfig | None,
+        policy: BucketPolicy,
         owned: dict[str, dict[str, Any]],
         live: LiveDocument,
         scope: frozenset[str] | None,
+        disowned: Mapping[str, dict[str, Any]] | None = None,
     ) -> None:
         self.address = address
         self.provider = provider
         self.dialect: Dialect = dialect_for(provider)
         self.entry = entry
-        self.ownership = entry.ownership if entry else "shared"
+        self.policy = policy
+        self.ownership = policy.ownership
         self.desired: dict[str, Rule] = {r.id: r for r in (entry.notifications if entry else ())}
         self.owned = owned
+        self.disowned = dict(disowned or {})  # recorded for another bucket identity: forgotten
         self.live = live
         self.scope = scope
+        self.adopted: set[str] = set()
         self.first: dict[str, int] = {}
         for index, rule in enumerate(live.rules):
             if rule.id is not None:
@@ -245,71 +397,16 @@ class _BucketPlanner:
         return self.scope is None or rule_id in self.scope
 
     def is_managed(self, rule_id: str | None) -> bool:
-        return rule_id is not None and (rule_id in self.desired or rule_id in self.owned)
-
-    # --- the document to write ------------------------------------------------------------
-
-    def layout(self) -> tuple[list[LayoutSlot | str], set[str]]:
-        """The slots of the written document (a str is a desired id), and the ids moved."""
-        exclusive = self.ownership == "exclusive" and self.scope is None
-        slots: list[LayoutSlot | str] = []
-        anchored: list[str] = []
-        for index, rule in enumerate(self.live.rules):
-            if not self.is_managed(rule.id):
-                if not exclusive:
-                    slots.append(LiveSlot(live_index=index))
-            elif rule.id is not None and not self.in_scope(rule.id):
-                slots.append(LiveSlot(live_index=index))  # outside the rule targets: left as it is
-            elif rule.id in self.desired and self.first[rule.id] == index:
-                slots.append(rule.id)
-                anchored.append(rule.id)
-        placing = [rule_id for rule_id in self.desired if self.in_scope(rule_id)]
-        moved = self._moved(anchored, placing) if self.dialect.ordered else set()
-        slots = [slot for slot in slots if slot not in moved]
-        previous: str | None = None
-        for rule_id in placing:
-            if rule_id not in slots:
-                slots.insert(self._insertion_point(slots, previous), rule_id)
-            previous = rule_id
-        return slots, moved
-
-    @staticmethod
-    def _moved(anchored: list[str], placing: list[str]) -> set[str]:
-        """Managed rules whose order relative to the others changes: all but a longest run kept in
-        order, preferring (among runs as long) rules that keep their place, so a swap moves the two."""
-        anchored_ids = set(anchored)
-        wanted = [rule_id for rule_id in placing if rule_id in anchored_ids]
-        if wanted == anchored:
-            return set()
-        target = {rule_id: index for index, rule_id in enumerate(wanted)}
-        order = [target[rule_id] for rule_id in anchored]
-        # weighted longest increasing subsequence: length first, rules in place break ties
-        weights = [len(order) + 1 + (index == position) for index, position in enumerate(order)]
-        best, previous = list(weights), [-1] * len(order)
-        for i, position in enumerate(order):
-            for j in range(i):
-                if order[j] < position and best[j] + weights[i] > best[i]:
-                    best[i], previous[i] = best[j] + weights[i], j
-        kept: set[str] = set()
-        index = max(range(len(order)), key=best.__getitem__, default=-1)
-        while index >= 0:
-            kept.add(anchored[index])
-            index = previous[index]
-        return anchored_ids - kept
-
-    def _insertion_point(self, slots: list[LayoutSlot | str], previous: str | None) -> int:
-        """Ordered: right after the previous desired rule, the first before every managed rule.
-        Unordered: at the end, so every existing entry keeps its index."""
-        if not self.dialect.ordered:
-            return len(slots)
-        if previous is not None:
-            return slots.index(previous) + 1
-        return next((i for i, slot in enumerate(slots) if isinstance(slot, str)), len(slots))
+        return self.policy.is_managed(rule_id)
 
     # --- the plan of one bucket -----------------------------------------------------------
 
     def plan(self) -> BucketChange:
-        slots, moved = self.layout()
+        """The bucket's change; Refused when the policy cannot tell what to write without guessing."""
+        if self.ownership not in ("observe", "release"):
+            self.policy.check_duplicates(self.live, self.scope)
+            self.adopted = set(self.policy.adoptions(self.live, self.scope))
+        slots, moved = next_layout(self.policy, self.live, ordered=self.dialect.ordered, scope=self.scope)
         position = {slot: i for i, slot in enumerate(slots) if isinstance(slot, str)}
         ordered = self.dialect.ordered
         changes: list[RuleChange] = []
@@ -317,7 +414,9 @@ class _BucketPlanner:
             changes.append(self._desired_change(rule_id, position[rule_id] if ordered else None, rule_id in moved))
         for rule_id in (r for r in self.owned if r not in self.desired and self.in_scope(r)):
             changes.append(self._undeclared_change(rule_id))
-        changes.extend(self._duplicates())
+        for rule_id, record in self.disowned.items():
+            if not (rule_id in self.desired and self.in_scope(rule_id)):
+                changes.append(self._change(rule_id, Action.FORGET, record, None, reason=Reason.IDENTITY_CHANGED))
         layout = tuple(ManagedSlot(managed=s) if isinstance(s, str) else s for s in slots)
         action = self._bucket_action(layout, changes)
         if action is Action.READ:
@@ -348,14 +447,86 @@ class _BucketPlanner:
             else:
                 entry = self.live.rules[slot.live_index]
                 slots.append(Slot(entry.id, entry.rule, self.is_managed(entry.id)))
-        return shadowing_warnings(self.address, self.dialect, slots)
+        return shadowing_warnings(self.address, self.dialect, slots) + self._deletion_warnings(change)
 
-    def _change(self, rule_id: str, action: Action, before: Any, after: Any, **extra: Any) -> RuleChange:
-        fields = field_changes(before, after, self.dialect.sensitive_paths) if action is Action.UPDATE else ()
+    def _deletion_warnings(self, change: BucketChange) -> list[PlanWarning]:
+        """Managed rules to delete that someone changed live since the last apply: say which fields."""
+        found: list[PlanWarning] = []
+        if change.action is Action.READ:
+            return found
+        for rule in change.changes:
+            if rule.action is not Action.DELETE or not rule.changed_outside:
+                continue
+            fields = tuple(field.path for field in rule.changed_outside)
+            found.append(
+                PlanWarning(
+                    code="deletes_changed_outside",
+                    address=self.address,
+                    rule=rule.rule_id,
+                    position=self.first[rule.rule_id] + 1,
+                    by=None,
+                    by_position=None,
+                    fields=fields,
+                    message=(
+                        f"rule {rule.rule_id!r} will be deleted, but it was changed outside reconciler since the last "
+                        f"apply ({', '.join(fields)}); if someone relies on it, declare it again or release it "
+                        f"(`released: [{self.address}/{rule.rule_id}]`) instead"
+                    ),
+                )
+            )
+        return found
+
+    def document_problems(self, change: BucketChange) -> str | None:
+        """Why the provider would refuse the whole document this plan writes, or None: the provider's
+        document-level rules (overlaps and the like) between a declared rule and a foreign rule kept
+        beside it, which `validate` cannot see. Problems among declared rules are validate's, and
+        among foreign rules the store's own (it already holds them)."""
+        if change.action is not Action.UPDATE:
+            return None
+        rules: list[Rule] = []
+        names: list[str] = []
+        managed: list[bool] = []
+        for slot in change.layout:
+            if isinstance(slot, ManagedSlot):
+                rules.append(self.desired[slot.managed])
+                names.append(repr(slot.managed))
+                managed.append(True)
+            else:
+                entry = self.live.rules[slot.live_index]
+                if entry.rule is None:
+                    continue  # not in the dialect's model: nothing to check it with
+                rules.append(entry.rule)
+                names.append(f"{entry.id!r} (foreign)" if entry.id is not None else "(foreign rule without an id)")
+                managed.append(self.is_managed(entry.id))
+        found = []
+        for problem in self.dialect.check_document(rules, bucket=self.address.split("/", 1)[1]):
+            if problem.see is None:
+                continue  # one rule alone: validate checked the declared ones, the store holds the foreign ones
+            pair = (managed[problem.index], managed[problem.see[0]])
+            if pair != (True, False) and pair != (False, True):
+                continue  # declared rules among themselves: validate's; foreign among themselves: the store's
+            field = f" {'.'.join(str(part) for part in problem.path)}:" if problem.path else ""
+            found.append(f"rule {names[problem.index]}{field} {problem.message}")
+        if not found:
+            return None
+        return (
+            "the document apply would write (declared rules and the foreign rules kept) would be refused by the "
+            "provider: " + "; ".join(found) + "; change the declared rules, or remove the conflicting foreign rule"
+        )
+
+    def _change(
+        self, rule_id: str, action: Action, before: Any, after: Any, *, outside: Any = None, **extra: Any
+    ) -> RuleChange:
+        """`outside`: the changes outside reconciler when already known (None: compare live with the record)."""
+        actions = (action,)
+        if rule_id in self.adopted and action in (Action.UPDATE, Action.NO_OP):
+            actions = (Action.ADOPT,) if action is Action.NO_OP else (Action.ADOPT, Action.UPDATE)
+        fields = field_changes(before, after, self.dialect.sensitive_paths) if Action.UPDATE in actions else ()
         return RuleChange(
             address=f"{self.address}/{rule_id}",
             rule_id=rule_id,
-            actions=(action,),
+            actions=actions,
+            changed_outside=self._changed_outside(rule_id) if outside is None else outside,
             before=before,
             after=after,
             before_sensitive=sensitive_map(before, self.dialect),
@@ -363,6 +534,16 @@ class _BucketPlanner:
             fields=fields,
             **extra,
         )
+
+    def _changed_outside(self, rule_id: str) -> tuple[Any, ...]:
+        """How an owned rule's live content differs from the state's record of it."""
+        index = self.first.get(rule_id)
+        record = self.owned.get(rule_id)
+        if index is None or record is None or self.live.rules[index].rule is None:
+            return ()
+        live_rule = self.live.rules[index].rule
+        assert live_rule is not None
+        return outside_changes(record, live_rule, self.dialect)
 
     def _live_document(self, live_rule: LiveRule) -> dict[str, Any]:
         if live_rule.rule is None:
@@ -380,49 +561,35 @@ class _BucketPlanner:
         before_position = index if after_position is not None else None
         positions = {"before_position": before_position, "after_position": after_position}
         if live_rule.rule is not None and self.dialect.equivalent(desired, live_rule.rule):
+            # live is as declared; recorded as declared too (the usual case), nothing changed outside
+            outside = () if self.owned.get(rule_id, after) == after else None
             if not moved:
-                return self._change(rule_id, Action.NO_OP, after, after, **positions)
-            return self._change(rule_id, Action.UPDATE, after, after, reason=Reason.MOVED, **positions)
+                return self._change(rule_id, Action.NO_OP, after, after, outside=outside, **positions)
+            return self._change(rule_id, Action.UPDATE, after, after, reason=Reason.MOVED, outside=outside, **positions)
         reason = Reason.MOVED if moved else (Reason.UNPARSEABLE if live_rule.rule is None else None)
+        if reason is None and live_rule.rule is not None and live_rule.rule.id != rule_id:
+            reason = Reason.RENAMED  # `state mv`: the live rule still has its old id
         return self._change(rule_id, Action.UPDATE, self._live_document(live_rule), after, reason=reason, **positions)
 
     def _undeclared_change(self, rule_id: str) -> RuleChange:
         index = self.first.get(rule_id)
+        fate = self.policy.undeclared(rule_id)
+        if fate is Undeclared.RELEASE:
+            before = self.owned[rule_id] if index is None else self._live_document(self.live.rules[index])
+            return self._change(rule_id, Action.FORGET, before, None, reason=Reason.RELEASED, live_index=index)
         if index is None:
             return self._change(rule_id, Action.FORGET, self.owned[rule_id], None, reason=Reason.ALREADY_GONE)
+        before = self._live_document(self.live.rules[index])
+        if fate is Undeclared.KEEP:
+            return self._change(
+                rule_id, Action.NO_OP, before, before, reason=Reason.IMPORTED_NOT_DECLARED, live_index=index
+            )
         reason = Reason.NOT_IN_CONFIGURATION if self.entry else Reason.BUCKET_NOT_IN_CONFIGURATION
         before_position = index if self.dialect.ordered else None
-        return self._change(
-            rule_id,
-            Action.DELETE,
-            self._live_document(self.live.rules[index]),
-            None,
-            reason=reason,
-            before_position=before_position,
-        )
-
-    def _duplicates(self) -> list[RuleChange]:
-        """Later live entries repeating a managed id: removed, so the id means one rule again."""
-        found = []
-        for index, rule in enumerate(self.live.rules):
-            rule_id = rule.id
-            if rule_id is None or self.first[rule_id] == index:
-                continue
-            if self.is_managed(rule_id) and self.in_scope(rule_id):
-                found.append(
-                    self._change(
-                        rule_id,
-                        Action.DELETE,
-                        self._live_document(rule),
-                        None,
-                        reason=Reason.DUPLICATE_ID,
-                        before_position=index,
-                    )
-                )
-        return found
+        return self._change(rule_id, Action.DELETE, before, None, reason=reason, before_position=before_position)
 
     def _foreign(self) -> tuple[ForeignRule, ...]:
-        remove = self.ownership == "exclusive" and self.scope is None
+        remove = self.policy.removes_foreign(partial=self.scope is not None)
         return tuple(
             ForeignRule(
                 id=rule.id,
@@ -437,7 +604,7 @@ class _BucketPlanner:
     def _bucket_action(self, layout: tuple[LayoutSlot, ...], changes: list[RuleChange]) -> Action:
         if self.ownership == "observe":
             return Action.READ
-        unchanged = {c.rule_id for c in changes if c.action is Action.NO_OP}
+        unchanged = {c.rule_id for c in changes if not c.writes}
         identical = len(layout) == len(self.live.rules) and all(
             (isinstance(slot, LiveSlot) and slot.live_index == i)
             or (isinstance(slot, ManagedSlot) and slot.managed in unchanged and self.first[slot.managed] == i)

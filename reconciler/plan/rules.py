@@ -108,3 +108,34 @@ def _valid(model: Any, document: Any, what: str) -> Any:
         first = exc.errors()[0]
         where = field_path(first["loc"]) or "(top level)"
         raise PlanFileError(f"{what}: {where}: {validation_problem(first)}") from None
+
+
+def parsed_record(value: dict[str, Any] | Rule, dialect: Dialect) -> Rule | None:
+    """A recorded rule document as its model (None for a record of a shape the model no longer reads)."""
+    if not isinstance(value, dict):
+        return value
+    try:
+        return dialect.rule_model.model_validate(value)
+    except ValidationError:
+        return None
+
+
+def comparable_document(rule: Rule | None, original: dict[str, Any] | Rule, dialect: Dialect) -> dict[str, Any]:
+    """A rule document in the dialect's canonical form, each secret reduced to its digest."""
+    if rule is not None:
+        return _without_refs(rule_document(dialect.canonical(rule), dialect), dialect)
+    assert isinstance(original, dict)
+    return _without_refs(original, dialect)
+
+
+def _without_refs(document: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
+    """Where a secret came from is configuration, not content: keep only its digest."""
+    if not dialect.sensitive_paths:
+        return document
+    document = copy.deepcopy(document)
+    for path in dialect.sensitive_paths:
+        for container, key in reached(document, path):
+            value = container[key]
+            if isinstance(value, dict) and "digest" in value:
+                container[key] = {"digest": value["digest"], "ref": None}
+    return document

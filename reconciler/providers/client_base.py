@@ -6,13 +6,13 @@ from collections.abc import Callable
 
 import httpx
 
-from reconciler.errors import ProviderError
+from reconciler.errors import ProviderError, ResponseError
 from reconciler.model.config import ProviderConfig
 from reconciler.model.document import LiveDocument
 from reconciler.providers.credentials import AccessKey
 from reconciler.providers.endpoints import Endpoint, endpoint_for
 from reconciler.providers.error_bodies import MalformedDocument, provider_error, unreadable
-from reconciler.providers.http import send
+from reconciler.providers.http import RetryPolicy, Scrubber, send
 from reconciler.providers.signing import Clock, utc_now
 
 READ, WRITE, CLEAR = (
@@ -20,6 +20,14 @@ READ, WRITE, CLEAR = (
     "writing the notification rules",
     "clearing the notification rules",
 )
+
+
+class _GarbledAnswer(Exception):
+    """A read whose body was cut short or garbled: worth reading again; `error` if it stays so."""
+
+    def __init__(self, error: ResponseError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 class BucketClient:
@@ -34,6 +42,8 @@ class BucketClient:
         name: str | None = None,
         endpoint: Endpoint | None = None,
         clock: Clock = utc_now,
+        retry: RetryPolicy | None = None,
+        scrub: Scrubber | None = None,
     ) -> None:
         self.provider = provider
         self.name = name or provider.name
@@ -41,6 +51,8 @@ class BucketClient:
         self.clock = clock
         self._http = http
         self._key = credentials
+        self._retry = retry or RetryPolicy()
+        self.scrub = scrub or Scrubber()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r}, {self.endpoint.scheme}://{self.endpoint.host})"
@@ -81,14 +93,38 @@ class BucketClient:
             raise self.error(response, bucket, action)
         return response
 
+    async def read(self, bucket: str) -> LiveDocument:
+        """The bucket's document; a body cut short or garbled is read again, within the retry budget."""
+        attempt = 1
+        while True:
+            try:
+                return await self.read_once(bucket)
+            except _GarbledAnswer as garbled:
+                if attempt >= self._retry.attempts:
+                    raise garbled.error from None
+            await self._retry.sleep(self._retry.backoff(attempt))
+            attempt += 1
+
+    async def read_once(self, bucket: str) -> LiveDocument:
+        raise NotImplementedError
+
     def decoded(self, response: httpx.Response, bucket: str, decode: Callable[[bytes], LiveDocument]) -> LiveDocument:
         try:
             return decode(response.content)
-        except MalformedDocument as exc:
-            raise unreadable(response, address=self.address(bucket), action=READ, problem=f"body {exc}") from None
+        except (MalformedDocument, RecursionError) as exc:
+            transient = isinstance(exc, MalformedDocument) and exc.transient
+            problem = f"the body {exc}" if isinstance(exc, MalformedDocument) else "the body is nested too deeply"
+            error = unreadable(response, address=self.address(bucket), action=READ, problem=problem)
+            raise (_GarbledAnswer(error) if transient else error) from None
 
     def error(self, response: httpx.Response, bucket: str, action: str) -> ProviderError:
-        return provider_error(response, address=self.address(bucket), action=action)
+        error = provider_error(response, address=self.address(bucket), action=action)
+        scrubbed = self.scrub(error.message)  # a server may echo a credential back in its message
+        if scrubbed != error.message:
+            error = type(error)(
+                scrubbed, address=error.address, code=error.code, status=error.status, request_id=error.request_id
+            )
+        return error
 
     async def aclose(self) -> None:
         await self._http.aclose()

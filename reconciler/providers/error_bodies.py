@@ -14,6 +14,7 @@ import httpx
 
 from reconciler.errors import ProviderError, ResponseError
 from reconciler.model.common import printable
+from reconciler.providers.limits import check_json_shape
 from reconciler.providers.safe_xml import local_name, parse
 
 REQUEST_ID_HEADERS = (
@@ -26,13 +27,21 @@ REQUEST_ID_HEADERS = (
 
 
 class MalformedDocument(ValueError):
-    """A successful response whose body is not a notification document; says what is wrong."""
+    """A successful response whose body is not a notification document; says what is wrong.
+
+    `transient`: a cut-short or garbled body that reading again may fix (a read is retried);
+    False for a document that is whole but refused (too deep, too many elements)."""
+
+    def __init__(self, problem: str, *, transient: bool = True) -> None:
+        super().__init__(problem)
+        self.transient = transient
 
 
-def request_id_header(response: httpx.Response) -> str | None:
+def request_id_header(answer: httpx.Response | httpx.Headers) -> str | None:
+    headers = answer.headers if isinstance(answer, httpx.Response) else answer
     for name in REQUEST_ID_HEADERS:
-        if response.headers.get(name):
-            return printable(response.headers[name])
+        if headers.get(name):
+            return printable(headers[name])
     return None
 
 
@@ -47,8 +56,9 @@ def _field(value: object) -> str | None:
 
 def _from_json(text: str) -> ErrorFields | None:
     try:
+        check_json_shape(text)
         body = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # DocumentTooComplex is a ValueError
         return None
     if not isinstance(body, dict) or not ({"code", "message"} & body.keys()):
         return None
@@ -106,9 +116,9 @@ def provider_error(response: httpx.Response, *, address: str, action: str) -> Pr
 
 
 def unreadable(response: httpx.Response, *, address: str, action: str, problem: str) -> ResponseError:
-    """A successful status whose body cannot be understood (broken JSON/XML, wrong shape)."""
+    """A successful status whose body cannot be understood (broken, too deep, wrong shape)."""
     return ResponseError(
-        f"{action} failed: the response {problem}",
+        f"{action} failed: the server's answer could not be read: {problem}",
         address=address,
         status=response.status_code,
         request_id=request_id_header(response),

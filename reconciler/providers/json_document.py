@@ -8,15 +8,25 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from reconciler.errors import ReconcilerError
 from reconciler.model.document import DocumentEntry, LiveDocument, LiveRule, Rule
 from reconciler.providers.error_bodies import MalformedDocument
+from reconciler.providers.limits import DocumentTooComplex, check_json_shape
+
+
+class UnwritableDocument(ReconcilerError):
+    """A document that cannot be put on the wire as valid JSON (the rule is named)."""
 
 
 def decode_document(body: bytes, parse_rule: Callable[[dict[str, Any]], Rule]) -> LiveDocument:
     """Every entry keeps its exact JSON as `raw`; `rule` is None when it does not fit the model."""
     try:
-        document = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+        text = body.decode("utf-8")
+        check_json_shape(text)
+        document = json.loads(text)
+    except DocumentTooComplex as exc:
+        raise MalformedDocument(str(exc), transient=False) from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise MalformedDocument(f"is not valid JSON ({exc})") from None
     if not isinstance(document, dict):
         raise MalformedDocument("is not a JSON object")
@@ -41,6 +51,15 @@ def decode_document(body: bytes, parse_rule: Callable[[dict[str, Any]], Rule]) -
 def encode_document(entries: Sequence[DocumentEntry], encode_rule: Callable[[Any], dict[str, Any]]) -> bytes:
     """Managed rules from their models, foreign rules from their raw JSON unchanged, in order."""
     items = [entry.raw if isinstance(entry, LiveRule) else encode_rule(entry) for entry in entries]
+    for entry, item in zip(entries, items, strict=True):
+        try:  # NaN and Infinity, which a server may send us, are not JSON: never send them back
+            json.dumps(item, allow_nan=False)
+        except ValueError:
+            name = f"rule {entry.id!r}" if entry.id is not None else "a rule without an id"
+            raise UnwritableDocument(
+                f"{name} holds a number that is not valid JSON (NaN or Infinity), so the document cannot be "
+                "written; fix or remove that rule on the server first"
+            ) from None
     return json.dumps({"notifications": items}, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 

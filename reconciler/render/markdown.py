@@ -12,7 +12,16 @@ import textwrap
 from collections.abc import Sequence
 
 from reconciler.plan.model import Action, BucketChange, Plan, PlanWarning
-from reconciler.render.text import bucket_lines, count, no_changes_note, render_lines, shown, summary_line
+from reconciler.render.text import (
+    REFRESH_ONLY,
+    bucket_lines,
+    count,
+    identity_notes,
+    no_changes_note,
+    render_lines,
+    shown,
+    summary_line,
+)
 from reconciler.render.values import printable
 
 MARKER = "<!-- reconciler-plan -->"
@@ -31,6 +40,10 @@ def labels(plan: Plan) -> list[str]:
         found.append("deletes-managed")
     if plan.summary.foreign_removed:
         found.append("removes-foreign")
+    if plan.summary.adopt:
+        found.append("adopts-foreign")
+    if any(c.changed_outside for b in plan.buckets for c in b.changes):
+        found.append("changed-outside")
     if plan.errored:
         found.append("errored")
     if plan.warnings:
@@ -44,6 +57,16 @@ def warnings_block(warnings: Sequence[PlanWarning]) -> str:
     if len(warnings) > WARNINGS_SHOWN:
         more = count(len(warnings) - WARNINGS_SHOWN, "more warning")
         lines.append(f"> … {more} (`reconciler show` lists all)\n")
+    return "".join(lines) + ("\n" if lines else "")
+
+
+def outside_block(plan: Plan) -> str:
+    """Managed rules changed outside reconciler since the last apply, one quoted line each."""
+    changed = [c for b in plan.buckets for c in b.changes if c.changed_outside][:WARNINGS_SHOWN]
+    lines = [
+        f"> **Changed outside reconciler** `{_cell(c.address)}`: {_cell(', '.join(f.path for f in c.changed_outside))}\n"
+        for c in changed
+    ]
     return "".join(lines) + ("\n" if lines else "")
 
 
@@ -93,7 +116,11 @@ def render_plan_markdown(plan: Plan, *, limit: int = LIMIT) -> str:
     note = no_changes_note(plan)
     head = f"{MARKER}\n<!-- labels: {', '.join(labels(plan))} -->\n**{summary_line(plan.summary)}**\n\n"
     head += f"{note}\n\n" if note is not None else ""
+    head += f"_{REFRESH_ONLY}_\n\n" if plan.refresh_only else ""
+    head += outside_block(plan)
     head += warnings_block(plan.warnings)
+    head += "".join(f"> **Identity** `{b.address}`: {_cell(n)}\n" for b in plan.buckets for n in identity_notes(b))
+    head += "\n" if any(b.identity_change for b in plan.buckets) else ""
     if not sections:
         return printable(head + f"{count(len(plan.buckets), 'bucket')} checked.\n", keep="\n")
     tail_note = f"\n{count(quiet, 'other bucket')} unchanged.\n" if quiet else ""

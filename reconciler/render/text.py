@@ -1,5 +1,7 @@
-"""The Terraform-like text plan: `+` create, `~` update, `-` delete, `.` forget, `=` foreign rule
-kept, `!` foreign rule removed; per bucket the whole live document and its rule counts.
+"""The Terraform-like text plan: `+` create, `~` update, `-` delete, `.` forget, `<` adopt (a
+foreign rule taken over), `=` foreign rule kept (or an imported rule not declared), `!` foreign
+rule removed; per bucket the whole live document and its rule counts; first, the managed rules
+changed outside reconciler since the last apply.
 
 Built from the Plan alone. Colour only when the caller asks (it decides TTY / --no-color /
 NO_COLOR); styling goes through rich so the same lines serve a terminal and plain text.
@@ -21,6 +23,7 @@ SYMBOLS = {
     Action.UPDATE: ("~", "yellow"),
     Action.DELETE: ("-", "red"),
     Action.FORGET: (".", "magenta"),
+    Action.ADOPT: ("<", "cyan"),
 }
 KEPT, REMOVED = ("=", "dim"), ("!", "bold red")
 NO_CHANGES = "No changes. Live buckets match the configuration."
@@ -32,13 +35,24 @@ _REASONS = {
     Reason.DELETED_OUTSIDE: "deleted outside reconciler",
     Reason.UNPARSEABLE: "the live rule does not fit the provider's format",
     Reason.DUPLICATE_ID: "a second live rule with the same id",
+    Reason.IDENTITY_CHANGED: "recorded for another bucket identity; kept live",
+    Reason.RENAMED: "renamed by `state mv`, in place",
+    Reason.RELEASED: "released from management: it stays live, no longer managed",
 }
 _VERBS = {
     Action.CREATE: "be created",
     Action.UPDATE: "be updated in place",
     Action.DELETE: "be deleted",
     Action.FORGET: "be removed from the state only",
+    Action.ADOPT: "be adopted: a rule reconciler did not manage, taken over as declared",
 }
+ADOPT_AND_UPDATE = "be adopted and updated in place: a rule reconciler did not manage, taken over and changed"
+
+
+REFRESH_ONLY = (
+    "This is a refresh-only plan: the state records of owned rules are brought up to date from live, and "
+    "nothing is written to any bucket."
+)
 
 
 def summary_line(summary: Summary) -> str:
@@ -50,6 +64,10 @@ def summary_line(summary: Summary) -> str:
         line += f" {summary.foreign_removed} foreign rules removed."
     if summary.forget:
         line += f" {summary.forget} to forget from state."
+    if summary.refresh:
+        line += f" {summary.refresh} state {'record' if summary.refresh == 1 else 'records'} to refresh."
+    if summary.adopt:
+        line += f" {summary.adopt} foreign {'rule' if summary.adopt == 1 else 'rules'} to adopt."
     return line
 
 
@@ -71,8 +89,10 @@ def shown(bucket: BucketChange) -> bool:
     return (
         bucket.error is not None
         or bucket.writes_document
-        or any(c.action is not Action.NO_OP for c in bucket.changes)
+        or any(c.action is not Action.NO_OP or c.reason == Reason.IMPORTED_NOT_DECLARED for c in bucket.changes)
         or any(f.disposition == "remove" for f in bucket.foreign)
+        or bool(bucket.identity_change)
+        or bool(bucket.refresh)
     )
 
 
@@ -104,9 +124,11 @@ def _ordinal(position: int | None) -> str:
 def rule_lines(change: RuleChange, *, observed: bool = False) -> list[Text]:
     """A rule's heading and fields; `observed`: an observe bucket's difference, never applied."""
     symbol, style = SYMBOLS[change.action]
-    verb = _VERBS[change.action]
+    verb = ADOPT_AND_UPDATE if change.actions == (Action.ADOPT, Action.UPDATE) else _VERBS[change.action]
     if change.reason == Reason.MOVED:
         verb = f"move from position {_ordinal(change.before_position)} to {_ordinal(change.after_position)}"
+        if change.action is Action.ADOPT:
+            verb = f"be adopted and {verb.replace('move', 'moved', 1)}"
     heading = Text("  ").append(f"{symbol} rule ", style=style).append(f'"{change.rule_id}"', style="bold")
     heading.append(f" {'would' if observed else 'will'} {verb}")
     if change.reason in _REASONS:
@@ -116,7 +138,7 @@ def rule_lines(change: RuleChange, *, observed: bool = False) -> list[Text]:
         lines += [_field("+", "green", p, literal(v)) for p, v in leaves(change.after) if p != "id"]
     elif change.action is Action.DELETE:
         lines += [_field("-", "red", p, literal(v)) for p, v in leaves(change.before) if p != "id"]
-    elif change.action is Action.UPDATE:
+    elif Action.UPDATE in change.actions:
         for field in change.fields:
             if field.before is None:
                 lines.append(_field("+", "green", field.path, literal(field.after, field.sensitive)))
@@ -126,6 +148,31 @@ def rule_lines(change: RuleChange, *, observed: bool = False) -> list[Text]:
                 old, new = literal(field.before, field.sensitive), literal(field.after, field.sensitive)
                 lines.append(_field("~", "yellow", field.path, f"{old} -> {new}"))
     return lines
+
+
+def imported_line(change: RuleChange, bucket_address: str) -> Text:
+    """An imported rule the configuration does not declare: kept, and how to settle it."""
+    symbol, style = KEPT
+    line = Text("  ").append(f"{symbol} rule ", style=style).append(f'"{change.rule_id}"', style="bold")
+    return line.append(
+        f" imported, not in configuration: add it or `reconciler state rm {bucket_address}/{change.rule_id}`;"
+        " kept as it is"
+    )
+
+
+def outside_lines(plan: Plan) -> list[Text]:
+    """Terraform's "objects have changed outside": owned rules whose live content differs from the
+    state's record, field by field (record -> live); nothing when there are none."""
+    changed = [c for b in plan.buckets for c in b.changes if c.changed_outside]
+    if not changed:
+        return []
+    lines = [Text("Note: managed rules changed outside reconciler since the last apply:", style="bold"), Text()]
+    for change in changed:
+        lines.append(Text("  # ", style="bold").append(change.address, style="bold"))
+        for field in change.changed_outside:
+            old, new = literal(field.before, field.sensitive), literal(field.after, field.sensitive)
+            lines.append(_field("~", "yellow", field.path, f"{old} -> {new}"))
+    return lines + [Text()]
 
 
 def _foreign_line(rule: ForeignRule) -> Text:
@@ -141,9 +188,16 @@ def bucket_lines(bucket: BucketChange) -> list[Text]:
     lines = [_heading(bucket)]
     if bucket.error is not None:
         return lines
+    lines += [Text("  ").append(line, style="bold yellow") for line in identity_notes(bucket)]
     unchanged = 0
     for change in bucket.changes:
-        if change.action is Action.NO_OP:
+        if change.action is Action.NO_OP and change.rule_id in bucket.refresh:
+            line = Text("  ").append("~ state record of rule ", style="yellow")
+            line.append(f'"{change.rule_id}"', style="bold")
+            lines.append(line.append(" will be brought up to date from live (nothing is written to the bucket)"))
+        elif change.reason == Reason.IMPORTED_NOT_DECLARED:
+            lines.append(imported_line(change, bucket.address))
+        elif change.action is Action.NO_OP:
             unchanged += 1
         else:
             lines.extend(rule_lines(change, observed=bucket.action is Action.READ))
@@ -151,6 +205,19 @@ def bucket_lines(bucket: BucketChange) -> list[Text]:
     if unchanged:
         lines.append(Text(f"    {count(unchanged, 'managed rule')} unchanged", style="dim"))
     return lines
+
+
+def identity_notes(bucket: BucketChange) -> list[str]:
+    """What a changed bucket identity means for this plan (nothing when it did not change)."""
+    if not bucket.identity_change:
+        return []
+    first = f"! the bucket's identity changed since the last apply ({'; '.join(bucket.identity_change)})"
+    if bucket.identity_confirmed:
+        return [first + ": confirmed, its recorded rules stay owned and apply records the new identity"]
+    return [
+        first + ": its recorded rules are not treated as owned here, so nothing of them is deleted (apply "
+        f"forgets them); if it is the same bucket, plan again with --confirm-identity {bucket.address}"
+    ]
 
 
 def warning_lines(warnings: Sequence[PlanWarning]) -> list[Text]:
@@ -181,7 +248,9 @@ def render_lines(lines: list[Text], *, color: bool) -> str:
 
 def plan_lines(plan: Plan) -> list[Text]:
     sections = [b for b in plan.buckets if shown(b)]
-    lines: list[Text] = []
+    lines: list[Text] = outside_lines(plan)
+    if plan.refresh_only:
+        lines = [Text(REFRESH_ONLY, style="bold"), Text(), *lines]
     if sections:
         lines += [Text("reconciler will perform the following actions:"), Text()]
     for bucket in sections:

@@ -72,6 +72,9 @@ def adopt(
     dialect = dialect_for(provider)
     rules = state.owned(adoption.address)
     rules.update({rule.id: rule_document(rule, dialect) for rule in adoption.rules})
+    recorded = state.buckets.get(adoption.address)
+    # kept (never deleted as "no longer in the configuration") until declared at an apply, or released
+    imported = [*(recorded.imported if recorded else ()), *(rule.id for rule in adoption.rules)]
     return state.with_bucket_applied(
         adoption.address,
         provider=provider.name,
@@ -82,4 +85,5 @@ def adopt(
         foreign=[rule_id for rule_id in live.ids if rule_id is not None and rule_id not in rules],
         live_fingerprint=live.fingerprint,
         applied_at=applied_at,
+        imported=imported,
     )

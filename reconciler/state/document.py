@@ -39,6 +39,8 @@ def parse_state(content: bytes, where: str, restore: str | Callable[[], str]) ->
         raise StateError(
             f"{where} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}){then()}"
         ) from None
+    except RecursionError:
+        raise StateError(f"{where} is nested far too deeply to be a reconciler state; {restore}") from None
     if not isinstance(document, dict) or "version" not in document:
         raise StateError(f"{where} is not a reconciler state (no version){then()}")
     version = document["version"]

@@ -15,6 +15,7 @@ from reconciler.model import LiveDocument
 from reconciler.plan.model import Plan
 from reconciler.state import load_state, save_state
 from reconciler.state.model import StateFile
+from reconciler.state.store import LocalState
 from tests.support.fake_provider import FakeClient
 from tests.support.plans import (
     LINEAGE,
@@ -28,6 +29,7 @@ from tests.support.plans import (
     plan,
     qs_rule,
     s3_rule,
+    state,
 )
 
 
@@ -105,7 +107,7 @@ def test_creates_a_rule_keeping_the_foreign_rule_byte_for_byte(state_path):
 def test_unchanged_buckets_get_no_request_at_all(state_path):
     same = FakeClient({"same": document(qs_rule("a")), "other": document()})
     cfg = config(bucket("qs/same", qs_rule("a")), bucket("qs/other", qs_rule("b")))
-    prior = save_state(state_path, StateFile(tool_version="0.1.0", lineage=LINEAGE))
+    prior = save_state(state_path, state(qs__same=[qs_rule("a")]))
     the_plan = plan(cfg, {a: same.documents[a.split("/")[1]] for a in ("qs/same", "qs/other")}, prior)
     same.requests.clear()
 
@@ -272,7 +274,7 @@ def test_ordered_readback_must_keep_the_order(state_path):
 
 def test_state_only_changes_are_recorded_without_requests(state_path):
     client = FakeClient({"a": document(live_rule(qs_rule("kept")))})
-    cfg = config(bucket("qs/a", qs_rule("kept")))
+    cfg = config(bucket("qs/a", qs_rule("kept"), adopt=["kept"]))
     prior = save_state(state_path, StateFile(tool_version="0.1.0", lineage=LINEAGE))
     the_plan = plan(cfg, {"qs/a": client.documents["a"]}, prior)
     client.requests.clear()
@@ -303,8 +305,15 @@ def test_a_state_that_cannot_be_saved_stops_and_says_what_was_written(state_path
     cfg = config(bucket("qs/photos", qs_rule("mine")))
     the_plan = plan(cfg, {"qs/photos": client.documents["photos"]})
 
+    saves = []
+
     def disk_full(self, content, previous):
+        saves.append(content)
+        if len(saves) == 1:  # the note of what is about to be written is saved; the result is not
+            return original(self, content, previous)
         raise StateError(f"cannot write {self.where}: No space left on device")
+
+    original = LocalState.store
 
     monkeypatch.setattr("reconciler.state.store.LocalState.store", disk_full)
     message = "^qs/photos was applied, but the state could not be saved .*No space left"
@@ -313,5 +322,30 @@ def test_a_state_that_cannot_be_saved_stops_and_says_what_was_written(state_path
     assert "apply again once the state can be saved" in str(raised.value)
     assert client.documents["photos"].ids == ["theirs", "mine"]
     monkeypatch.undo()
-    again = plan(cfg, {"qs/photos": client.documents["photos"]})
+    noted = load_state(state_path)  # the note saved before writing: 'mine' is ours if live as written
+    assert list(noted.buckets["qs/photos"].writing) == ["mine"] and not noted.buckets["qs/photos"].rules
+    again = plan(cfg, {"qs/photos": client.documents["photos"]}, noted)
+    assert again.bucket("qs/photos").error is None
     assert not any(b.writes_document for b in again.buckets)  # the next apply only records it
+    # without that note, the same live rule is foreign: taking it over is never silent
+    bare = plan(cfg, {"qs/photos": client.documents["photos"]}, StateFile(tool_version="0.1.0", lineage=LINEAGE))
+    assert "reconciler import qs/photos/mine" in bare.bucket("qs/photos").error
+
+
+@pytest.mark.parametrize("kept", ["imported", "released"])
+def test_the_guard_never_removes_an_imported_or_released_rule_whatever_the_plan_says(state_path, kept):
+    client = FakeClient({"photos": document(live_rule(qs_rule("old")), live_rule(qs_rule("mine")))})
+    cfg = config(bucket("qs/photos", qs_rule("mine")))
+    owned = state(qs__photos=[qs_rule("old"), qs_rule("mine")])
+    the_plan = plan(cfg, {"qs/photos": client.documents["photos"]}, owned)  # planned: delete 'old'
+    assert the_plan.bucket("qs/photos").change("old").action.value == "delete"
+    now = owned
+    if kept == "imported":  # since the plan, 'old' became imported and undeclared
+        entry = owned.buckets["qs/photos"].model_copy(update={"imported": ("old",)})
+        now = owned.model_copy(update={"buckets": {"qs/photos": entry}})
+    else:
+        cfg = cfg.model_copy(update={"released": ("qs/photos/old",)})
+
+    with pytest.raises(StalePlanError, match="would remove live rule 'old' .* owned but kept by the configuration"):
+        run_apply(the_plan, cfg, {"qs": client}, state_path, now)
+    assert client.count("write", "photos") == 0

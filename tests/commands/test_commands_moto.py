@@ -102,11 +102,11 @@ def test_saved_plan_applies_once(project: Project, aws: MotoServer, tmp_path) ->
 
     applied = project.cli("apply", str(planfile))
     assert applied.code == 0, applied.output
-    assert project.state_document()["serial"] == 1
+    assert project.state_document()["serial"] == 2  # the note of the rule about to be created, then the record
     again = project.cli("apply", str(planfile))
     assert again.code == 1
     assert "Saved plan is stale" in again.err
-    assert project.state_document()["serial"] == 1
+    assert project.state_document()["serial"] == 2
 
 
 def test_live_change_after_the_plan_refuses_every_write(project: Project, aws: MotoServer, tmp_path) -> None:

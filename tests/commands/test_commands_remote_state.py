@@ -16,7 +16,15 @@ from reconciler.cli import main
 from reconciler.commands.state_location import open_state
 from reconciler.state.backend import StateStore
 from tests.commands.conftest import Project
-from tests.commands.test_commands_processes import LATENCY_SECONDS, QS, WAIT_SECONDS, setup_buckets, start, wait_for
+from tests.commands.test_commands_processes import (
+    LATENCY_SECONDS,
+    QS,
+    WAIT_SECONDS,
+    applied_buckets,
+    setup_buckets,
+    start,
+    wait_for,
+)
 from tests.support.emulator import RunningEmulator
 from tests.support.moto import MotoServer
 from tests.support.postgres import PostgresServer, postgres_server  # noqa: F401
@@ -74,7 +82,8 @@ def test_every_command_works_on_a_remote_state(remote_project: Project, emulated
     assert applied.code == 0, applied.output
     assert list((project.root / "state").iterdir()) == []  # nothing written locally
     document = read_remote(location)
-    assert document["serial"] == 1 and list(document["buckets"]) == ["qs/photos"]
+    # two saves: the note of the rules about to be created, then the bucket applied
+    assert document["serial"] == 2 and list(document["buckets"]) == ["qs/photos"]
 
     assert project.cli("plan", "--detailed-exitcode").code == 0
     assert project.cli("drift").code == 0
@@ -89,7 +98,7 @@ def test_every_command_works_on_a_remote_state(remote_project: Project, emulated
     assert project.cli("apply", str(project.root / "first.json")).code == 0
     stale = project.cli("apply", str(project.root / "second.json"))
     assert stale.code == 1 and "Saved plan is stale" in stale.err
-    assert read_remote(location)["serial"] == 2
+    assert read_remote(location)["serial"] == 3
 
     removed = project.cli("state", "rm", "qs/photos")
     assert removed.code == 0, removed.output
@@ -221,7 +230,7 @@ def test_two_applies_at_once_on_a_remote_state_never_both_write(
     assert second.code == 1 and "is locked by" in second.err and holder is not None and holder.ID in second.err
     assert waiting.code == 0, waiting.output  # it waited, then found nothing left to do
     assert emulated.admin.requests("qingstor", "contended")["PUT"] == 1
-    assert read_remote(location)["serial"] == 1
+    assert read_remote(location)["serial"] == 2  # the first apply's note and record only
 
 
 @pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT], ids=["sigkill", "ctrl-c"])
@@ -234,7 +243,7 @@ def test_a_remote_apply_stopped_midway_leaves_a_valid_state_and_at_most_a_lock_f
     emulated.admin.set_faults(latency_ms=LATENCY_SECONDS * 1000)
     with store_at(location) as store:
         process = start(project, "apply", "--auto-approve", "--parallelism", "2")
-        wait_for(lambda: store.read() is not None, "the first bucket to be recorded")
+        wait_for(lambda: applied_buckets(store.read()), "the first bucket to be recorded")
         process.send_signal(stop)
         out, err = process.communicate(timeout=WAIT_SECONDS)
         recorded = store.read()  # valid, whatever instant it was stopped at
@@ -242,7 +251,7 @@ def test_a_remote_apply_stopped_midway_leaves_a_valid_state_and_at_most_a_lock_f
 
     assert process.returncode == (-signal.SIGKILL if stop == signal.SIGKILL else 130), out + err
     assert "Traceback" not in err
-    assert recorded is not None and 1 <= len(recorded.buckets) < len(names)
+    assert recorded is not None and 1 <= applied_buckets(recorded) < len(names)
     if stop == signal.SIGINT:
         assert left is None  # Ctrl-C gives the lock back
     else:

@@ -122,7 +122,16 @@ def test_unreadable_file_in_directory(tmp_path: Path, capsys: pytest.CaptureFixt
 def test_not_a_regular_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     fifo = tmp_path / "pipe.yaml"
     os.mkfifo(fifo)
-    assert _one_problem(capsys, fifo) == f"{fifo}: not a regular file"
+    assert _one_problem(capsys, fifo) == f"{fifo}: not a regular file but a FIFO (named pipe)"
+
+
+def test_a_fifo_inside_a_configuration_directory_is_refused_without_blocking(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory = tmp_path / "conf"
+    _write(directory / "ok.yaml", VALID)
+    os.mkfifo(directory / "x.yaml")  # opening it to read would wait for a writer forever
+    assert _one_problem(capsys, directory) == f"{directory / 'x.yaml'}: not a regular file but a FIFO (named pipe)"
 
 
 def test_a_broken_file_does_not_cascade_into_the_others(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

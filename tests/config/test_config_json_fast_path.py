@@ -167,7 +167,7 @@ def test_json_diagnostics_keep_their_positions(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_configuration([str(path)])
     assert [str(d) for d in caught.value.diagnostics] == [
-        f"{path}:23:20: buckets[0].ownership: 'mine' is not one of 'shared', 'exclusive' or 'observe'"
+        f"{path}:23:20: buckets[0].ownership: 'mine' is not one of 'shared', 'exclusive', 'observe' or 'release'"
     ]
 
 

@@ -98,6 +98,16 @@ def test_an_unusable_data_file_is_one_clear_error(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_a_binary_data_file_is_one_clear_error(tmp_path: Path) -> None:
+    data = tmp_path / "emulator.json"
+    data.write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff\xfe binary")
+
+    result = run_command("--port", "0", "--data", str(data))
+    assert result.returncode == 1
+    assert f"Emulator data file {data} is not UTF-8 JSON" in result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+
+
 def test_a_data_file_that_cannot_be_written_is_refused_at_start(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -159,7 +159,10 @@ def rich_plan() -> Plan:
         "jd/b": document(s3_rule("b"), s3_rule("a")),
         "aws/b": document(),
     }
-    return plan(cfg, live, state(qs__b=[qs_rule("old"), qs_rule("gone")]))
+    prior = state(
+        qs__b=[qs_rule("r"), qs_rule("old"), qs_rule("gone")], bj__b=[bos_rule("k")], jd__b=[s3_rule("a"), s3_rule("b")]
+    )
+    return plan(cfg, live, prior)
 
 
 def test_document_round_trips_and_validates_against_the_schema() -> None:

@@ -48,7 +48,8 @@ def actions(result, address: str) -> dict[str, str]:
 def test_each_action_per_dialect(address: str) -> None:
     cfg = config(bucket(address, rule_for(address, "same"), rule_for(address, "changed", 1), rule_for(address, "new")))
     live = {address: document(rule_for(address, "same"), rule_for(address, "changed"), rule_for(address, "old"))}
-    prior = state(**{address.replace("/", "__"): [rule_for(address, "old"), rule_for(address, "gone")]})
+    applied = ("same", "changed", "old", "gone")
+    prior = state(**{address.replace("/", "__"): [rule_for(address, rule_id) for rule_id in applied]})
     result = plan(cfg, live, prior)
     assert actions(result, address) == {
         "same": "no-op",
@@ -210,18 +211,14 @@ def test_unparseable_s3_entry_is_shown_as_its_xml() -> None:
     assert change.before == {"raw": raw}
 
 
-def test_duplicate_live_ids_of_a_managed_rule_are_deleted() -> None:
+def test_duplicate_live_ids_of_a_managed_rule_refuse_the_bucket() -> None:
     live = {
         "qs/b": document(qs_rule("r"), foreign("f"), qs_rule("r", cloudfunc="image", cloudfunc_args={"action": "x"}))
     }
     result = plan(config(bucket("qs/b", qs_rule("r"))), live)
     change = result.bucket("qs/b")
-    assert [(c.action.value, c.reason, c.before_position) for c in change.changes] == [
-        ("no-op", None, None),
-        ("delete", Reason.DUPLICATE_ID, 2),
-    ]
-    assert [s.model_dump() for s in change.layout] == [{"managed": "r"}, {"live_index": 1}]
-    assert change.action is Action.UPDATE
+    assert change.error is not None and "'r' at positions 1, 3" in change.error
+    assert change.changes == () and result.errored
 
 
 def test_foreign_rules_without_id_are_kept_in_place() -> None:

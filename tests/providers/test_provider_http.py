@@ -14,12 +14,14 @@ import httpx
 import pytest
 
 from reconciler import __version__
-from reconciler.errors import ProviderError, ResponseError, TransportError
+from reconciler.errors import ProviderError, ResponseError, TransportError, UnknownOutcomeError
 from reconciler.model.config import BosProvider, QingStorProvider, S3Provider
 from reconciler.model.document import LiveDocument
 from reconciler.providers.error_bodies import provider_error
 from reconciler.providers.http import RetryPolicy, retry_after
+from reconciler.providers.limits import Timeouts
 from reconciler.providers.registry import client_for
+from tests.providers.conftest import KEYS
 from tests.support.plans import bos_rule
 
 QS = QingStorProvider(name="qs", zone="pek3b")
@@ -130,7 +132,7 @@ def test_persistent_connection_failure_becomes_a_transport_error(server):
 
 def test_a_retried_put_sends_the_same_whole_document(server):
     rule = bos_rule("r", secret=None)
-    server.queue = [httpx.ReadTimeout("slow"), httpx.Response(502), httpx.Response(200)]
+    server.queue = [httpx.ConnectError("refused"), httpx.Response(502), httpx.Response(200)]
 
     async def write():
         async with server.client(BOS) as client:
@@ -139,6 +141,25 @@ def test_a_retried_put_sends_the_same_whole_document(server):
     run(write())
     bodies = {request.content for request in server.requests}
     assert len(server.requests) == 3 and len(bodies) == 1
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [httpx.ReadTimeout("slow"), httpx.ReadError("reset"), httpx.RemoteProtocolError("peer closed")],
+    ids=["read-timeout", "reset", "cut-short"],
+)
+def test_a_put_whose_outcome_is_unknown_is_never_resent(server, failure):
+    server.queue = [failure, httpx.Response(200)]
+
+    async def write():
+        async with server.client(BOS) as client:
+            await client.write("docs", [bos_rule("r", secret=None)], previous=LiveDocument())
+
+    with pytest.raises(UnknownOutcomeError) as caught:
+        run(write())
+    assert len(server.requests) == 1 and server.sleeps == []
+    assert "may or may not have taken effect" in str(caught.value)
+    assert "(talking to docs.bj.bcebos.com:443 after" in str(caught.value)
 
 
 # --- error bodies ---------------------------------------------------------------------------
@@ -210,12 +231,21 @@ def test_html_and_truncated_bodies_are_response_errors(content, kind):
     assert kind in str(error)
 
 
-def test_broken_success_body_is_a_response_error(server):
-    server.queue = [httpx.Response(200, content=b'{"notifications": [', headers={"x-qs-request-id": "r1"})]
+def test_broken_success_body_is_read_again_then_a_response_error(server):
+    server.handler = lambda request: httpx.Response(
+        200, content=b'{"notifications": [', headers={"x-qs-request-id": "r1"}
+    )
     with pytest.raises(ResponseError) as caught:
         run(_read(server.client(QS)))
     assert caught.value.request_id == "r1"
-    assert "the response body is not valid JSON" in str(caught.value)
+    assert "the server's answer could not be read: the body is not valid JSON" in str(caught.value)
+    assert len(server.requests) == 5  # the retry budget
+
+
+def test_a_cut_short_body_is_read_again(server):
+    server.queue = [httpx.Response(200, content=b'{"notifications": ['), EMPTY_QS]
+    assert run(_read(server.client(QS))).rules == ()
+    assert len(server.requests) == 2
 
 
 # --- client settings ------------------------------------------------------------------------
@@ -279,7 +309,7 @@ def test_debug_log_hides_the_session_token(server, caplog):
 
 def test_debug_log_shows_control_characters_from_the_server_without_obeying_them(server, caplog):
     hostile = b"<NotificationConfiguration><Id>evil\x1b[2J\nfake line</Id></NotificationConfiguration>"
-    server.queue = [httpx.Response(200, content=hostile, headers={"x-amz-request-id": "id\x1b[8m"})]
+    server.handler = lambda request: httpx.Response(200, content=hostile, headers={"x-amz-request-id": "id\x1b[8m"})
     with caplog.at_level(logging.DEBUG, logger="reconciler.http"), pytest.raises(ProviderError):  # not XML
         run(_read(server.client(AWS, environ={"AWS_ACCESS_KEY_ID": "AK", "AWS_SECRET_ACCESS_KEY": "SK"})))
     text = "".join(record.getMessage() for record in caplog.records)
@@ -301,3 +331,199 @@ def test_verbose_switches_the_log_on_once(server, capsys):
         for handler in list(log.handlers):
             log.removeHandler(handler)
         log.setLevel(logging.NOTSET)
+
+
+def test_debug_log_scrubs_credentials_by_value_whatever_the_format(server, caplog):
+    rule = bos_rule("r", secret="callback-key-value")
+    echo = (
+        "<Error><Code>Mismatch</Code><Message>you sent key callback-key-value with secret bce-secret-value"
+        "</Message></Error>"
+    )
+    server.queue = [httpx.Response(200), httpx.Response(400, text=echo, headers={"x-echo": "bce-secret-value"})]
+
+    async def write_twice():
+        async with server.client(BOS) as client:
+            await client.write("docs", [rule], previous=LiveDocument())
+            await client.write("docs", [rule], previous=LiveDocument())
+
+    with caplog.at_level(logging.DEBUG, logger="reconciler.http"), pytest.raises(ProviderError) as caught:
+        run(write_twice())
+    assert "you sent key" in caplog.text
+    assert "callback-key-value" not in caplog.text and "bce-secret-value" not in caplog.text
+    assert "bce-secret-value" not in str(caught.value)  # the error message quoting the server, too
+
+
+# --- bounds on answers ----------------------------------------------------------------------
+
+
+def test_a_gzip_bomb_is_refused_after_a_few_mib_of_output(server):
+    import gzip
+
+    bomb = gzip.compress(bytes(16 * 1024 * 1024), compresslevel=1)  # 16 MiB of zeros in a few KiB
+    server.handler = lambda request: httpx.Response(  # a stream: httpx would decode `content=` at once
+        200, stream=httpx.ByteStream(bomb), headers={"Content-Encoding": "gzip", "x-qs-request-id": "bomb-1"}
+    )
+    with pytest.raises(ResponseError) as caught:
+        run(_read(server.client(QS)))
+    assert "the server's answer could not be read: the answer is larger than 4 MiB" in str(caught.value)
+    assert caught.value.request_id == "bomb-1" and caught.value.status == 200
+    assert len(server.requests) == 1  # a bomb is not worth asking for again
+
+
+def test_a_corrupt_gzip_body_is_read_again(server):
+    import gzip
+
+    good = gzip.compress(b'{"notifications": []}')
+    server.queue = [
+        httpx.Response(200, stream=httpx.ByteStream(good[: len(good) // 2]), headers={"Content-Encoding": "gzip"}),
+        httpx.Response(200, stream=httpx.ByteStream(good), headers={"Content-Encoding": "gzip"}),
+    ]
+    assert run(_read(server.client(QS))).rules == ()
+    assert len(server.requests) == 2
+
+
+@pytest.mark.parametrize(
+    ("provider", "body", "problem"),
+    [
+        (QS, b'{"notifications": ' + b"[" * 5000 + b"]" * 5000 + b"}", "is nested deeper than 32 levels"),
+        (AWS, b"<NotificationConfiguration>" + b"<a>" * 5000 + b"</a>" * 5000 + b"</NotificationConfiguration>",
+         "is nested deeper than 32 levels"),
+        (QS, b'{"notifications": [' + b"{}," * 60_000 + b"{}]}", "holds more than 50000 values"),
+        (AWS, b"<NotificationConfiguration>" + b"<a/>" * 60_000 + b"</NotificationConfiguration>",
+         "holds more than 50000 elements"),
+    ],
+    ids=["json-deep", "xml-deep", "json-many", "xml-many"],
+)  # fmt: skip
+def test_deep_or_enormous_documents_are_the_buckets_response_error(server, provider, body, problem):
+    server.handler = lambda request: httpx.Response(200, content=body, headers={"x-amz-request-id": "req-9"})
+    environ = {"AWS_ACCESS_KEY_ID": "AK", "AWS_SECRET_ACCESS_KEY": "SK", **KEYS}
+    with pytest.raises(ResponseError) as caught:
+        run(_read(server.client(provider, environ=environ)))
+    assert f"the server's answer could not be read: the body {problem}" in str(caught.value)
+    assert caught.value.request_id == "req-9"
+    assert len(server.requests) == 1  # whole but refused: reading again would not help
+
+
+def test_deep_error_bodies_are_no_internal_error(server):
+    deep = b'{"code": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    server.handler = lambda request: httpx.Response(403, content=deep)
+    with pytest.raises(ResponseError) as caught:
+        run(_read(server.client(QS)))
+    assert caught.value.status == 403
+
+
+def test_a_server_that_never_finishes_meets_the_request_deadline():
+    class Trickle(httpx.AsyncByteStream):
+        async def __aiter__(self):
+            yield b'{"notifications": ['
+            while True:
+                await asyncio.sleep(0.05)  # each byte in time for the read timeout
+                yield b" "
+
+    async def handler(request):
+        return httpx.Response(200, stream=Trickle())
+
+    client = client_for(
+        QS,
+        environ=KEYS,
+        transport=httpx.MockTransport(handler),
+        timeouts={"request": 0.5},
+    )
+    with pytest.raises(TransportError) as caught:
+        run(_read(client))
+    message = str(caught.value)
+    assert "no complete answer within 0.5 s, the request deadline" in message
+    assert "pek3b.qingstor.com:443" in message
+
+
+def test_an_unreachable_endpoint_names_host_port_and_time_waited():
+    provider = QS.model_copy(update={"endpoint": "http://127.0.0.1:9"})  # discard port: nothing listens
+    client = client_for(provider, environ=KEYS, retry=RetryPolicy(attempts=2, sleep=_no_sleep))
+    with pytest.raises(TransportError) as caught:
+        run(_read(client))
+    message = str(caught.value)
+    assert "connection failed" in message and "127.0.0.1:9 after" in message and " s, even after retrying" in message
+
+
+async def _no_sleep(seconds: float) -> None:
+    return None
+
+
+def test_timeouts_come_from_the_command_line_then_the_provider_then_the_defaults():
+    from reconciler.model.config import ProviderTimeout
+    from reconciler.providers.registry import timeouts_for
+
+    configured = QS.model_copy(update={"timeout": ProviderTimeout(read=5, request=20)})
+    assert timeouts_for(QS) == Timeouts(connect=10, read=30, request=60)
+    assert timeouts_for(configured) == Timeouts(connect=10, read=5, request=20)
+    assert timeouts_for(configured, {"connect": 2, "read": 2, "request": None}) == Timeouts(2, 2, 20)
+    client = client_for(configured, environ=KEYS)
+    assert client._http.timeout.read == 5 and client._http._transport._timeouts.request == 20
+    run(client.aclose())
+
+
+def test_headers_sent_a_byte_at_a_time_meet_the_request_deadline():
+    """A real loopback server trickling its status line and headers: each byte comes in time for
+    the read timeout, so only the overall deadline ends the request."""
+
+    async def scenario() -> str:
+        async def trickle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            try:
+                for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 100_000:
+                    writer.write(bytes([byte]))
+                    await writer.drain()
+                    await asyncio.sleep(0.02)
+            except (ConnectionError, asyncio.CancelledError):
+                pass
+
+        server = await asyncio.start_server(trickle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        provider = QS.model_copy(update={"endpoint": f"http://127.0.0.1:{port}"})
+        client = client_for(provider, environ=KEYS, timeouts={"read": 5, "request": 0.5})
+        try:
+            async with client:
+                await client.read("photos")
+        except TransportError as error:
+            return str(error)
+        finally:
+            server.close()
+        return "no error"
+
+    message = run(scenario())
+    assert "no complete answer within 0.5 s, the request deadline" in message
+    assert "127.0.0.1:" in message
+
+
+def test_the_blocking_client_stops_a_trickling_body_at_the_deadline():
+    import time as clock
+
+    from reconciler.providers.http import build_sync_client
+    from reconciler.providers.limits import DeadlineExceeded
+
+    class Trickle(httpx.SyncByteStream):
+        def __iter__(self):
+            while True:
+                clock.sleep(0.02)
+                yield b" "
+
+    client = build_sync_client(
+        transport=httpx.MockTransport(lambda request: httpx.Response(200, stream=Trickle())),
+        timeouts=Timeouts(request=0.3),
+    )
+    with client, pytest.raises(DeadlineExceeded):
+        client.get("http://127.0.0.1:1/state")
+
+
+def test_a_write_whose_answer_cannot_be_read_has_an_unknown_outcome(server):
+    garbage = httpx.ByteStream(b"\x1f\x8b garbage")  # a stream: httpx would decode `content=` at once
+    server.queue = [httpx.Response(200, stream=garbage, headers={"Content-Encoding": "gzip"})]
+
+    async def write():
+        async with server.client(BOS) as client:
+            await client.write("docs", [bos_rule("r", secret=None)], previous=LiveDocument())
+
+    with pytest.raises(UnknownOutcomeError) as caught:
+        run(write())
+    assert "the server's answer could not be read" in str(caught.value) and caught.value.status == 200
+    assert len(server.requests) == 1

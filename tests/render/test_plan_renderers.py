@@ -69,9 +69,15 @@ def every_kind_of_change() -> Plan:
         "qs/quiet": document(qs_rule("fine")),
     }
     # ce/gone: in state, but its provider was removed from the configuration
-    return plan(
-        cfg, live, state(qs__photos=[qs_rule("retired"), qs_rule("vanished")], ce__gone=[s3_rule("x", target="alpha")])
+    # applied before: the declared rules found live are owned, recorded as they are live
+    prior = state(
+        qs__photos=[live["qs/photos"].rules[1].rule, qs_rule("retired"), qs_rule("vanished")],
+        bj__docs=[bos_rule("ocr"), bos_rule("same")],
+        jd__uploads=[s3_rule("all"), s3_rule("jpg-callback", filter={"prefix": "images/", "suffix": ".jpg"})],
+        qs__quiet=[qs_rule("fine")],
+        ce__gone=[s3_rule("x", target="alpha")],
     )
+    return plan(cfg, live, prior)
 
 
 def golden(name: str, actual: str) -> None:

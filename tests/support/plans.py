@@ -70,9 +70,11 @@ def config(*buckets: BucketConfig, providers: Iterable[str] | None = None) -> Co
     return Configuration(providers={n: PROVIDERS[n] for n in sorted(names)}, buckets=buckets)
 
 
-def bucket(address: str, *rules: Rule, ownership: str = "shared") -> BucketConfig:
+def bucket(address: str, *rules: Rule, ownership: str = "shared", adopt: Sequence[str] = ()) -> BucketConfig:
     provider, name = address.split("/", 1)
-    return BucketConfig(provider=provider, bucket=name, ownership=ownership, notifications=rules)  # type: ignore[arg-type]
+    return BucketConfig(
+        provider=provider, bucket=name, ownership=ownership, notifications=rules, adopt=tuple(adopt)  # type: ignore[arg-type]
+    )
 
 
 def live_rule(rule: Rule, raw: Any = None) -> LiveRule:
@@ -120,8 +122,36 @@ def plan(
     prior: StateFile | None = None,
     targets: Sequence[str] = (),
 ) -> Plan:
-    prior = prior if prior is not None else StateFile(tool_version="0.1.0", lineage=LINEAGE)
+    prior = prior if prior is not None else applied_before(cfg, live)
     return build_plan(cfg, live, prior, targets=targets, tool_version="0.1.0", now=NOW)
+
+
+def applied_before(cfg: Configuration, live: Mapping[str, LiveDocument]) -> StateFile:
+    """A state owning every declared rule that is live, recorded as it is live (so nothing has changed
+    outside reconciler): declared rules found live were applied before, never silently adopted."""
+    result = StateFile(tool_version="0.1.0", lineage=LINEAGE, serial=3)
+    for entry in cfg.buckets:
+        document_ = live.get(entry.address)
+        declared = {rule.id: rule for rule in entry.notifications}
+        if document_ is None or entry.ownership == "observe":
+            continue
+        dialect = dialect_for(PROVIDERS[entry.provider])
+        rules: dict[str, Any] = {}
+        for found in document_.rules:
+            if found.id in declared and found.id not in rules:
+                rules[found.id] = rule_document(found.rule if found.rule is not None else declared[found.id], dialect)
+        result = result.with_bucket_applied(
+            entry.address,
+            provider=entry.provider,
+            type=dialect.type,
+            flavor=dialect.flavor,
+            bucket=entry.bucket,
+            rules=rules,
+            foreign=(),
+            live_fingerprint="sha256:" + "0" * 64,
+            applied_at=NOW,
+        )
+    return result
 
 
 def written(plan_: Plan, live: Mapping[str, LiveDocument]) -> dict[str, LiveDocument]:

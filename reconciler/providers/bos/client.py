@@ -38,7 +38,7 @@ class BosClient(BucketClient):
     def auth(self, bucket: str) -> httpx.Auth:
         return self._auth if self._key.refresh is None else self._signer()
 
-    async def read(self, bucket: str) -> LiveDocument:
+    async def read_once(self, bucket: str) -> LiveDocument:
         response = await self.request("GET", bucket, QUERY, action=READ)
         if response.is_success:
             return self.decoded(response, bucket, codec.decode)

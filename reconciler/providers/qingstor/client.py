@@ -26,7 +26,7 @@ class QingStorClient(BucketClient):
             clock=self.clock,
         )
 
-    async def read(self, bucket: str) -> LiveDocument:
+    async def read_once(self, bucket: str) -> LiveDocument:
         response = await self.call("GET", bucket, QUERY, action=READ)
         return self.decoded(response, bucket, codec.decode)
 

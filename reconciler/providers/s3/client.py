@@ -51,7 +51,7 @@ class S3Client(BucketClient):
         # a key from assume-role, SSO or metadata expires: sign with the current one
         return self._auth if self._key.refresh is None else self._signer()
 
-    async def read(self, bucket: str) -> LiveDocument:
+    async def read_once(self, bucket: str) -> LiveDocument:
         response = await self.call("GET", bucket, QUERY, action=READ)
         implied = FLAVORS[self.flavor].implied_events
         return self.decoded(response, bucket, lambda body: codec.decode(body, implied))

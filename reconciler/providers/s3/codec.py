@@ -17,6 +17,7 @@ from reconciler.kinds.s3 import WIRE_NAMES
 from reconciler.model.document import DocumentEntry, LiveDocument, LiveRule
 from reconciler.model.s3 import FilterRule, S3Filter, S3Rule
 from reconciler.providers.error_bodies import MalformedDocument
+from reconciler.providers.limits import DocumentTooComplex
 from reconciler.providers.safe_xml import local_name, parse
 from reconciler.words import rule_name
 
@@ -99,6 +100,8 @@ def decode(body: bytes, implied_events: Sequence[str] = ()) -> LiveDocument:
         raise MalformedDocument("is empty")
     try:
         root = parse(body)
+    except DocumentTooComplex as exc:
+        raise MalformedDocument(str(exc), transient=False) from None
     except ET.ParseError as exc:
         raise MalformedDocument(f"is not well-formed XML ({exc})") from None
     except Exception as exc:  # noqa: BLE001 - defusedxml refuses DTDs and entities

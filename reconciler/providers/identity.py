@@ -1,0 +1,60 @@
+"""Which physical bucket a provider's bucket is (DESIGN §2): ownership belongs to it, not to a name.
+
+A bucket's identity is its provider type, the normalised endpoint it is reached at (scheme, host
+and port as `endpoint_for` resolves them, so a default endpoint derived from the zone or region
+and the same URL written out are one endpoint), the zone or region, the bucket name, and the
+access-key id it is read with when the command knows it (never a secret). Two configuration
+entries whose `location` is equal reach the same bucket (aliases).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from reconciler.errors import ReconcilerError
+from reconciler.kinds import kind_of
+from reconciler.model.config import ProviderConfig
+from reconciler.providers.credentials import resolve_credentials
+from reconciler.providers.endpoints import endpoint_for
+from reconciler.state.model import BucketIdentity
+
+
+def normalised_endpoint(provider: ProviderConfig) -> str | None:
+    """`scheme://host[:port][/base]` in lower case; None when the provider has no usable endpoint."""
+    try:
+        endpoint = endpoint_for(provider)
+    except ReconcilerError:
+        return None
+    return f"{endpoint.scheme}://{endpoint.host.lower()}{endpoint.base_path}"
+
+
+def physical_location(provider: ProviderConfig, bucket: str) -> tuple[str, str, str] | None:
+    """(type, endpoint, bucket): equal for two entries that reach the same bucket; None if unknown."""
+    endpoint = normalised_endpoint(provider)
+    return None if endpoint is None else (provider.type, endpoint, bucket)
+
+
+def bucket_identity(provider: ProviderConfig, bucket: str, account: str | None = None) -> BucketIdentity:
+    location = getattr(provider, kind_of(provider.type).location_field)
+    return BucketIdentity(
+        type=provider.type,
+        endpoint=normalised_endpoint(provider) or "",
+        location=str(location),
+        bucket=bucket,
+        account=account,
+    )
+
+
+def provider_identities(
+    providers: Iterable[ProviderConfig], environ: Mapping[str, str]
+) -> dict[str, BucketIdentity]:
+    """Each provider's identity (its `bucket` left empty), with the access-key id it reads with
+    when its credentials resolve (a provider whose credentials do not fails when its client opens)."""
+    found = {}
+    for provider in providers:
+        try:
+            account: str | None = resolve_credentials(provider, environ).access_key_id
+        except ReconcilerError:
+            account = None
+        found[provider.name] = bucket_identity(provider, "", account)
+    return found
