@@ -57,14 +57,21 @@ def test_validate_with_a_state_names_what_it_manages_that_is_no_longer_declared(
     config.write_text("version: 1\nproviders:\n  qs: {type: qingstor, zone: pek3b}\nbuckets: []\n")
     assert main(["validate", "-c", str(config), "--state", str(state)]) == 0
     out = capsys.readouterr().out
-    assert "Warning: qs/photos: the state manages 1 rule, but no configuration declares the bucket" in out
+    assert (
+        "Warning: qs/photos: no configuration declares this bucket any more, so the next apply deletes the rule" in out
+    )
+    assert "(thumbs)" in out
     assert main(["validate", "-c", str(config)]) == 0
     assert "Warning" not in capsys.readouterr().out  # without --state, nothing but the configuration is read
     assert main(["validate", "-c", str(config), "--state", str(state), "--format", "json"]) == 0
-    assert "no configuration declares the bucket" in json.loads(capsys.readouterr().out)["warnings"][0]
+    assert "no configuration declares this bucket" in json.loads(capsys.readouterr().out)["warnings"][0]
+    state.write_text(STATE.replace('"live_fingerprint"', '"imported": ["thumbs"], "live_fingerprint"'))
+    assert main(["validate", "-c", str(config), "--state", str(state)]) == 0
+    assert "Warning" not in capsys.readouterr().out  # an imported rule is kept, not deleted
+    state.write_text(STATE)
     config.write_text("version: 1\nproviders: {}\nbuckets: []\n")
     assert main(["validate", "-c", str(config), "--state", str(state)]) == 0
-    assert "provider 'qs', which is not configured" in capsys.readouterr().out
+    assert "1 rule of provider 'qs', which is not configured" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
@@ -168,6 +175,10 @@ def test_one_colour_decision(flag, environ, tty, expected):
 
 def test_force_color_colours_a_pipe_through_the_cli(tmp_path):
     config = tmp_path / "c.yaml"
+    state.write_text(STATE.replace('"live_fingerprint"', '"imported": ["thumbs"], "live_fingerprint"'))
+    assert main(["validate", "-c", str(config), "--state", str(state)]) == 0
+    assert "Warning" not in capsys.readouterr().out  # an imported rule is kept, not deleted
+    state.write_text(STATE)
     config.write_text("version: 1\nproviders: {}\nbuckets: []\n")
     run = lambda **env: subprocess.run(  # noqa: E731
         [sys.executable, "-m", "reconciler", "validate", "-c", str(config)],

@@ -17,6 +17,7 @@ from reconciler.commands.workspace import read_state
 from reconciler.config.loader import load_configuration
 from reconciler.errors import ConfigError
 from reconciler.model.config import Configuration
+from reconciler.plan.ownership import BucketPolicy, Undeclared
 from reconciler.state.model import StateFile
 
 
@@ -43,22 +44,28 @@ def run(args: argparse.Namespace) -> int:
 
 
 def state_warnings(config: Configuration, state: StateFile) -> list[str]:
-    """What the state manages that the configuration no longer declares, one sentence each."""
+    """What the state manages that the configuration no longer declares, one sentence each: the
+    rules the next apply would delete (the ownership policy's fate of an owned, undeclared rule)."""
     warnings = []
     for address, entry in sorted(state.buckets.items()):
         if config.bucket(address) is not None:
             continue
-        rules = len(entry.rules)
-        managed = f"{rules} rule{'s' if rules != 1 else ''}"
         if entry.provider not in config.providers:
+            rules = len(entry.rules)
             warnings.append(
-                f"{address}: the state manages {managed} of provider {entry.provider!r}, which is not configured: "
-                "plan and apply cannot reach that bucket (configure the provider, or `reconciler state rm` it)"
+                f"{address}: the state manages {rules} rule{'s' if rules != 1 else ''} of provider "
+                f"{entry.provider!r}, which is not configured: plan and apply cannot reach that bucket "
+                "(configure the provider, or `reconciler state rm` it)"
             )
-        else:
+            continue
+        policy = BucketPolicy.for_bucket(config, address, entry)
+        doomed = sorted(rule_id for rule_id in entry.rules if policy.undeclared(rule_id) is Undeclared.DELETE)
+        if doomed:
+            ids = ", ".join(doomed)
             warnings.append(
-                f"{address}: the state manages {managed}, but no configuration declares the bucket: the next "
-                "apply deletes them (declare it again, or `reconciler state rm` it to keep them live)"
+                f"{address}: no configuration declares this bucket any more, so the next apply deletes the "
+                f"rule{'s' if len(doomed) != 1 else ''} reconciler created there ({ids}); declare it again, "
+                "or `reconciler state rm` it to keep them live"
             )
     return warnings
 
