@@ -5,6 +5,7 @@ credential_process, container and instance metadata on loopback servers)."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import threading
@@ -15,6 +16,7 @@ from typing import ClassVar
 
 import pytest
 
+from reconciler.providers.http import log
 from tests.commands.conftest import Project
 from tests.support.emulator import RunningEmulator
 
@@ -22,6 +24,15 @@ RULE = {"id": "r1", "type": "queue", "target": "arn:minio:sqs::1:webhook", "even
 CREDENTIAL_VARIABLES = [
     f"{prefix}_{name}" for prefix in ("AWS", "QY", "QINGSTOR", "BCE") for name in ("ACCESS_KEY_ID", "SECRET_ACCESS_KEY")
 ]
+
+
+@pytest.fixture(autouse=True)
+def debug_log_off_afterwards() -> Iterator[None]:
+    """`-v` switches the process-wide HTTP log on; the next test in this process must not see it."""
+    yield
+    for handler in list(log.handlers):
+        log.removeHandler(handler)
+    log.setLevel(logging.NOTSET)
 
 
 @pytest.fixture
