@@ -117,7 +117,11 @@ async def make_plan(
         tool_version=__version__,
         now=utc_now(),
         read_errors=reasons,
-        identities=provider_identities((config.providers[name] for name in clients), os.environ),
+        identities=provider_identities(
+            (config.providers[name] for name in clients),
+            os.environ,
+            {name: client.access_key for name, client in clients.items() if hasattr(client, "access_key")},
+        ),
         confirm_identity=confirm_identity,
         refresh_only=refresh_only,
     )

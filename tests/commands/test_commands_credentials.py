@@ -289,6 +289,31 @@ def test_assume_role_profile_through_sts_on_moto(project, moto_server, monkeypat
     assert "x-amz-security-token" in result.err.lower()  # the temporary key's token went along
 
 
+def test_a_new_temporary_key_at_each_run_is_not_another_account(project, moto_server, monkeypatch):
+    """Each assume-role gives a key with a new id: the bucket identity recorded at apply must not
+    see another account at the next plan (else the owned rules would stop being owned)."""
+    role_arn = _moto_role(moto_server, project)
+    for name in CREDENTIAL_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    write(
+        home() / ".aws" / "config",
+        f"[profile base]\naws_access_key_id = {moto_server.access_key_id}\n"
+        f"aws_secret_access_key = {moto_server.secret_access_key}\n"
+        f"[profile deployer]\nrole_arn = {role_arn}\nsource_profile = base\nregion = {moto_server.region}\n",
+    )
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", moto_server.endpoint)
+    _moto_project(project, moto_server, profile="deployer", skip_destination_validation=True)
+    config = json.loads(project.config.read_text())
+    rule = {"id": "thumbs", "type": "queue", "target": "arn:aws:sqs:us-east-1:123456789012:thumbs"}
+    config["buckets"][0]["notifications"] = [{**rule, "events": ["s3:ObjectCreated:*"]}]
+    project.config.write_text(json.dumps(config))
+
+    applied = project.cli("apply", "--auto-approve", "--no-color")
+    assert applied.code == 0, applied.output
+    again = project.cli("plan", "--detailed-exitcode", "--no-color")
+    assert again.code == 0, again.output  # no changes, and no "identity changed" refusal
+
+
 STS_ANSWER = """<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
   <AssumeRoleWithWebIdentityResult>
     <Credentials>
