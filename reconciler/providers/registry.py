@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 
@@ -58,6 +59,7 @@ def client_for(
     endpoint = endpoint_for(provider)
     credentials = credentials or resolve_credentials(provider, env)
     scrub = Scrubber((credentials.secret_access_key, credentials.session_token))
+    credentials = _scrubbing_refreshes(credentials, scrub)
     http = build_client(
         parallelism=parallelism,
         tls_verify=provider.tls_verify,
@@ -80,3 +82,17 @@ def client_for(
         provider, http=http, credentials=credentials, endpoint=endpoint, clock=clock, retry=retry, scrub=scrub, **extra
     )
 
+
+def _scrubbing_refreshes(credentials: AccessKey, scrub: Scrubber) -> AccessKey:
+    """A key that refreshes (assume-role, SSO, metadata) brings new secrets: the log scrubs them too."""
+    refresh = credentials.refresh
+    if refresh is None:
+        return credentials
+
+    def refreshed() -> AccessKey:
+        key = refresh()
+        scrub.add(key.secret_access_key)
+        scrub.add(key.session_token)
+        return key
+
+    return dataclasses.replace(credentials, refresh=refreshed)

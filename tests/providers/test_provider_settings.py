@@ -195,3 +195,35 @@ def test_only_a_long_lived_key_names_the_account_of_a_bucket_identity():
     }
     accounts = {name: provider_identities([provider], {}, {"aws": key})["aws"].account for name, key in keys.items()}
     assert accounts == {"static": "AKIASTATIC", "sts": None, "refreshing": None}
+
+
+def test_secrets_of_a_refreshed_key_are_scrubbed_from_the_log_too():
+    import io
+    import logging
+
+    from reconciler.providers.credentials import AccessKey
+    from reconciler.providers.http import enable_debug_log, log
+
+    def refresh() -> AccessKey:
+        return AccessKey("ASIANEXT", "refreshed-secret-value", "refreshed-token-value")
+
+    def echo(request: httpx.Request) -> httpx.Response:  # a server that echoes what it should not
+        return httpx.Response(403, text="refreshed-secret-value refreshed-token-value")
+
+    stream = io.StringIO()
+    enable_debug_log(stream)
+    try:
+        key = AccessKey("ASIAFIRST", "first-secret-value", "first-token", refresh=refresh)
+
+        async def read() -> None:
+            async with client_for(S3Provider(name="aws"), credentials=key, transport=httpx.MockTransport(echo)) as c:
+                await c.request("GET", "photos", "notification", action="reading")
+
+        asyncio.run(read())
+    finally:
+        for handler in list(log.handlers):
+            log.removeHandler(handler)
+        log.setLevel(logging.NOTSET)
+    logged = stream.getvalue()
+    assert "403" in logged
+    assert "refreshed-secret-value" not in logged and "refreshed-token-value" not in logged
