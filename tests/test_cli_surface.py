@@ -175,10 +175,6 @@ def test_one_colour_decision(flag, environ, tty, expected):
 
 def test_force_color_colours_a_pipe_through_the_cli(tmp_path):
     config = tmp_path / "c.yaml"
-    state.write_text(STATE.replace('"live_fingerprint"', '"imported": ["thumbs"], "live_fingerprint"'))
-    assert main(["validate", "-c", str(config), "--state", str(state)]) == 0
-    assert "Warning" not in capsys.readouterr().out  # an imported rule is kept, not deleted
-    state.write_text(STATE)
     config.write_text("version: 1\nproviders: {}\nbuckets: []\n")
     run = lambda **env: subprocess.run(  # noqa: E731
         [sys.executable, "-m", "reconciler", "validate", "-c", str(config)],
