@@ -182,10 +182,15 @@ def _requote(node: Any) -> None:
             node[index] = _quoted(value, flow)
 
 
+def _values(text: str) -> Any:
+    """The first non-empty document's plain content (an empty trailing `---` is no document)."""
+    return next((document for document in YAML(typ="safe", pure=True).load_all(text) if document is not None), None)
+
+
 def provider_types(text: str, *, json_file: bool) -> dict[str, str]:
     """Provider name → type declared in one file's text (nothing when it cannot be read)."""
     try:
-        document = json.loads(text) if json_file else YAML(typ="safe", pure=True).load(text)
+        document = json.loads(text) if json_file else _values(text)
     except (ValueError, YAMLError):
         return {}
     providers = document.get("providers") if isinstance(document, dict) else None
@@ -216,16 +221,16 @@ def format_text(text: str, *, json_file: bool = False, types: Mapping[str, str] 
         raise FormatError(
             f"invalid YAML: {getattr(exc, 'problem', None) or exc}", mark.line + 1 if mark else None
         ) from None
-    if len([d for d in documents if d is not None]) > 1:
+    filled = [document for document in documents if document is not None]
+    if len(filled) > 1:
         raise FormatError("several YAML documents in one file: `validate` says where the second starts")
-    known.update(provider_types(text, json_file=False))
-    for document in documents:
-        _canonical(document, known)
-    if not documents or (len(documents) == 1 and documents[0] is None):
+    if not filled:
         return text  # empty or comments only: nothing to format
-    _requote(documents[0])
-    formatted = _dump(yaml, documents[0])
-    if YAML(typ="safe", pure=True).load(formatted) != YAML(typ="safe", pure=True).load(text):
+    known.update(provider_types(text, json_file=False))
+    _canonical(filled[0], known)
+    _requote(filled[0])
+    formatted = _dump(yaml, filled[0])
+    if _values(formatted) != _values(text):
         raise FormatError("formatting would change a value (please report this); left as it is")
     if text.lstrip().startswith("---") and not formatted.startswith("---"):
         formatted = "---\n" + formatted  # an explicit document start is the author's choice

@@ -140,3 +140,10 @@ def test_fmt_diff_and_a_broken_file(tmp_path, capsys):
     assert f"{broken}:3: invalid YAML" in captured.err and "not formatted" in captured.err
     assert "+version: 1\n providers: {}\n-version: 1\n" in captured.out
     assert broken.read_text() == "version: 1\nproviders: {a: [\n"
+
+
+def test_a_trailing_empty_document_is_dropped_and_a_leading_marker_kept():
+    assert format_text("---\nproviders: {}\nversion: 1\n---\n") == "---\nversion: 1\nproviders: {}\n"
+    assert format_text("# only a comment\n") == "# only a comment\n"
+    with pytest.raises(FormatError, match="several YAML documents"):
+        format_text("version: 1\n---\nversion: 1\n")
