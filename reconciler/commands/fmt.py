@@ -27,8 +27,9 @@ def _read(name: str) -> str:
 
 
 def _write(name: str, text: str) -> None:
-    """Replace the file atomically, keeping its permissions."""
-    directory = os.path.dirname(os.path.abspath(name))
+    """Replace the file atomically, keeping its permissions (through a symlink: the file it names)."""
+    name = os.path.realpath(name)
+    directory = os.path.dirname(name)
     mode = os.stat(name).st_mode & 0o7777
     handle, temporary = tempfile.mkstemp(dir=directory, prefix=".fmt-", suffix=".tmp")
     try:

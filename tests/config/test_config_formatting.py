@@ -147,3 +147,13 @@ def test_a_trailing_empty_document_is_dropped_and_a_leading_marker_kept():
     assert format_text("# only a comment\n") == "# only a comment\n"
     with pytest.raises(FormatError, match="several YAML documents"):
         format_text("version: 1\n---\nversion: 1\n")
+
+
+def test_fmt_through_a_symlink_rewrites_the_file_it_names(tmp_path, capsys):
+    target = tmp_path / "real.yaml"
+    target.write_text("providers: {}\nversion: 1\n")
+    link = tmp_path / "conf" / "link.yaml"
+    link.parent.mkdir()
+    link.symlink_to(target)
+    assert main(["fmt", "-c", str(link)]) == 0
+    assert link.is_symlink() and target.read_text() == "version: 1\nproviders: {}\n"
