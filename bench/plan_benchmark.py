@@ -3,7 +3,8 @@
     .venv/bin/python bench/plan_benchmark.py [--buckets 10000] [--latency-ms 20] [--parallelism 10]
 
 Starts an emulator on a free loopback port, creates N QingStor buckets (each holding one rule of
-its own and one foreign rule; every other bucket's rule already matches the configuration),
+its own and one foreign rule; every other bucket's rule already matches the configuration and is
+owned in the state, as applied before),
 injects the latency, then times what `reconciler plan` does: load the configuration and state,
 read every bucket concurrently, plan, render. Reports wall time against the ideal
 N × latency / parallelism and CPU time per bucket; exits 1 when wall time exceeds --max-ratio
@@ -21,14 +22,19 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from reconciler.commands.workspace import load_config, make_plan, open_clients, providers_in_scope, state_path
+from reconciler.commands.workspace import load_config, make_plan, open_clients, providers_in_scope, read_state
 from reconciler.render import render_plan_json, render_plan_text
-from reconciler.state.store import load_state
+from reconciler.kinds import dialect_for
+from reconciler.model import QingStorProvider
+from reconciler.plan import rule_document
+from reconciler.state import save_state
+from reconciler.state.model import StateFile
 from tests.support.emulator import start_emulator
 
 BATCH = 1000
@@ -48,6 +54,27 @@ def create_buckets(admin: Any, names: list[str]) -> None:
         specs.append({"dialect": "qingstor", "name": name, "document": {"notifications": live}})
     for start in range(0, len(specs), BATCH):
         admin.create_buckets(specs[start : start + BATCH])
+
+
+def write_state(path: Path, names: list[str]) -> None:
+    """Every bucket whose rule is live owns it, as if applied before (else planning refuses the adoption)."""
+    dialect = dialect_for(QingStorProvider(name="qs", zone="pek3b"))
+    mine = rule_document(dialect.rule_model.model_validate(rule("mine", "https://hooks.example.com/qs")), dialect)
+    state = StateFile.new("bench")
+    applied_at = datetime.now(UTC)
+    for name in names[::2]:
+        state = state.with_bucket_applied(
+            f"qs/{name}",
+            provider="qs",
+            type="qingstor",
+            flavor=None,
+            bucket=name,
+            rules={"mine": mine},
+            foreign=["theirs"],
+            live_fingerprint="sha256:" + "0" * 64,
+            applied_at=applied_at,
+        )
+    save_state(path, state)
 
 
 def write_config(path: Path, url: str, names: list[str]) -> None:
@@ -86,7 +113,7 @@ class Clock:
 def run_plan(config_file: Path, state_file: Path, parallelism: int, clock: Clock) -> int:
     """What `reconciler plan -c CONFIG --state STATE --parallelism P` does, phase by phase."""
     config = clock.time("load configuration", lambda: load_config([str(config_file)], os.environ))
-    state = clock.time("load state", lambda: load_state(state_path(state_file)))
+    state = clock.time("load state", lambda: read_state(str(state_file)))
 
     async def read_and_plan():  # type: ignore[no-untyped-def]
         names = providers_in_scope(config, state)
@@ -118,6 +145,7 @@ def main() -> int:
             create_buckets(emulator.admin, names)
             write_config(work / "notifications.json", emulator.url, names)
             (work / "state").mkdir()
+            write_state(work / "state" / "bench.state.json", names)
             emulator.admin.set_faults(latency_ms=args.latency_ms)
             clock = Clock()
             to_add = run_plan(work / "notifications.json", work / "state" / "bench.state.json", args.parallelism, clock)

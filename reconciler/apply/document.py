@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from reconciler.kinds import Dialect
 from reconciler.model.document import DocumentEntry, LiveDocument, LiveRule, Rule
 from reconciler.plan.model import BucketChange, LiveSlot, ManagedSlot
+from reconciler.plan.ownership import moved_rules
 from reconciler.plan.rules import rule_from_after
 from reconciler.words import id_list, rule_name
 
@@ -52,6 +53,15 @@ def readback_mismatch(dialect: Dialect, written: Sequence[DocumentEntry], read: 
     equivalence: server rewrites undone; order compared only where the dialect gives it meaning)."""
     if len(read.rules) != len(written):
         return f"{len(written)} rules were written but {len(read.rules)} were read back"
+    written_ids = [entry.id for entry in written]
+    if dialect.ordered and sorted(map(str, written_ids)) == sorted(map(str, read.ids)):
+        # the same rules: the one order comparison says which came back out of place
+        moved = moved_rules(list(read.ids), written_ids)  # type: ignore[arg-type]
+        if moved:
+            return (
+                f"rules {id_list(written_ids)} were written in that order but {id_list(read.ids)} were read back "
+                f"({', '.join(sorted(moved))} out of place)"
+            )
     if dialect.ordered:
         pairs = list(zip(written, read.rules, strict=True))
     else:
@@ -62,8 +72,7 @@ def readback_mismatch(dialect: Dialect, written: Sequence[DocumentEntry], read: 
     for expected, actual in pairs:
         if expected.id != actual.id:
             where = "in that order " if dialect.ordered else ""
-            written_ids = id_list(entry.id for entry in written)
-            return f"rules {written_ids} were written {where}but {id_list(read.ids)} were read back"
+            return f"rules {id_list(written_ids)} were written {where}but {id_list(read.ids)} were read back"
         if not _same_entry(dialect, expected, actual):
             position = read.rules.index(actual) if actual.id is None else None
             return f"{rule_name(actual.id, position)} reads back different from what was written"

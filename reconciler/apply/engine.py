@@ -31,7 +31,7 @@ from reconciler.model.config import Configuration
 from reconciler.model.document import DocumentEntry, LiveDocument, Rule
 from reconciler.plan.model import Action, BucketChange, LiveSlot, ManagedSlot, Plan
 from reconciler.plan.outcome import state_after
-from reconciler.plan.ownership import BucketPolicy
+from reconciler.plan.ownership import BucketPolicy, written_rules
 from reconciler.plan.planner import renamed_view
 from reconciler.providers.base import NotificationClient
 from reconciler.state.model import BucketState, StateFile
@@ -202,8 +202,15 @@ class ApplyEngine:
         rules unless the configuration says exclusive; imported or released rules): whatever a plan
         says, those are never removed."""
         recorded = self.recorder.state.buckets.get(change.address)
-        policy = BucketPolicy.of(change.address, self.entries.get(change.address), recorded, self.config.released)
         fresh = renamed_view(fresh, recorded.renamed if recorded else {})  # rule ids as `state mv` named them
+        provider = self.config.providers[change.provider]  # checked by _dialect before any read
+        policy = BucketPolicy.of(
+            change.address,
+            self.entries.get(change.address),
+            recorded,
+            self.config.released,
+            written_rules(recorded, fresh, dialect_for(provider)),
+        )
         kept = {slot.live_index for slot in change.layout if isinstance(slot, LiveSlot)}
         return [
             f"{change.address}: the plan would remove live {rule_name(rule.id)} (live_index {index}), which is "
@@ -258,7 +265,9 @@ class ApplyEngine:
         if not stale:
             return
         for change in stale:
-            self._outcome(change, "unchanged", "nothing to write; state record brought up to date")
+            adopted = [c.rule_id for c in change.changes if c.action is Action.ADOPT]
+            done = f"adopted {', '.join(adopted)}: now managed" if adopted else "state record brought up to date"
+            self._outcome(change, "unchanged", f"nothing to write; {done}")
         applied_at = self.now()
 
         def update(state: StateFile) -> StateFile:

@@ -107,8 +107,11 @@ async def _apply(
                 confirm_identity=confirmed_identities(config, getattr(args, "confirm_identity", None)),
                 refresh_only=getattr(args, "refresh_only", False),
             )
-            # A bucket that could not be read fails alone; one the configuration cannot plan stops everything.
-            unplannable = [b for b in plan.buckets if b.error is not None and b.address not in live.errors]
+            # A bucket that could not be read, or that the ownership policy refuses, fails alone; one the
+            # configuration cannot plan stops everything.
+            unplannable = [
+                b for b in plan.buckets if b.error is not None and b.address not in live.errors and not b.refused
+            ]
             if unplannable:
                 errors = [f"{b.address}: {b.error}" for b in unplannable]
                 raise planning_error(errors, consequence="nothing was applied")

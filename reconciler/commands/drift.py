@@ -27,6 +27,7 @@ from reconciler.model.config import Configuration
 from reconciler.plan.drift import DriftReport, detect_drift
 from reconciler.plan.ignore import DEFAULT_IGNORE_FILE, IgnoreList, load_ignore_file
 from reconciler.plan.planner import buckets_to_read
+from reconciler.providers.identity import provider_identities
 from reconciler.render.drift_json import render_drift_json
 from reconciler.render.drift_markdown import render_drift_markdown
 from reconciler.render.drift_text import render_drift_text
@@ -116,4 +117,5 @@ async def check_drift(
         ignores=ignores,
         tool_version=__version__,
         now=utc_now(),
+        identities=provider_identities((config.providers[name] for name in clients), environ),
     )

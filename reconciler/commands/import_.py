@@ -17,6 +17,7 @@ import sys
 from reconciler.apply.engine import utc_now
 from reconciler.commands.console import enable_verbose
 from reconciler.commands.workspace import load_config, open_clients, state_store, timeout_overrides
+from reconciler.providers.identity import provider_identities
 from reconciler.config.source import discover
 from reconciler.errors import ReconcilerError
 from reconciler.model.common import digest_key
@@ -48,14 +49,26 @@ def run(args: argparse.Namespace) -> int:
                     f"(configured: {known}); declare it under `providers:` first"
                 )
             live = asyncio.run(_read(config, provider, bucket, timeout_overrides(args)))
+            identity = provider_identities([provider], os.environ)[provider.name].model_copy(update={"bucket": bucket})
+            recorded = state.buckets.get(address)
+            moved = recorded.identity.differences(identity) if recorded and recorded.identity else []
+            if moved:  # those records belong to another physical bucket: this one starts afresh
+                sys.stderr.write(
+                    f"The state's records of {address} were for another bucket ({'; '.join(moved)}); "
+                    "they are replaced by what is imported here.\n"
+                )
+                state = state.without(address)
             adoption = choose_rules(state, address, live, rule_id)
-            saved = store.save(adopt(state, provider, bucket, live, adoption, applied_at=utc_now()))
+            saved = store.save(
+                adopt(state, provider, bucket, live, adoption, applied_at=utc_now(), identity=identity)
+            )
     for reason in adoption.skipped:
         sys.stderr.write(f"Skipped: {reason}\n")
     count = len(adoption.rules)
     sys.stderr.write(
         f"Imported {count} rule{'s' if count != 1 else ''} of {address} into {store.location} (serial {saved.serial}). "
-        "Add the printed configuration to the configuration files, then `reconciler plan` shows no changes.\n"
+        "Add the printed configuration to the configuration files, then `reconciler plan` shows no changes; "
+        "until then plan keeps the imported rules and reports them as not in the configuration.\n"
     )
     sys.stdout.write(configuration_yaml(address, provider, adoption.rules, config.bucket(address)))
     return 0

@@ -238,10 +238,12 @@ class _Loader:
         from reconciler.providers.identity import physical_location  # keeps httpx out of what planning imports
 
         first: dict[tuple[str, str, str], tuple[_Declared, BucketConfig]] = {}
+        stores = {name: physical_location(provider, "") for name, provider in providers.items()}  # once each
         for declared, entry in zip(self.buckets, buckets, strict=True):
-            location = physical_location(providers[entry.provider], entry.bucket)
-            if location is None:
+            store = stores[entry.provider]
+            if store is None:
                 continue
+            location = (store[0], store[1], entry.bucket)
             earlier = first.setdefault(location, (declared, entry))
             if earlier[1] is entry:
                 continue

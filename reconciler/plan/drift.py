@@ -37,7 +37,7 @@ from reconciler.plan.ownership import BucketPolicy, Undeclared, relative_positio
 from reconciler.plan.planner import provider_problem, select_buckets
 from reconciler.plan.rules import comparable_document, parsed_record, reached, rule_document, unparsed_document
 from reconciler.plan.shadowing import Slot, shadowing_warnings
-from reconciler.state.model import BucketState, StateFile, rfc3339
+from reconciler.state.model import BucketIdentity, BucketState, StateFile, rfc3339
 
 FORMAT_VERSION = "1.0"
 POSITION = "(position)"  # pseudo-field: where a rule sits, on providers where order matters
@@ -242,11 +242,14 @@ def detect_drift(
     ignores: IgnoreList | None = None,
     tool_version: str,
     now: datetime | None = None,
+    identities: Mapping[str, BucketIdentity] | None = None,
 ) -> DriftReport:
     """Compare live documents, state and configuration for every bucket in either (or in targets).
 
     `live` holds the documents read, by bucket address; `errors` why the others could not be.
     Declared rules must hold resolved secrets (`SecretValue`), so digests can be compared.
+    `identities` (by provider name) say which store each provider reaches now: a bucket whose state
+    record names another one is not compared (an error saying so), as plan would not own its rules.
     """
     errors = errors or {}
     ignores = ignores or IgnoreList()
@@ -256,18 +259,30 @@ def detect_drift(
     warnings: list[PlanWarning] = []
     for address, rule_filter in selection.items():
         warnings += _live_warnings(address, configuration, declared.get(address), state.buckets.get(address), live)
-        buckets.append(
-            _bucket_drift(
-                address,
-                configuration,
-                declared.get(address),
-                state.buckets.get(address),
-                live.get(address),
-                errors.get(address),
-                ignores,
-                rule_filter,
-            )
+        drift = _bucket_drift(
+            address,
+            configuration,
+            declared.get(address),
+            state.buckets.get(address),
+            live.get(address),
+            errors.get(address),
+            ignores,
+            rule_filter,
         )
+        moved = _identity_change(address, state.buckets.get(address), identities)
+        if moved and drift.error is None:
+            drift = drift.model_copy(
+                update={
+                    "error": f"the bucket's identity changed since the last apply ({'; '.join(moved)}): the state "
+                    f"describes another bucket; if it is the same one, confirm with `reconciler apply "
+                    f"--confirm-identity {address}`",
+                    "live_fingerprint": None,
+                    "managed": (),
+                    "foreign": (),
+                    "pending": (),
+                }
+            )
+        buckets.append(drift)
     # an entry is unused only if its whole bucket was checked and nothing in it matched
     checked = {b.address for b in buckets if b.error is None and selection[b.address] is None}
     used = {entry for bucket in buckets for entry in _entries_used(bucket)}
@@ -280,6 +295,15 @@ def detect_drift(
         unused_ignores=tuple(e for e in ignores.active if e.bucket_address in checked and e not in used),
         warnings=tuple(warnings),
     )
+
+
+def _identity_change(
+    address: str, recorded: BucketState | None, identities: Mapping[str, BucketIdentity] | None
+) -> list[str]:
+    now = identities.get(address.split("/", 1)[0]) if identities else None
+    if now is None or recorded is None or recorded.identity is None:
+        return []
+    return recorded.identity.differences(now.model_copy(update={"bucket": address.split("/", 1)[1]}))
 
 
 def _live_warnings(

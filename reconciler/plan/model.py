@@ -209,7 +209,7 @@ LayoutSlot = ManagedSlot | LiveSlot
 
 
 class BucketChange(_Additions):
-    _added = ("identity", "identity_change", "identity_confirmed", "refresh")
+    _added = ("refused", "identity", "identity_change", "identity_confirmed", "refresh")
 
     address: str  # <provider>/<bucket>
     provider: str
@@ -226,6 +226,9 @@ class BucketChange(_Additions):
     layout: tuple[LayoutSlot, ...] = ()
     partial: bool = False  # rule targets: managed rules outside them stay as they are live
     error: str | None = None  # why this bucket could not be planned (then it has no changes)
+    # the ownership policy refused it (an adoption not allowed, a managed id held twice live): it
+    # fails alone at apply, like a bucket that could not be read, and the others go on
+    refused: bool = False
     # the physical bucket planned against, recorded by apply (None: not known to the planner)
     identity: BucketIdentity | None = None
     # how that differs from the identity the state recorded (empty: the same, or none recorded);
@@ -242,6 +245,8 @@ class BucketChange(_Additions):
             raise ValueError(f"{self.address}: {self.action.value!r} is not a bucket action")
         if self.address != f"{self.provider}/{self.bucket}":
             raise ValueError(f"{self.address}: address is not <provider>/<bucket>")
+        if self.refused and self.error is None:
+            raise ValueError(f"{self.address}: a refused bucket says why in its error")
         if self.error is not None:
             if self.changes or self.layout or self.action is not Action.NO_OP:
                 raise ValueError(f"{self.address}: an errored bucket plans nothing")

@@ -9,6 +9,7 @@ Rule kinds of one bucket, by id:
 
     declared   the configuration declares it                                   managed
     owned      the state records it (applied by reconciler, or imported)       managed
+    written    noted by an apply stopped before recording it, live as written  owned
     imported   owned through `import`, not declared at an apply since          kept, reported
     released   owned, listed under `released:` or in an `ownership: release`   forgotten, kept live
                bucket
@@ -26,9 +27,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from reconciler.kinds import Dialect
 from reconciler.model.config import BucketConfig, Configuration
 from reconciler.model.document import LiveDocument
 from reconciler.plan.model import LayoutSlot, LiveSlot
+from reconciler.plan.rules import parsed_record
 from reconciler.state.model import BucketState, split_address
 
 
@@ -159,6 +162,22 @@ class BucketPolicy:
                 "cannot tell which one it manages and plans nothing for this bucket; remove or rename the extra "
                 "copies with the provider's own tools, then plan again"
             )
+
+
+def written_rules(recorded: BucketState | None, live: LiveDocument, dialect: Dialect) -> dict[str, dict[str, Any]]:
+    """Rules an interrupted apply noted it was writing (`BucketState.writing`) that are live exactly
+    as it wrote them: ours, by id with the record. Any other live rule of such an id stays foreign."""
+    if recorded is None or not recorded.writing:
+        return {}
+    found = live.by_id()
+    ours = {}
+    for rule_id, record in recorded.writing.items():
+        entry = found.get(rule_id)
+        planned = parsed_record(record, dialect)
+        if entry is not None and entry.rule is not None and planned is not None:
+            if dialect.equivalent(planned, entry.rule):
+                ours[rule_id] = record
+    return ours
 
 
 def _rules(ids: Sequence[str]) -> str:

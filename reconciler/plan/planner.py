@@ -35,8 +35,8 @@ from reconciler.plan.model import (
     RuleChange,
     Summary,
 )
-from reconciler.plan.ownership import BucketPolicy, Refused, Undeclared, next_layout
-from reconciler.plan.rules import parsed_record, rule_document, sensitive_map, unparsed_document
+from reconciler.plan.ownership import BucketPolicy, Refused, Undeclared, next_layout, written_rules
+from reconciler.plan.rules import rule_document, sensitive_map, unparsed_document
 from reconciler.plan.shadowing import Slot, shadowing_warnings
 from reconciler.state.model import BucketIdentity, BucketState, StateFile, split_address
 
@@ -151,14 +151,14 @@ def build_plan(
                 f"the bucket's identity changed since the last apply ({'; '.join(moved)}); a refresh does not "
                 f"move ownership: if it is the same bucket, add --confirm-identity {address}"
             )
-            buckets.append(_errored(address, provider, recorded, entry, problem))
+            buckets.append(_errored(address, provider, recorded, entry, problem, refused=True))
             continue
         renames = {} if disowned or recorded is None else recorded.renamed
         # a refresh writes nothing, so a `state mv` rename waits for an apply: its rule is left out
         view = live[address] if refresh_only else renamed_view(live[address], renames)
         owned = {} if disowned else state.owned(address)
         # rules an interrupted apply wrote: ours, and their records a pending refresh
-        written = {} if disowned else _written(recorded, view, dialect_for(provider))
+        written = {} if disowned else written_rules(recorded, view, dialect_for(provider))
         planned = {k: v for k, v in {**written, **owned}.items() if not (refresh_only and k in renames)}
         record = None if disowned else recorded
         if refresh_only and renames and recorded is not None:
@@ -179,11 +179,17 @@ def build_plan(
         try:
             change = planner.plan()
         except Refused as refusal:
-            buckets.append(_errored(address, provider, recorded, entry, str(refusal)))
+            reason = str(refusal)
+            if disowned:  # the likely cause: say it, and how to confirm the same bucket
+                reason += (
+                    f" (the bucket's identity changed since the last apply: {'; '.join(moved)}, so its recorded "
+                    f"rules are not treated as owned; if it is the same bucket, add --confirm-identity {address})"
+                )
+            buckets.append(_errored(address, provider, recorded, entry, reason, refused=True))
             continue
         refused = planner.document_problems(change)
-        if refused is not None:
-            buckets.append(_errored(address, provider, recorded, entry, refused))
+        if refused is not None:  # like a policy refusal: depends on live foreign rules; fails alone at apply
+            buckets.append(_errored(address, provider, recorded, entry, refused, refused=True))
             continue
         change = change.model_copy(
             update={
@@ -278,21 +284,6 @@ def _content(record: Any) -> Any:
     return record
 
 
-def _written(recorded: BucketState | None, live: LiveDocument, dialect: Dialect) -> dict[str, dict[str, Any]]:
-    """Rules an interrupted apply was writing that are live exactly as it wrote them: ours."""
-    if recorded is None or not recorded.writing:
-        return {}
-    found = live.by_id()
-    ours = {}
-    for rule_id, record in recorded.writing.items():
-        entry = found.get(rule_id)
-        planned = parsed_record(record, dialect)
-        if entry is not None and entry.rule is not None and planned is not None:
-            if dialect.equivalent(planned, entry.rule):
-                ours[rule_id] = record
-    return ours
-
-
 def provider_problem(provider: ProviderConfig | None, recorded: BucketState | None) -> str | None:
     """Why a bucket cannot be read (its provider gone or of another type than when applied), or None."""
     if provider is None:
@@ -319,6 +310,8 @@ def _errored(
     recorded: BucketState | None,
     entry: BucketConfig | None,
     problem: str,
+    *,
+    refused: bool = False,
 ) -> BucketChange:
     provider_name, bucket = address.split("/", 1)
     if provider is not None:
@@ -336,6 +329,7 @@ def _errored(
         live_fingerprint=None,
         action=Action.NO_OP,
         error=problem,
+        refused=refused,
     )
 
 
@@ -496,8 +490,12 @@ class _BucketPlanner:
                 if entry.rule is None:
                     continue  # not in the dialect's model: nothing to check it with
                 rules.append(entry.rule)
-                names.append(f"{entry.id!r} (foreign)" if entry.id is not None else "(foreign rule without an id)")
                 managed.append(self.is_managed(entry.id))
+                names.append(
+                    "(foreign rule without an id)"
+                    if entry.id is None
+                    else f"{entry.id!r}" + ("" if managed[-1] else " (foreign)")
+                )
         found = []
         for problem in self.dialect.check_document(rules, bucket=self.address.split("/", 1)[1]):
             if problem.see is None:

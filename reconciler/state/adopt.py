@@ -10,7 +10,7 @@ from reconciler.kinds import dialect_for
 from reconciler.model.config import ProviderConfig
 from reconciler.model.document import LiveDocument, Rule
 from reconciler.plan.rules import rule_document
-from reconciler.state.model import StateFile
+from reconciler.state.model import BucketIdentity, StateFile
 
 
 @dataclass(frozen=True)
@@ -67,12 +67,14 @@ def adopt(
     adoption: Adoption,
     *,
     applied_at: datetime,
+    identity: BucketIdentity | None = None,
 ) -> StateFile:
-    """The state with the adopted rules recorded as managed, normalised, secrets as digests."""
+    """The state with the adopted rules recorded as managed, normalised, secrets as digests, and
+    `identity` (the bucket read) recorded when given."""
     dialect = dialect_for(provider)
+    recorded = state.buckets.get(adoption.address)
     rules = state.owned(adoption.address)
     rules.update({rule.id: rule_document(rule, dialect) for rule in adoption.rules})
-    recorded = state.buckets.get(adoption.address)
     # kept (never deleted as "no longer in the configuration") until declared at an apply, or released
     imported = [*(recorded.imported if recorded else ()), *(rule.id for rule in adoption.rules)]
     return state.with_bucket_applied(
@@ -86,4 +88,5 @@ def adopt(
         live_fingerprint=live.fingerprint,
         applied_at=applied_at,
         imported=imported,
+        identity=identity or (recorded.identity if recorded else None),
     )

@@ -17,8 +17,12 @@ from reconciler.state import load_state, save_state
 from reconciler.state.model import StateFile
 from reconciler.state.store import LocalState
 from tests.support.fake_provider import FakeClient
+from reconciler.kinds import dialect_for
+from reconciler.plan import rule_document
 from tests.support.plans import (
     LINEAGE,
+    NOW,
+    PROVIDERS,
     SECRET,
     bos_rule,
     bucket,
@@ -349,3 +353,25 @@ def test_the_guard_never_removes_an_imported_or_released_rule_whatever_the_plan_
     with pytest.raises(StalePlanError, match="would remove live rule 'old' .* owned but kept by the configuration"):
         run_apply(the_plan, cfg, {"qs": client}, state_path, now)
     assert client.count("write", "photos") == 0
+
+
+def test_a_rule_noted_by_a_stopped_apply_is_ours_for_the_plan_and_the_guard_alike(state_path):
+    client = FakeClient({"photos": document(foreign("theirs"), live_rule(qs_rule("mine")))})
+    noted = StateFile(tool_version="0.1.0", lineage=LINEAGE).with_writing(
+        "qs/photos",
+        provider="qs",
+        type="qingstor",
+        flavor=None,
+        bucket="photos",
+        writing={"mine": rule_document(qs_rule("mine"), dialect_for(PROVIDERS["qs"]))},
+        live_fingerprint="sha256:" + "0" * 64,
+        applied_at=NOW,
+    )
+    cfg = config(bucket("qs/photos"))  # dropped from the configuration since
+    the_plan = plan(cfg, {"qs/photos": client.documents["photos"]}, noted)
+    assert the_plan.bucket("qs/photos").change("mine").action.value == "delete"
+
+    report = run_apply(the_plan, cfg, {"qs": client}, state_path, noted)
+
+    assert statuses(report) == {"qs/photos": "applied"}
+    assert client.documents["photos"].ids == ["theirs"]

@@ -98,3 +98,34 @@ def test_confirm_identity_names_a_configured_provider(ws: Workspace) -> None:
     _applied(ws)
     result = ws.cli("plan", "--confirm-identity", "nope/photos")
     assert result.code == 1 and "--confirm-identity nope/photos: expected a configured provider" in result.err
+
+
+def test_a_declared_rule_found_at_the_new_identity_is_an_adoption_that_names_the_identity_change(ws: Workspace) -> None:
+    _applied(ws)
+    _point_qs_at(ws, ws.emulator.url.replace("127.0.0.1", "localhost"), [ws.bucket("qs", "photos", RULE)])
+    plan = ws.cli("plan")
+    assert plan.code == 1
+    assert "not managed by reconciler" in plan.out + plan.err
+    assert "identity changed since the last apply" in plan.err and "--confirm-identity qs/photos" in plan.err
+    assert ws.cli("plan", "--detailed-exitcode", "--confirm-identity", "qs/photos").code == 2  # records the identity
+
+
+def test_import_records_the_identity_and_replaces_records_of_another_bucket(ws: Workspace) -> None:
+    _applied(ws)  # owns "mine" at the first identity
+    ws.put_live("qs", "photos", {"notifications": [OTHER_TEAM]})
+    _point_qs_at(ws, ws.emulator.url.replace("127.0.0.1", "localhost"), [])
+    imported = ws.cli("import", "qs/photos")
+    assert imported.code == 0, imported.err
+    assert "were for another bucket" in imported.err
+    recorded = json.loads(ws.state.read_text())["buckets"]["qs/photos"]
+    assert list(recorded["rules"]) == ["other"] and recorded["identity"]["endpoint"].startswith("http://localhost")
+
+
+def test_drift_does_not_compare_a_state_made_for_another_bucket(ws: Workspace) -> None:
+    _applied(ws)
+    assert ws.cli("drift").code == 0
+    _point_qs_at(ws, ws.emulator.url.replace("127.0.0.1", "localhost"), [ws.bucket("qs", "photos", RULE)])
+    drift = ws.cli("drift", "--format", "json")
+    bucket = json.loads(drift.out)["buckets"][0]
+    assert bucket["status"] == "ERROR" and "identity changed since the last apply" in bucket["error"]
+    assert drift.code == 1

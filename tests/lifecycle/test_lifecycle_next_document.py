@@ -48,9 +48,11 @@ def test_a_declared_rule_overlapping_a_kept_foreign_rule_fails_the_plan_not_the_
     assert next(b for b in document["buckets"] if b["address"] == "qs/photos")["error"] is None
     assert "aws/media" in plan.err and "overlaps rule 'legacy-audit'" in plan.err
 
+    assert media["refused"] is True
     applied = ws.cli("apply", "--auto-approve")
-    assert applied.code == 1 and "nothing was applied" in applied.err
-    assert "thumbs" not in ws.live("aws", "media")  # nothing was sent
+    assert applied.code == 1 and "aws/media" in applied.err
+    assert "thumbs" not in ws.live("aws", "media")  # never sent to the provider
+    assert [r["id"] for r in ws.live("qs", "photos")["notifications"]] == ["ok"]  # the other bucket went on
 
 
 def test_a_declared_rule_that_does_not_overlap_plans_and_applies(ws: Workspace) -> None:

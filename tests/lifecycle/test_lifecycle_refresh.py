@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
+
+import jsonschema
 
 from reconciler.state.store import backup_path
 from tests.support.cli_workspace import Workspace
@@ -93,7 +96,41 @@ def test_refresh_only_leaves_a_bucket_whose_identity_changed_until_confirmed(ws:
     document["providers"]["qs"]["endpoint"] = ws.emulator.url.replace("127.0.0.1", "localhost")
     path.write_text(json.dumps(document))
     refused = ws.cli("apply", "--refresh-only", "--auto-approve")
-    assert refused.code == 1 and "a refresh does not move ownership" in refused.err
+    assert refused.code == 1 and "a refresh does not move ownership" in refused.out + refused.err
     assert ws.cli("apply", "--refresh-only", "--auto-approve", "--confirm-identity", "qs").code == 0
     recorded = json.loads(ws.state.read_text())["buckets"]["qs/photos"]
     assert recorded["identity"]["endpoint"].startswith("http://localhost")
+
+
+def test_a_saved_refresh_only_plan_applies_as_it_was_shown(ws: Workspace) -> None:
+    ws.create("qs", "photos")
+    ws.write("buckets.yaml", buckets=[ws.bucket("qs", "photos", KEPT)])
+    assert ws.cli("apply", "--auto-approve").code == 0
+    ws.put_live("qs", "photos", {"notifications": [KEPT | {"notify_url": "https://moved.example.com"}]})
+    planfile = ws.root / "refresh.json"
+    assert ws.cli("plan", "--refresh-only", "--out", str(planfile)).code == 0
+    assert json.loads(planfile.read_text())["refresh_only"] is True
+    assert ws.cli("apply", str(planfile), "--refresh-only").code == 1  # the saved plan already says so
+    ws.emulator.admin.reset_counters()
+    assert ws.cli("apply", str(planfile)).code == 0
+    assert _writes(ws) == 0 and "moved" in _records(ws)["kept"]["notify_url"]
+
+
+def test_plans_and_states_of_these_features_match_the_published_schemas(ws: Workspace) -> None:
+    schemas = Path(__file__).parents[2] / "schemas"
+    plan_schema = jsonschema.Draft7Validator(json.loads((schemas / "plan.schema.json").read_text()))
+    state_schema = jsonschema.Draft7Validator(json.loads((schemas / "state.schema.json").read_text()))
+    ws.create("qs", "photos")
+    ws.write("buckets.yaml", buckets=[ws.bucket("qs", "photos", KEPT, NEW)])
+    assert ws.cli("apply", "--auto-approve").code == 0
+    ws.put_live("qs", "photos", {"notifications": [KEPT | {"notify_url": "https://moved.example.com"}]})
+    state_schema.validate(json.loads(ws.state.read_text()))
+    for argv in (("--refresh-only",), ()):
+        plan_schema.validate(json.loads(ws.cli("plan", "--format", "json", *argv).out))
+    path = ws.config / "buckets.yaml"
+    document = json.loads(path.read_text())
+    document["providers"]["qs"]["endpoint"] = ws.emulator.url.replace("127.0.0.1", "localhost")
+    path.write_text(json.dumps(document))
+    changed = json.loads(ws.cli("plan", "--format", "json", "--confirm-identity", "qs").out)
+    assert changed["buckets"][0]["identity_confirmed"] is True
+    plan_schema.validate(changed)

@@ -53,9 +53,12 @@ def test_declaring_a_foreign_rule_is_refused_for_its_bucket_and_others_go_on(ws:
     assert "add `adopt: [legacy-audit]` to the bucket entry qs/photos" in planned.err
     assert "reconciler import qs/photos/legacy-audit" in planned.err
     assert '+ rule "new" will be created' in planned.out  # the other bucket is still planned
-    applied = ws.cli("apply", "--auto-approve")
-    assert applied.code == 1 and not ws.state.exists()
-    assert live_ids(ws, "photos") == ["legacy-audit"] and live_ids(ws, "other") == []
+    assert plan_json(ws)["buckets"][0]["refused"] is True
+    applied = ws.cli("apply", "--auto-approve")  # the refused bucket fails alone, the others are applied
+    assert applied.code == 1 and "1 of 2 buckets could not be applied: qs/photos" in applied.err
+    assert "add `adopt: [legacy-audit]`" in applied.out + applied.err
+    assert live_ids(ws, "photos") == ["legacy-audit"] and live_ids(ws, "other") == ["new"]
+    assert set(load_state(ws.state).buckets) == {"qs/other"}
 
 
 def test_adopting_an_identical_rule_is_a_change_in_every_format(ws: Workspace) -> None:
@@ -74,7 +77,8 @@ def test_adopting_an_identical_rule_is_a_change_in_every_format(ws: Workspace) -
     assert "adopts-foreign" in markdown and '< rule "legacy-audit" will be adopted' in markdown
 
     ws.emulator.admin.reset_counters()
-    assert ws.cli("apply", "--auto-approve").code == 0
+    applied = ws.cli("apply", "--auto-approve")
+    assert applied.code == 0 and "adopted legacy-audit: now managed" in applied.out, applied.out
     assert ws.emulator.admin.requests("qingstor", "photos").get("PUT", 0) == 0  # only the state changes
     assert set(load_state(ws.state).owned("qs/photos")) == {"legacy-audit"}
     assert ws.cli("plan", "--detailed-exitcode").code == 0

@@ -78,3 +78,18 @@ def test_one_order_comparison(actual, wanted, moved) -> None:
 def test_drift_positions_come_from_the_same_comparison() -> None:
     assert relative_positions(["a", "b", "c"], ["a", "b", "c"]) == {}
     assert relative_positions(["a", "b"], ["b", None, "a"]) == {"a": (1, 2), "b": (2, 1)}
+
+
+def test_read_back_names_the_rules_out_of_order_with_the_same_comparison() -> None:
+    from reconciler.apply.document import readback_mismatch
+    from reconciler.kinds import dialect_for
+    from tests.support.plans import PROVIDERS, s3_rule
+
+    written = [s3_rule("a"), s3_rule("b"), s3_rule("c")]
+    read = document(s3_rule("c"), s3_rule("a"), s3_rule("b"))
+    jdcloud, aws = dialect_for(PROVIDERS["jd"]), dialect_for(PROVIDERS["aws"])
+    assert readback_mismatch(jdcloud, written, read) == (
+        "rules ['a', 'b', 'c'] were written in that order but ['c', 'a', 'b'] were read back (c out of place)"
+    )
+    assert readback_mismatch(aws, written, read) is None  # order means nothing there
+    assert readback_mismatch(jdcloud, written, document(*written)) is None
