@@ -4,6 +4,7 @@ credential_process, container and instance metadata on loopback servers)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -156,6 +157,17 @@ class _Metadata(BaseHTTPRequestHandler):
         self.seen.append(f"GET {self.path}")
         if self.path == "/container/creds":
             self._json(self._credentials())
+        elif self.path.startswith("/federation/credentials"):  # the SSO portal's GetRoleCredentials
+            if self.headers.get("x-amz-sso_bearer_token") != "sso-access-token":
+                self.send_error(401)
+                return
+            role = {
+                "accessKeyId": self.keys["access"],
+                "secretAccessKey": self.keys["secret"],
+                "sessionToken": "session-token-from-sso",
+                "expiration": 32503680000000,  # milliseconds: year 3000
+            }
+            self._json({"roleCredentials": role})
         elif self.path == "/latest/meta-data/iam/security-credentials/":
             self._send("role")
         elif self.path == "/latest/meta-data/iam/security-credentials/role":
@@ -312,6 +324,37 @@ def test_a_new_temporary_key_at_each_run_is_not_another_account(project, moto_se
     assert applied.code == 0, applied.output
     again = project.cli("plan", "--detailed-exitcode", "--no-color")
     assert again.code == 0, again.output  # no changes, and no "identity changed" refusal
+
+
+def test_sso_profile_with_a_cached_login(project, bare, metadata, monkeypatch):
+    """An SSO profile after `aws sso login`: the cached token is exchanged at the SSO portal (a
+    loopback one here) for the role's temporary key."""
+    url, seen = metadata
+    start_url = "https://example.awsapps.com/start"
+    cache = home() / ".aws" / "sso" / "cache" / f"{hashlib.sha1(start_url.encode()).hexdigest()}.json"
+    write(
+        cache,
+        json.dumps(
+            {
+                "startUrl": start_url,
+                "region": "us-east-1",
+                "accessToken": "sso-access-token",
+                "expiresAt": "2999-01-01T00:00:00Z",
+            }
+        ),
+    )
+    write(
+        home() / ".aws" / "config",
+        f"[profile sso]\nsso_start_url = {start_url}\nsso_region = us-east-1\n"
+        "sso_account_id = 123456789012\nsso_role_name = Deployer\n",
+    )
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SSO", url)
+    import botocore.credentials  # botocore fixes the token cache's directory from HOME when first imported
+
+    monkeypatch.setattr(botocore.credentials.SSOProvider, "_SSO_TOKEN_CACHE_DIR", str(cache.parent))
+    s3_project(project, bare, profile="sso")
+    plans(project)
+    assert any(line.startswith("GET /federation/credentials") for line in seen), seen
 
 
 STS_ANSWER = """<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
