@@ -205,3 +205,12 @@ def test_heartbeat_line_counts_buckets_and_time():
     assert beat.line() == "plan: reading: 1 of 3 buckets done, 42s elapsed"
     beat.read_finished()
     assert beat.line() is None
+
+
+def test_a_heartbeat_cut_short_stops_when_closed():
+    beat = Heartbeat("apply", interval=3600, stream=io.StringIO())
+    beat.writes_started(5)
+    thread = beat._thread
+    assert thread is not None and thread.is_alive()
+    beat.close()
+    assert not thread.is_alive() and beat.line() is None

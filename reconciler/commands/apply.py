@@ -133,4 +133,7 @@ async def _apply(
             hook=FanOutHook(*hooks),
             read_progress=progress,
         )
-        return await engine.run()
+        try:
+            return await engine.run()
+        finally:
+            progress.close()  # a run cut short leaves no bar or heartbeat behind

@@ -209,6 +209,10 @@ class _Phases:
     def apply_finished(self, report: ApplyReport) -> None:
         self._stop()
 
+    def close(self) -> None:
+        """Stop whatever is shown (a phase cut short by an error or Ctrl-C included)."""
+        self._stop()
+
 
 class Quiet(_Phases):
     """Reports nothing."""
