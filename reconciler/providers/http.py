@@ -259,7 +259,7 @@ class RetryingTransport(httpx.AsyncBaseTransport):
                 body = await read_body(response)
         except TimeoutError:
             raise DeadlineExceeded(
-                f"no complete answer within {self._timeouts.request:g} s, the request deadline", request=request
+                f"no complete answer within {self._timeouts.request:g} s (the request deadline)", request=request
             ) from None
         return decoded_response(response, body, request)
 

@@ -8,10 +8,12 @@ fsynced, so a crash at any instant leaves either the old or the new file, never 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
 from reconciler.errors import StateError
+from reconciler.regular_file import kind_of
 from reconciler.state.backend import StateStore, Stored
 from reconciler.state.lock import LockInfo, StateLock, force_unlock, read_lock_info
 from reconciler.state.model import StateFile
@@ -41,6 +43,9 @@ class LocalState(StateStore):
 
     def fetch(self) -> Stored | None:
         try:
+            mode = self.path.stat().st_mode
+            if not stat.S_ISREG(mode):  # a FIFO in its place would block the read forever
+                raise StateError(f"cannot read {self.where}: not a regular file but {kind_of(mode)}")
             return Stored(self.path.read_bytes())
         except FileNotFoundError:
             return None

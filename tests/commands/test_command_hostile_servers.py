@@ -5,6 +5,7 @@ applied as usual, and the run exits 1 with no traceback or internal error."""
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import pytest
@@ -115,7 +116,7 @@ def test_a_providers_timeout_setting_bounds_its_requests(project: Project, emula
     result = project.cli("plan")
 
     assert result.code == 1, result.output
-    assert "no complete answer within 1 s, the request deadline" in result.output
+    assert "no complete answer within 1 s (the request deadline)" in result.output
 
 
 def test_a_bad_timeout_setting_is_a_configuration_error(project: Project, emulated: RunningEmulator) -> None:
@@ -135,3 +136,9 @@ def test_deeply_nested_state_and_plan_files_are_clear_errors(project: Project) -
     for result, words in ((shown, "nested far too deeply"), (applied, "nested far too deeply")):
         assert result.code == 1, result.output
         assert words in result.output and "internal error" not in result.output, result.output
+
+
+def test_a_state_file_that_is_a_fifo_is_a_clear_error(project: Project) -> None:
+    os.mkfifo(project.state)  # reading it would wait for a writer forever
+    result = project.cli("show")
+    assert result.code == 1 and "not a regular file but a FIFO" in result.output, result.output

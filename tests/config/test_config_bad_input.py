@@ -160,3 +160,14 @@ def test_alias_bomb_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str
     code, err = _validate(capsys, path)
     assert code == 1
     assert any("too many values (aliases expanding?)" in line for line in err)
+
+
+def test_a_secret_file_that_is_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    from reconciler.config.secrets import resolve_secret
+    from reconciler.errors import CredentialError
+    from reconciler.model.common import FileRef
+
+    fifo = tmp_path / "key"
+    os.mkfifo(fifo)
+    with pytest.raises(CredentialError, match="which is not a regular file"):
+        resolve_secret(FileRef(file=str(fifo)), what="secret access key", environ={})

@@ -108,6 +108,18 @@ def test_a_binary_data_file_is_one_clear_error(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
 
 
+def test_a_binary_or_fifo_keys_file_is_one_clear_error(tmp_path: Path) -> None:
+    binary = tmp_path / "keys.yaml"
+    binary.write_bytes(b"\xff\xfe\x00binary")
+    fifo = tmp_path / "keys.json"
+    os.mkfifo(fifo)  # reading it would wait for a writer forever
+
+    for path, words in ((binary, "is not UTF-8 text"), (fifo, "not a regular file but a FIFO")):
+        result = run_command("--port", "0", "--keys-file", str(path))
+        assert result.returncode == 1
+        assert words in result.stderr and "Traceback" not in result.stderr
+
+
 def test_a_data_file_that_cannot_be_written_is_refused_at_start(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
