@@ -36,6 +36,7 @@ from reconciler.plan.ownership import BucketPolicy, written_rules
 from reconciler.plan.planner import renamed_view
 from reconciler.providers.base import NotificationClient
 from reconciler.state.model import BucketState, StateFile
+from reconciler.words import rule_name
 
 # Pauses between read-backs that do not match yet (eventually consistent stores).
 VERIFY_DELAYS = (0.5, 1.0, 2.0, 4.0)
@@ -230,7 +231,7 @@ class ApplyEngine:
         )
         kept = {slot.live_index for slot in change.layout if isinstance(slot, LiveSlot)}
         return [
-            f"{change.address}: the plan would remove live rule {rule.id!r} (live_index {index}), which is "
+            f"{change.address}: the plan would remove live {rule_name(rule.id)} (live_index {index}), which is "
             + (
                 "neither declared in the configuration nor managed in the state"
                 if not policy.is_managed(rule.id)

@@ -16,7 +16,7 @@ from reconciler.apply.engine import ApplyEngine
 from reconciler.apply.recorder import StateRecorder
 from reconciler.apply.report import ApplyHook, ApplyReport, FanOutHook
 from reconciler.commands import event_loop
-from reconciler.commands.console import color_enabled, confirm, enable_verbose, interactive, progress_bar
+from reconciler.commands.console import Output, confirm, enable_verbose, interactive
 from reconciler.commands.plan import render_plan
 from reconciler.commands.planfile import load_plan_file, state_for_saved_plan
 from reconciler.commands.selections import listed_selections, saved_selections
@@ -28,6 +28,7 @@ from reconciler.commands.workspace import (
     planning_error,
     providers_in_scope,
     state_store,
+    targeting_warning,
     timeout_overrides,
 )
 from reconciler.errors import ReconcilerError
@@ -87,8 +88,11 @@ async def _apply(
     args: argparse.Namespace, config: Configuration, state: StateFile, store: StateStore, saved: Plan | None
 ) -> ApplyReport:
     text = args.format == "text"
-    color = color_enabled(args)
-    progress = progress_bar(args, "apply")
+    output = Output.for_args(args)
+    color = output.color
+    progress = output.progress("apply")
+    targets = saved.targets if saved is not None else tuple(args.target or ())
+    output.warn(targeting_warning(config, state, targets, command="apply"))
     if saved is not None:
         names = sorted({b.provider for b in saved.buckets if b.writes_document and b.provider in config.providers})
     else:
@@ -134,4 +138,7 @@ async def _apply(
             hook=FanOutHook(*hooks),
             read_progress=progress,
         )
-        return await engine.run()
+        try:
+            return await engine.run()
+        finally:
+            progress.close()  # a run cut short leaves no bar or heartbeat behind

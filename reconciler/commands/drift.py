@@ -18,9 +18,9 @@ from reconciler.apply.live import ReadProgress, read_live
 from reconciler.apply.report import error_reason
 from reconciler.cli import EXIT_CHANGES, EXIT_OK
 from reconciler.commands import event_loop
-from reconciler.commands.console import color_enabled, enable_verbose, progress_bar
+from reconciler.commands.console import Output, enable_verbose
 from reconciler.commands.selections import listed_selections
-from reconciler.commands.workspace import load_config, open_clients, read_state, timeout_overrides
+from reconciler.commands.workspace import load_config, open_clients, read_state, targeting_warning, timeout_overrides
 from reconciler.config.source import DEFAULT_LOCATION
 from reconciler.errors import ReconcilerError
 from reconciler.model.common import digest_key
@@ -43,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
     with digest_key(state.digest_key):  # secrets digested as this state records them
         config = load_config(args.config, os.environ, args.target or (), resolve=resolve)
         ignores = ignore_list(args.ignore_file, args.config)
+        output = Output.for_args(args)
+        output.warn(targeting_warning(config, state, args.target or (), command="drift"))
         report = event_loop.run(
             check_drift(
                 config,
@@ -51,11 +53,11 @@ def run(args: argparse.Namespace) -> int:
                 ignores=ignores,
                 parallelism=args.parallelism,
                 environ=os.environ,
-                progress=progress_bar(args, "drift"),
+                progress=output.progress("drift"),
                 timeouts=timeout_overrides(args),
             )
         )
-    sys.stdout.write(render(report, args.format, color=color_enabled(args)))
+    output.write(render(report, args.format, color=output.color))
     sys.stdout.flush()
     if report.errored:  # the report covers the others; stderr says what a cron job must act on
         failed = [f"{bucket.address}: {bucket.error}" for bucket in report.buckets if bucket.error is not None]

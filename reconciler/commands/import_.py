@@ -23,6 +23,7 @@ from reconciler.errors import ReconcilerError
 from reconciler.model.common import digest_key
 from reconciler.model.config import Configuration, ProviderConfig
 from reconciler.model.document import LiveDocument
+from reconciler.providers.credentials import AccessKey
 from reconciler.providers.identity import provider_identities
 from reconciler.render import configuration_yaml
 from reconciler.state import adopt, choose_rules
@@ -50,8 +51,11 @@ def run(args: argparse.Namespace) -> int:
                     f"cannot import {args.address}: provider {provider_name!r} is not in the configuration "
                     f"(configured: {known}); declare it under `providers:` first"
                 )
-            live = event_loop.run(_read(config, provider, bucket, timeout_overrides(args)))
-            identity = provider_identities([provider], os.environ)[provider.name].model_copy(update={"bucket": bucket})
+            live, key = event_loop.run(_read(config, provider, bucket, timeout_overrides(args)))
+            keys = {provider.name: key} if key is not None else None  # resolved once: no second credential_process
+            identity = provider_identities([provider], os.environ, keys)[provider.name].model_copy(
+                update={"bucket": bucket}
+            )
             recorded = state.buckets.get(address)
             moved = recorded.identity.differences(identity) if recorded and recorded.identity else []
             if moved:  # those records belong to another physical bucket: this one starts afresh
@@ -102,6 +106,8 @@ def _same_file(name: str, output: os.stat_result) -> bool:
 
 async def _read(
     config: Configuration, provider: ProviderConfig, bucket: str, timeouts: dict[str, float | None] | None = None
-) -> LiveDocument:
+) -> tuple[LiveDocument, AccessKey | None]:
+    """The bucket's live document, and the key it was read with."""
     async with open_clients(config, [provider.name], parallelism=1, environ=os.environ, timeouts=timeouts) as clients:
-        return await clients[provider.name].read(bucket)
+        client = clients[provider.name]
+        return await client.read(bucket), getattr(client, "access_key", None)

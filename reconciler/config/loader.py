@@ -16,7 +16,6 @@ import gc
 import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -30,6 +29,7 @@ from reconciler.config.source import SourceFile, discover, read_source
 from reconciler.errors import ConfigError
 from reconciler.kinds import KINDS
 from reconciler.model.config import BucketConfig, Configuration, Selection
+from reconciler.words import validation_problem
 
 __all__ = ["Resolve", "SelectorRequest", "expand_configuration", "load_configuration"]
 
@@ -361,7 +361,7 @@ class _Loader(EntryExpansion):
         try:
             return model.model_validate(data)
         except ValidationError as error:  # validation passed what the model refuses: say where, plainly
-            self.report(source, [Finding(path + tuple(e["loc"]), e["msg"]) for e in error.errors()])
+            self.report(source, [Finding(path + _fields(e["loc"]), validation_problem(e)) for e in error.errors()])
             return None
 
 
@@ -372,6 +372,19 @@ def _naming(declared: Declared, index: int) -> Path:
     if "select" in declared.data:
         return declared.path + ("select",)
     return declared.path
+
+
+def _fields(location: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A pydantic location without its union-member names (`tuple[S3Rule, ...]`): fields of the file only."""
+    return tuple(p for p in location if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
+
+
+def _dialect_known(provider: Any) -> bool:
+    """Enough of the provider is right to check rules against its dialect, whatever else is wrong."""
+    if not isinstance(provider, dict) or not isinstance(provider.get("type"), str) or provider["type"] not in KINDS:
+        return False
+    flavors = KINDS[provider["type"]].flavors
+    return not flavors or provider.get("flavor", flavors[0]) in flavors
 
 
 def _provider_data(name: str, declared: Declared) -> dict[str, Any]:

@@ -237,8 +237,13 @@ def _read_yaml(source: SourceFile, text: str) -> SourceFile:
     try:
         tree = yaml.load(text)
     except MarkedYAMLError as error:
-        source.diagnostics.append(_parse_error(name, kind, error))
-        return source
+        if not _several_documents(error):
+            source.diagnostics.append(_parse_error(name, kind, error))
+            return source
+        yaml = _yaml()
+        tree = _first_of_several(source, kind, yaml, text)
+        if source.diagnostics:
+            return source
     except ReaderError as error:
         line, column = _line_column(text, error.position)
         message = f"invalid {kind}: {error.reason} ({_char(error.character)})"
@@ -254,6 +259,49 @@ def _read_yaml(source: SourceFile, text: str) -> SourceFile:
         source.diagnostics.append(Diagnostic(name, line, column, format_path(path), message))
     source.tree = tree
     return _with_plain_copy(source, tree)
+
+
+def _several_documents(error: MarkedYAMLError) -> bool:
+    return "expected a single document" in f"{error.context} {error.problem}"
+
+
+def _first_of_several(source: SourceFile, kind: str, yaml: YAML, text: str) -> Any:
+    """A file of several YAML documents (`---`): a syntax error in any is reported at its own line;
+    empty documents (a trailing `---`) are ignored; a second document with content is an error at
+    its `---`, since a configuration file holds one document. Returns the first document's tree."""
+    documents: list[tuple[Any, Node | None]] = []
+    try:
+        for tree in yaml.load_all(text):
+            documents.append((tree, yaml.constructor.root))
+    except MarkedYAMLError as error:  # the error in a later document, at the right line
+        source.diagnostics.append(_parse_error(source.name, kind, error))
+        return None
+    filled = [(tree, root) for tree, root in documents if tree is not None]
+    for _tree, root in filled[1:]:
+        line = _document_start(text, root.start_mark.line if root is not None else 0)
+        source.diagnostics.append(
+            Diagnostic(
+                source.name,
+                line,
+                1,
+                "",
+                f"a second {kind} document starts here (`---`); a configuration file holds one document: "
+                "move this one into a file of its own (the files of a directory are read together)",
+            )
+        )
+    if not filled:
+        return None
+    yaml.constructor.root = filled[0][1]
+    return filled[0][0]
+
+
+def _document_start(text: str, content_line: int) -> int:
+    """The 1-based line of the `---` that opens the document whose content starts at `content_line` (0-based)."""
+    lines = text.splitlines()
+    for index in range(min(content_line, len(lines) - 1), -1, -1):
+        if lines[index].startswith("---"):
+            return index + 1
+    return content_line + 1
 
 
 def _with_plain_copy(source: SourceFile, content: Any) -> SourceFile:

@@ -26,7 +26,7 @@ class Credentials(Frozen):
 
     access_key_id: EnvRef | FileRef | None = None
     secret_access_key: EnvRef | FileRef | None = None
-    session_token: EnvRef | FileRef | None = None  # s3 only
+    session_token: EnvRef | FileRef | None = None  # s3 only (BOS reads BCE_SESSION_TOKEN)
 
 
 class ProviderTimeout(Frozen):
@@ -61,6 +61,7 @@ class S3Provider(_Provider):
     flavor: Literal["aws", "jdcloud", "minio", "ceph"] = "aws"
     region: str = "us-east-1"
     skip_destination_validation: bool = False  # aws: send x-amz-skip-destination-validation
+    profile: str | None = None  # an AWS profile (botocore's chain) instead of the AWS_* variables
 
 
 ProviderConfig = Annotated[QingStorProvider | BosProvider | S3Provider, Field(discriminator="type")]

@@ -45,6 +45,7 @@ from reconciler.errors import PlanFileError
 from reconciler.model.common import Frozen
 from reconciler.model.config import Selection
 from reconciler.state.model import BucketIdentity, rfc3339
+from reconciler.words import field_path, validation_problem
 
 # 1.1: `selections` (bucket selectors as resolved); the ownership additions: action `adopt`, reasons
 # imported_not_declared / released / renamed / identity_changed, `live_index`, `changed_outside`,
@@ -446,5 +447,5 @@ class Plan(_Additions):
             return cls.model_validate(document)
         except ValidationError as exc:
             first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-            raise PlanFileError(f"{source} is not a valid plan: {where}: {first['msg']}") from None
+            where = field_path(first["loc"]) or "(top level)"
+            raise PlanFileError(f"{source} is not a valid plan: {where}: {validation_problem(first)}") from None

@@ -55,6 +55,11 @@ class BucketClient:
         self._retry = retry or RetryPolicy()
         self.scrub = scrub or Scrubber()
 
+    @property
+    def access_key(self) -> AccessKey:
+        """The key this client signs with (never printed: its repr hides the secret)."""
+        return self._key
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r}, {self.endpoint.scheme}://{self.endpoint.host})"
 

@@ -233,8 +233,14 @@ def render_lines(lines: list[Text], *, color: bool) -> str:
     if not color:  # rich's per-line cost would dominate the render of a large plan
         return "".join(printable(line.plain) + "\n" for line in lines)
     buffer = io.StringIO()
-    console = Console(
-        file=buffer, force_terminal=True, color_system="standard", highlight=False, emoji=False, soft_wrap=True
+    console = Console(  # the caller decided colour (commands/console.py): rich reads no variable here
+        file=buffer,
+        force_terminal=True,
+        color_system="standard",
+        highlight=False,
+        emoji=False,
+        soft_wrap=True,
+        _environ={},
     )
     for line in lines:
         console.print(Text(printable(line.plain), style=line.style, spans=list(line.spans)))

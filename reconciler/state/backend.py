@@ -67,8 +67,9 @@ class StateStore(ABC):
 
     @property
     def restore_hint(self) -> str:
-        """How to get the last good state back, for messages about an unusable one."""
-        return "restore the previous version if that holds your last good state"
+        """How to get the last good state back, for messages about an unusable one; empty when this
+        location holds no earlier version (then no message suggests one)."""
+        return ""
 
     def journal(self, base: StateFile) -> Journal | None:
         """Where an apply records each bucket between saves, durably and in constant time per
@@ -85,7 +86,7 @@ class StateStore(ABC):
         self.close()
 
     def parse(self, stored: Stored) -> StateFile:
-        return parse_state(stored.content, self.where, self.restore_hint)
+        return parse_state(stored.content, self.where, lambda: self.restore_hint)  # probed only on error
 
     def read(self) -> StateFile | None:
         """The state held here, None when there is none yet."""

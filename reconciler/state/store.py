@@ -39,7 +39,10 @@ class LocalState(StateStore):
 
     @property
     def restore_hint(self) -> str:
-        return f"restore it from {backup_path(self.path)} if that holds your last good state"
+        backup = backup_path(self.path)
+        if not backup.is_file():  # the first save writes none: never suggest a file that is not there
+            return ""
+        return f"restore it from {backup} if that holds your last good state"
 
     def read(self) -> StateFile | None:
         """The state file with the apply journal beside it folded in (state.journal)."""

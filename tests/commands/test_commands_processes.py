@@ -145,6 +145,33 @@ def test_no_color_on_a_terminal_means_no_escape_codes_even_from_progress_bars(
     assert "\x1b" not in output
 
 
+def test_a_terminal_shows_a_progress_bar_while_a_slow_endpoint_answers(
+    project: Project, emulated: RunningEmulator
+) -> None:
+    setup_buckets(project, emulated, ["slow"])
+    emulated.admin.set_faults(bucket="slow", latency_ms=2000)  # the bar shows after 0.5 s, no bucket done yet
+
+    code, output = run_in_terminal(project, "", "plan")
+
+    assert code == 0, output
+    assert "plan: reading" in output and "0/1" in output  # rich's bar: description, then done/total
+    assert "bucket done" not in output  # no heartbeat lines where a bar is drawn
+
+
+@pytest.mark.parametrize("env", [{"TERM": "dumb"}, {"NO_COLOR": "1"}], ids=["dumb", "no-color"])
+def test_a_terminal_that_cannot_draw_gets_heartbeat_lines(
+    project: Project, emulated: RunningEmulator, env: dict[str, str]
+) -> None:
+    setup_buckets(project, emulated, ["slow"])
+    emulated.admin.set_faults(bucket="slow", latency_ms=1500)
+
+    code, output = run_in_terminal(project, "", "plan", "--heartbeat", "100ms", **env)
+
+    assert code == 0, output
+    assert "plan: reading: 0 of 1 bucket done" in output
+    assert "\x1b" not in output
+
+
 def test_two_applies_at_once_never_both_write(project: Project, emulated: RunningEmulator) -> None:
     setup_buckets(project, emulated, ["contended"])
     emulated.admin.set_faults(bucket="contended", latency_ms=400)

@@ -29,11 +29,15 @@ NOT_NO_CONFIGURATION = frozenset({"NoSuchBucket", "NotFound"})  # 404 codes that
 class BosClient(BucketClient):
     def __init__(self, provider: ProviderConfig, *, reveal: codec.Reveal = codec.reveal_known, **options: Any) -> None:
         super().__init__(provider, **options)
-        self._auth = BceAuth(self._key.access_key_id, self._key.secret_access_key, clock=self.clock)
+        self._auth = self._signer()
         self._reveal = reveal
 
+    def _signer(self) -> BceAuth:
+        key = self._key.current()
+        return BceAuth(key.access_key_id, key.secret_access_key, session_token=key.session_token, clock=self.clock)
+
     def auth(self, bucket: str) -> httpx.Auth:
-        return self._auth
+        return self._auth if self._key.refresh is None else self._signer()
 
     async def read_once(self, bucket: str) -> LiveDocument:
         response = await self.request("GET", bucket, QUERY, action=READ)

@@ -19,9 +19,10 @@ LIST_URL = "https://qingstor.com/"
 class QingStorClient(BucketClient):
     def auth(self, bucket: str) -> httpx.Auth:
         virtual = self.endpoint.virtual_for(bucket)
+        key = self._key.current()
         return QingStorAuth(
-            self._key.access_key_id,
-            self._key.secret_access_key,
+            key.access_key_id,
+            key.secret_access_key,
             bucket=bucket if virtual else None,
             virtual_host=virtual,
             clock=self.clock,

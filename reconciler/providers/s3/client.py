@@ -35,17 +35,22 @@ class S3Client(BucketClient):
         super().__init__(provider, **options)
         self.flavor = provider.flavor
         self._skip_destination_validation = provider.flavor == "aws" and provider.skip_destination_validation
-        self._auth = SigV4Auth(
-            self._key.access_key_id,
-            self._key.secret_access_key,
-            region=provider.region,
-            session_token=self._key.session_token,
-            clock=self.clock,
-        )
+        self._auth = self._signer()
         self._dialect = dialect_for(provider)
 
+    def _signer(self) -> SigV4Auth:
+        key = self._key.current()
+        return SigV4Auth(
+            key.access_key_id,
+            key.secret_access_key,
+            region=self.provider.region,  # type: ignore[union-attr]
+            session_token=key.session_token,
+            clock=self.clock,
+        )
+
     def auth(self, bucket: str) -> httpx.Auth:
-        return self._auth
+        # a key from assume-role, SSO or metadata expires: sign with the current one
+        return self._auth if self._key.refresh is None else self._signer()
 
     async def read_once(self, bucket: str) -> LiveDocument:
         response = await self.call("GET", bucket, QUERY, action=READ)
