@@ -67,6 +67,24 @@ def _emulator(args: argparse.Namespace) -> int:
     return emulator.run(args)
 
 
+def _show_config(args: argparse.Namespace) -> int:
+    from reconciler.commands import show_config
+
+    return show_config.run(args)
+
+
+def _fmt(args: argparse.Namespace) -> int:
+    from reconciler.commands import fmt
+
+    return fmt.run(args)
+
+
+def _completion(args: argparse.Namespace) -> int:
+    from reconciler.commands import completion
+
+    return completion.run(args)
+
+
 COMMANDS: Mapping[str, Runner] = {
     "validate": _validate,
     "plan": _plan,
@@ -77,6 +95,9 @@ COMMANDS: Mapping[str, Runner] = {
     "state": _state,
     "force-unlock": _force_unlock,
     "emulator": _emulator,
+    "show-config": _show_config,
+    "fmt": _fmt,
+    "completion": _completion,
 }
 
 

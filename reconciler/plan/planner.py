@@ -98,7 +98,9 @@ def buckets_to_read(config: Configuration, state: StateFile, targets: Sequence[s
 def config_digest(config: Configuration) -> str:
     """Fingerprint of what the configuration declares (file positions aside): a secret counts by its
     reference, resolved or not, so the digest does not depend on which buckets --target resolved."""
-    document = _declared(config.model_dump(mode="json", exclude={"buckets": {"__all__": {"source"}}}))
+    # selectors are in the buckets they expanded to: the same buckets listed by name digest the same
+    exclude = {"buckets": {"__all__": {"source"}}, "selections": True}
+    document = _declared(config.model_dump(mode="json", exclude=exclude))
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -221,6 +223,7 @@ def build_plan(
         summary=_summarize(buckets),
         targets=tuple(targets),
         config_digest=config_digest(config),
+        selections=config.selections,
         buckets=tuple(buckets),
         warnings=tuple(warnings),
         refresh_only=refresh_only,
