@@ -34,6 +34,7 @@ from reconciler.words import validation_problem
 __all__ = ["Resolve", "SelectorRequest", "expand_configuration", "load_configuration"]
 
 SUPPORTED_VERSION = 1
+_RULE_KEY = json.JSONEncoder(sort_keys=True)  # json.dumps(..., sort_keys=True) without a new encoder per rule
 
 
 def load_configuration(paths: Sequence[str] | None, resolve: Resolve | None = None) -> Configuration:
@@ -322,7 +323,7 @@ class _Loader(EntryExpansion):
 
     def _rule_model(self, rule_model: Any, rule: ExpandedRule) -> Any:
         """One model per distinct rule: ten thousand buckets with the same rule share it."""
-        key = (rule_model, json.dumps(rule.data, sort_keys=True), id(rule.origin.source))
+        key = (rule_model, _RULE_KEY.encode(rule.data), id(rule.origin.source))
         if key not in self._rule_models:
             data = _rule_data(rule.data, rule.origin.source)
             self._rule_models[key] = self._model(rule.origin.source, rule.origin.path, rule_model, data)

@@ -50,13 +50,21 @@ def template_findings(value: Any, path: Path, known: Collection[str]) -> Iterato
 
 def uses(value: Any) -> set[str]:
     """The variable names the string values under `value` refer to."""
+    found: set[str] = set()
+    _collect_uses(value, found)
+    return found
+
+
+def _collect_uses(value: Any, found: set[str]) -> None:
     if isinstance(value, str):
-        return {m.group(1) for m in _TOKEN.finditer(value) if m.group(1)} if "${" in value else set()
-    if isinstance(value, dict):
-        return set().union(*(uses(item) for item in value.values())) if value else set()
-    if isinstance(value, list):
-        return set().union(*(uses(item) for item in value)) if value else set()
-    return set()
+        if "${" in value:
+            found.update(m.group(1) for m in _TOKEN.finditer(value) if m.group(1))
+    elif isinstance(value, dict):
+        for item in value.values():
+            _collect_uses(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _collect_uses(item, found)
 
 
 def substitute(value: Any, variables: Mapping[str, str]) -> Any:

@@ -13,6 +13,7 @@ planner (on the models of the next document).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -135,9 +136,12 @@ def unique_ids(rules: Sequence[Mapping[str, Any] | None]) -> Iterator[Problem]:
             first[rule_id] = index
 
 
+_WHITESPACE = re.compile(r"\s")  # for a str pattern, exactly the characters str.isspace() accepts
+
+
 def is_http_url(text: str) -> bool:
     """An absolute http(s) URL with a host and nothing unprintable in it."""
-    if any(char.isspace() for char in text):
+    if _WHITESPACE.search(text):
         return False
     try:
         parts = urlsplit(text)
