@@ -8,11 +8,26 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pydantic_core
+
 from reconciler.plan.model import Plan
 from reconciler.state.model import StateFile
 
 
 def dumps(document: Any) -> str:
+    """`json.dumps(document, indent=2, ensure_ascii=False)`, byte for byte, at C speed.
+
+    Python's encoder falls back to pure Python whenever it indents (4 s of a 10,000-bucket plan's
+    CPU); pydantic-core's Rust encoder indents alike. Where the two could spell a value differently
+    (a float's exponent, a key that is not a string), their compact forms differ, and then
+    Python's own encoder writes the document as before.
+    """
+    try:
+        compact = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+        if pydantic_core.to_json(document).decode("utf-8") == compact:
+            return pydantic_core.to_json(document, indent=2).decode("utf-8") + "\n"
+    except (TypeError, ValueError):
+        pass  # Python's encoder below says what it cannot encode, as it always did
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
