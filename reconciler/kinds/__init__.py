@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from reconciler.model.document import Rule
 
 KINDS: dict[str, Kind] = {kind.type: kind for kind in (qingstor.KIND, bos.KIND, s3.KIND)}
+_KIND_OF_RULE_MODEL: dict[type, Kind] = {kind.rule_model: kind for kind in KINDS.values()}
 
 
 def kind_of(provider_type: str) -> Kind:
@@ -77,12 +78,14 @@ def describe_rule(rule: Rule | None) -> str:
     """One line for people: what a rule sends where, on which events; never a secret."""
     if rule is None:
         return "(does not fit the provider's rule format)"
-    kind = next(kind for kind in KINDS.values() if isinstance(rule, kind.rule_model))
+    kind = _KIND_OF_RULE_MODEL.get(type(rule)) or next(k for k in KINDS.values() if isinstance(rule, k.rule_model))
     return kind.describe(rule)
 
 
 def dialect_for(provider: ProviderConfig) -> Dialect:
-    return Dialect(KINDS[provider.type], getattr(provider, "flavor", None))
+    # a model without the field: no getattr, whose AttributeError costs pydantic ~20 µs a bucket
+    has_flavor = "flavor" in getattr(type(provider), "model_fields", ("flavor",))
+    return Dialect(KINDS[provider.type], getattr(provider, "flavor", None) if has_flavor else None)
 
 
 __all__ = ["KINDS", "Dialect", "Kind", "Problem", "Shadowing", "describe_rule", "dialect_for", "kind_of"]

@@ -374,13 +374,36 @@ def build_client(
         context = httpx.create_ssl_context(verify=tls_verify)
         transport = AiohttpTransport(max_connections=parallelism, ssl_context=context)
     inner = transport
-    return httpx.AsyncClient(
+    return _AsyncClient(
         transport=RetryingTransport(inner, retry or RetryPolicy(), timeouts, scrub),
         timeout=timeouts.for_httpx(),
         headers={"User-Agent": USER_AGENT},
         follow_redirects=False,
         trust_env=False,
     )
+
+
+class _CookieJar(httpx.Cookies):
+    """Object-storage answers rarely set a cookie; the standard cookie jar would still build its
+    request wrapper for every response (~0.1 ms), so it is consulted only when one is set."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        if "set-cookie" in response.headers:
+            super().extract_cookies(response)
+
+
+class _AsyncClient(httpx.AsyncClient):
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._cookie_jar = _CookieJar()
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return self._cookie_jar
+
+    @cookies.setter
+    def cookies(self, cookies: Any) -> None:
+        self._cookie_jar = _CookieJar(cookies)
 
 
 def build_sync_client(
