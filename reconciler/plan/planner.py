@@ -308,8 +308,10 @@ def provider_problem(provider: ProviderConfig | None, recorded: BucketState | No
             f"restore the provider in the configuration, or run `reconciler state rm "
             f"{recorded.provider}/{recorded.bucket}` to forget its rules"
         )
-    flavor = getattr(provider, "flavor", None)
-    if recorded is not None and (recorded.type, recorded.flavor) != (provider.type, flavor):
+    if recorded is None:
+        return None
+    flavor = dialect_for(provider).flavor
+    if (recorded.type, recorded.flavor) != (provider.type, flavor):
         was = recorded.type + (f" ({recorded.flavor})" if recorded.flavor else "")
         now = provider.type + (f" ({flavor})" if flavor else "")
         return (

@@ -23,9 +23,11 @@ def dumps(document: Any) -> str:
     Python's own encoder writes the document as before.
     """
     try:
-        compact = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
-        if pydantic_core.to_json(document).decode("utf-8") == compact:
-            return pydantic_core.to_json(document, indent=2).decode("utf-8") + "\n"
+        compact = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        same = pydantic_core.to_json(document) == compact
+        del compact  # a 10,000-bucket plan is tens of megabytes of text: hold as few copies as we can
+        if same:
+            return (pydantic_core.to_json(document, indent=2) + b"\n").decode("utf-8")
     except (TypeError, ValueError):
         pass  # Python's encoder below says what it cannot encode, as it always did
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
