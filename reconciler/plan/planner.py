@@ -35,7 +35,14 @@ from reconciler.plan.model import (
     RuleChange,
     Summary,
 )
-from reconciler.plan.ownership import BucketPolicy, Refused, Undeclared, next_layout, written_rules
+from reconciler.plan.ownership import (
+    BucketPolicy,
+    Refused,
+    Undeclared,
+    check_renames,
+    next_layout,
+    written_rules,
+)
 from reconciler.plan.rules import rule_document, sensitive_map, unparsed_document
 from reconciler.plan.shadowing import Slot, shadowing_warnings
 from reconciler.state.model import BucketIdentity, BucketState, StateFile, split_address
@@ -154,6 +161,12 @@ def build_plan(
             buckets.append(_errored(address, provider, recorded, entry, problem, refused=True))
             continue
         renames = {} if disowned or recorded is None else recorded.renamed
+        if not refresh_only:
+            try:
+                check_renames(address, renames, live[address])
+            except Refused as refusal:
+                buckets.append(_errored(address, provider, recorded, entry, str(refusal), refused=True))
+                continue
         # a refresh writes nothing, so a `state mv` rename waits for an apply: its rule is left out
         view = live[address] if refresh_only else renamed_view(live[address], renames)
         owned = {} if disowned else state.owned(address)
