@@ -235,6 +235,7 @@ class _Loader:
         """Two entries that reach the same physical bucket would each take the other's rules for
         foreign ones (DESIGN §2): an error naming both."""
         from reconciler.providers.identity import physical_location  # keeps httpx out of what planning imports
+        from reconciler.state.model import store_of
 
         first: dict[tuple[str, str, str], tuple[_Declared, BucketConfig]] = {}
         stores = {name: physical_location(provider, "") for name, provider in providers.items()}  # once each
@@ -243,7 +244,7 @@ class _Loader:
             if store is None:
                 continue
             location = (store[0], store[1], entry.bucket)
-            earlier = first.setdefault(location, (declared, entry))
+            earlier = first.setdefault((store[0], store_of(store[1]), entry.bucket), (declared, entry))
             if earlier[1] is entry:
                 continue
             other, other_entry = earlier

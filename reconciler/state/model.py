@@ -40,10 +40,16 @@ def split_address(address: str) -> tuple[str, str | None]:
     return f"{parts[0]}/{parts[1]}", (parts[2] if len(parts) == 3 else None)
 
 
+def store_of(endpoint: str) -> str:
+    """A normalised endpoint without its scheme: http:// and https:// to one host reach one store."""
+    return endpoint.split("://", 1)[-1]
+
+
 class BucketIdentity(Frozen):
     """The physical bucket a state entry's rules belong to (DESIGN §2); never holds a secret.
 
-    `endpoint` is normalised (`scheme://host[:port][/base]`), `location` the zone or region,
+    `endpoint` is normalised (`scheme://host[:port][/base]`; its scheme alone changing is no change),
+    `location` the zone or region,
     `account` the access-key id the bucket was read with, when known.
     """
 
@@ -58,7 +64,8 @@ class BucketIdentity(Frozen):
         found = [
             f"{name} {getattr(self, name)!r} → {getattr(now, name)!r}"
             for name in ("type", "endpoint", "location", "bucket")
-            if getattr(self, name) != getattr(now, name)
+            if (store_of(getattr(self, name)) if name == "endpoint" else getattr(self, name))
+            != (store_of(getattr(now, name)) if name == "endpoint" else getattr(now, name))
         ]
         if self.account is not None and now.account is not None and self.account != now.account:
             found.append(f"access key {self.account!r} → {now.account!r}")
