@@ -45,7 +45,7 @@ from reconciler.plan.ownership import (
 )
 from reconciler.plan.rules import rule_document, sensitive_map, unparsed_document
 from reconciler.plan.shadowing import Slot, shadowing_warnings
-from reconciler.state.model import BucketIdentity, BucketState, StateFile, split_address
+from reconciler.state.model import BucketIdentity, BucketState, StateFile, split_address, store_of
 
 
 @dataclass(frozen=True)
@@ -135,6 +135,7 @@ def build_plan(
     """
     read_errors = read_errors or {}
     entries = {b.address: b for b in config.buckets}  # Configuration.bucket() scans: too slow for 10,000
+    twins = _renamed_buckets(entries, state, identities)
     buckets = []
     warnings: list[PlanWarning] = []
     for address, rule_targets in select_buckets(config, state, targets).items():
@@ -142,6 +143,9 @@ def build_plan(
         recorded = state.buckets.get(address)
         provider_name = address.split("/", 1)[0]
         provider = config.providers.get(provider_name)
+        if entry is None and address in twins:
+            buckets.append(_errored(address, provider, recorded, entry, _moved_message(address, twins), refused=True))
+            continue
         problem = provider_problem(provider, recorded)
         if problem is None and address not in live:
             problem = f"live document not read: {read_errors.get(address, 'no read was attempted')}"
@@ -193,6 +197,8 @@ def build_plan(
             change = planner.plan()
         except Refused as refusal:
             reason = str(refusal)
+            if address in twins:
+                reason += f" ({_moved_message(twins[address], twins)})"
             if disowned:  # the likely cause: say it, and how to confirm the same bucket
                 reason += (
                     f" (the bucket's identity changed since the last apply: {'; '.join(moved)}, so its recorded "
@@ -267,6 +273,43 @@ def _as_live(
     ownership = "observe" if entry is not None and entry.ownership == "observe" else "shared"
     return BucketConfig.model_construct(
         provider=provider, bucket=bucket, ownership=ownership, notifications=tuple(rules), adopt=(), source=None
+    )
+
+
+def _renamed_buckets(
+    entries: Mapping[str, BucketConfig], state: StateFile, identities: Mapping[str, BucketIdentity] | None
+) -> dict[str, str]:
+    """Pairs of addresses for one physical bucket, both ways: one only in the state (a provider or
+    bucket entry renamed in the configuration without `state mv`), one only in the configuration.
+    Neither is guessed to be the other: the state's is refused (nothing deleted), with the fix."""
+    declared: dict[tuple[str, str, str], str] = {}
+    for address in entries:
+        if address not in state.buckets:
+            identity = _identity(identities, address.split("/", 1)[0], address)
+            if identity is not None and identity.endpoint:
+                declared[(identity.type, store_of(identity.endpoint), identity.bucket)] = address
+    twins: dict[str, str] = {}
+    for address, recorded in state.buckets.items():
+        if address in entries:
+            continue
+        identity = recorded.identity or _identity(identities, recorded.provider, address)
+        other = (
+            declared.get((identity.type, store_of(identity.endpoint), identity.bucket))
+            if identity is not None and identity.endpoint
+            else None
+        )
+        if other is not None:
+            twins[address], twins[other] = other, address
+    return twins
+
+
+def _moved_message(recorded: str, twins: Mapping[str, str]) -> str:
+    declared = twins[recorded]
+    return (
+        f"the state records the bucket as {recorded}, which the configuration no longer declares, and "
+        f"{declared} in the configuration reaches the same bucket; reconciler does not guess that its rules "
+        f"moved, so {recorded} is not planned and nothing is deleted: run `reconciler state mv {recorded} "
+        f"{declared}` to keep managing them under the new address, or `reconciler state rm {recorded}` to forget them"
     )
 
 

@@ -137,23 +137,43 @@ def test_state_mv_provider_onto_a_provider_at_another_endpoint_is_an_identity_ch
     assert live_ids(ws) == ["theirs", "mine"]
 
 
-@pytest.mark.xfail(strict=True, reason="hole, fixed next")
-def test_provider_renamed_in_config_without_state_mv_deletes_nothing(ws: Workspace) -> None:
+def test_provider_renamed_in_config_without_state_mv_deletes_nothing_and_says_state_mv(ws: Workspace) -> None:
     applied(ws, qs("mine"))
-    write(ws, [ws.bucket("q2", "photos", qs("mine"))], q2=ws.providers()["qs"])
-    plan = ws.cli("plan")
-    ws.cli("apply", "--auto-approve")
-    foreign_untouched(ws)
-    assert "mine" in live_ids(ws)
-    assert "will be deleted" not in plan.out, plan.out
+    write(ws, [ws.bucket("q2", "photos", qs("mine"))], q2=ws.providers()["qs"])  # qs still configured
+    planned = ws.cli("plan")
+    assert planned.code == 1 and "will be deleted" not in planned.out, planned.out
+    hint = "run `reconciler state mv qs/photos q2/photos` to keep managing them"
+    assert "the state records the bucket as qs/photos" in planned.err and hint in planned.err
+    assert "q2/photos: rule mine exists live but is not managed" in planned.err  # with the same hint
+    assert planned.err.count(hint) == 2
+    assert ws.cli("apply", "--auto-approve").code == 1
+    assert live(ws) == [FOREIGN, qs("mine")]
+
+    # the provider renamed outright: the recorded identity still finds the twin
+    path = ws.write("b.yaml", buckets=[ws.bucket("q2", "photos", qs("mine"))])
+    document = json.loads(path.read_text())
+    document["providers"]["q2"] = document["providers"].pop("qs")
+    path.write_text(json.dumps(document))
+    planned = ws.cli("plan")
+    assert planned.code == 1 and planned.err.count(hint) == 2, planned.err
+
+    assert state_cmd(ws, "mv", "qs", "q2").code == 0
+    assert ws.cli("plan", "--detailed-exitcode").code == 0
+    assert live(ws) == [FOREIGN, qs("mine")]
 
 
-def test_bucket_moved_to_another_provider_entry_with_the_same_endpoint(ws: Workspace) -> None:
+def test_bucket_moved_to_another_provider_entry_with_the_same_endpoint_deletes_nothing(ws: Workspace) -> None:
     applied(ws, qs("mine"))
     write(ws, [ws.bucket("q2", "photos")], q2=ws.providers()["qs"])
-    plan = ws.cli("plan")
-    ws.cli("apply", "--auto-approve")
-    foreign_untouched(ws)
+    planned = ws.cli("plan")
+    assert planned.code == 1 and "will be deleted" not in planned.out
+    assert "run `reconciler state mv qs/photos q2/photos`" in planned.err
+    assert ws.cli("apply", "--auto-approve").code == 1
+    assert live(ws) == [FOREIGN, qs("mine")]
+    # told explicitly: forgotten, kept live
+    assert state_cmd(ws, "rm", "qs/photos").code == 0
+    assert ws.cli("apply", "--auto-approve").code == 0
+    assert live(ws) == [FOREIGN, qs("mine")]
 
 
 # --- endpoints spelled differently ------------------------------------------------------------------
