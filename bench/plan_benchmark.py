@@ -29,10 +29,10 @@ from typing import Any, TypeVar
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from reconciler.commands.workspace import load_config, make_plan, open_clients, providers_in_scope, read_state
-from reconciler.render import render_plan_json, render_plan_text
 from reconciler.kinds import dialect_for
 from reconciler.model import QingStorProvider
 from reconciler.plan import rule_document
+from reconciler.render import render_plan_json, render_plan_text
 from reconciler.state import save_state
 from reconciler.state.model import StateFile
 from tests.support.emulator import start_emulator

@@ -18,7 +18,6 @@ from collections.abc import Sequence
 
 from reconciler import __version__
 from reconciler.errors import ConfigError, ReconcilerError
-from reconciler.render.values import printable
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_STATE = os.path.join("state", "reconciler.state.json")
@@ -39,7 +38,13 @@ _GLOBAL_FLAGS = {"no_color": "_global_no_color", "verbose": "_global_verbose"}
 def _global(p: argparse.ArgumentParser) -> None:
     """--no-color and -v before the command too (`reconciler -v plan`); merged by parse_arguments."""
     p.add_argument("--no-color", dest=_GLOBAL_FLAGS["no_color"], action="store_true", help="never colour output")
-    p.add_argument("-v", "--verbose", dest=_GLOBAL_FLAGS["verbose"], action="store_true", help="see the command's -v")
+    p.add_argument(
+        "-v",
+        "--verbose",
+        dest=_GLOBAL_FLAGS["verbose"],
+        action="store_true",
+        help="log HTTP requests (redacted) on stderr and show tracebacks of errors",
+    )
 
 
 def _common(p: argparse.ArgumentParser, *, config: bool = True, state: bool = True, fmt: tuple[str, ...] = ()) -> None:
@@ -61,19 +66,48 @@ def _common(p: argparse.ArgumentParser, *, config: bool = True, state: bool = Tr
         )
     if fmt:
         p.add_argument("--format", choices=fmt, default="text", help="output format (default text)")
-    p.add_argument("--no-color", action="store_true", help="never colour output (NO_COLOR is honoured too)")
+    p.add_argument(
+        "--no-color",
+        action="store_true",
+        help="never colour output (NO_COLOR and TERM=dumb are honoured too; FORCE_COLOR colours a pipe)",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log HTTP requests (redacted) and show tracebacks")
 
 
+def _addresses(action: argparse.Action, source: str = "state") -> argparse.Action:
+    """Shell completion offers addresses here (see `reconciler completion`): the state's (`state`),
+    the configuration's (`config`) or both (`any`)."""
+    from reconciler.commands import completion
+
+    completers = {
+        "state": completion.state_addresses,
+        "config": completion.configured_addresses,
+        "any": completion.any_address,
+    }
+    action.completer = completers[source]  # type: ignore[attr-defined]
+    return action
+
+
 def _targets(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--target",
-        action="append",
-        metavar="ADDR",
-        help="limit to <provider>/<bucket> or <provider>/<bucket>/<rule-id> (repeatable)",
+    _addresses(
+        p.add_argument(
+            "--target",
+            action="append",
+            metavar="ADDR",
+            help="limit to <provider>/<bucket> or <provider>/<bucket>/<rule-id> (repeatable)",
+        ),
+        "any",
     )
     p.add_argument(
         "--parallelism", type=_positive_int, default=10, metavar="N", help="concurrent requests (default 10)"
+    )
+    p.add_argument(
+        "--heartbeat",
+        type=_duration,
+        default=30.0,
+        metavar="DURATION",
+        help="where no progress bar can be drawn (CI logs, pipes, --no-color), print a progress line on stderr "
+        "this often while buckets are read or written (default 30s; 0 for none)",
     )
     _timeouts(p)
 
@@ -151,6 +185,16 @@ def _duration(text: str) -> float:
     return value
 
 
+def _described(parser: argparse.ArgumentParser) -> None:
+    """`reconciler COMMAND -h` opens with the line the command list shows, for every (sub)command."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action._choices_actions:
+                sub = action.choices[choice.dest]
+                sub.description = sub.description or f"{choice.help[0].upper()}{choice.help[1:]}."
+                _described(sub)
+
+
 def _positive_duration(text: str) -> float:
     value = _duration(text)
     if value <= 0:
@@ -169,7 +213,41 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
 
     p = sub.add_parser("validate", help="check the configuration offline (schema and provider rules)")
-    _common(p, fmt=("text", "json"))  # --state is accepted like every command's, and never read
+    _common(p, state=False, fmt=("text", "json"))
+    p.add_argument(
+        "--state",
+        metavar="LOCATION",
+        help="also check this state against the configuration: it can be read, and every bucket it manages "
+        "is still declared (else the next apply deletes that bucket's managed rules); without it validate "
+        "reads nothing but the configuration (a remote state is read over the network)",
+    )
+    p.add_argument(
+        "--expand",
+        action="store_true",
+        help="print the configuration as expanded (rule sets, variables, bucket lists); selectors stay unresolved",
+    )
+
+    p = sub.add_parser(
+        "show-config", help="print the configuration as expanded: one bucket entry per bucket, selectors resolved"
+    )
+    _common(p, state=False)
+    p.add_argument("--format", choices=("yaml", "json"), default="yaml", help="output format (default yaml)")
+    p.add_argument("--offline", action="store_true", help="do not list buckets: leave selectors unresolved")
+    p.add_argument(
+        "--parallelism", type=_positive_int, default=10, metavar="N", help="concurrent requests (default 10)"
+    )
+    _timeouts(p)
+
+    p = sub.add_parser(
+        "fmt", help="rewrite configuration files in canonical form (key order, quoting, indentation; comments kept)"
+    )
+    _common(p, state=False)
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 2 when a file is not formatted (for CI), 1 when one cannot be parsed",
+    )
+    p.add_argument("--diff", action="store_true", help="show the changes as a unified diff on stdout")
 
     p = sub.add_parser("plan", help="read the live buckets and show what apply would change")
     _common(p, fmt=("text", "json", "markdown"))
@@ -201,24 +279,40 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("show", help="render a saved plan, or the state")
     _common(p, config=False, fmt=("text", "json", "markdown"))
-    p.add_argument("planfile", nargs="?", metavar="PLANFILE")
+    p.add_argument(
+        "planfile", nargs="?", metavar="PLANFILE", help="a plan saved with `plan --out` (default: show the state)"
+    )
 
     p = sub.add_parser("import", help="adopt live rules into state and print them as configuration")
     _common(p)
     _lock_timeout(p)
     _timeouts(p)
-    p.add_argument("address", metavar="ADDR", help="<provider>/<bucket> or <provider>/<bucket>/<rule-id>")
+    _addresses(
+        p.add_argument(
+            "address",
+            metavar="ADDR",
+            help="<provider>/<bucket> or <provider>/<bucket>/<rule-id> to adopt into the state",
+        ),
+        "config",
+    )
 
     p = sub.add_parser("state", help="inspect or forget state entries")
     state_sub = p.add_subparsers(dest="state_command", metavar="SUBCOMMAND", parser_class=_Parser)
     state_sub.required = True
     q = state_sub.add_parser("list", help="list managed buckets and rules")
     _common(q, config=False, fmt=("text", "json"))
-    q.add_argument("addresses", nargs="*", metavar="ADDR", help="only these addresses")
+    _addresses(q.add_argument("addresses", nargs="*", metavar="ADDR", help="only these addresses"))
     q = state_sub.add_parser("rm", help="forget addresses (nothing live changes)")
     _common(q, config=False)
     _lock_timeout(q)
-    q.add_argument("addresses", nargs="+", metavar="ADDR")
+    _addresses(
+        q.add_argument(
+            "addresses",
+            nargs="+",
+            metavar="ADDR",
+            help="<provider>/<bucket> or <provider>/<bucket>/<rule-id> to forget (repeatable)",
+        )
+    )
 
     q = state_sub.add_parser(
         "mv", help="record a provider, bucket or rule id under a new name (nothing live changes; no delete and create)"
@@ -239,7 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("force-unlock", help="remove a stale state lock")
     _common(p, config=False)
-    p.add_argument("lock_id", metavar="LOCK_ID")
+    p.add_argument("lock_id", metavar="LOCK_ID", help="the lock's ID, as the error naming the lock holder shows it")
 
     p = sub.add_parser("emulator", help="run the local emulator of the QingStor, BOS and S3 notification APIs")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -256,20 +350,42 @@ def build_parser() -> argparse.ArgumentParser:
         help="flavor of s3 buckets created through the S3 API (default aws; header x-emulator-flavor overrides)",
     )
     p.add_argument("-v", "--verbose", action="store_true", help="log every request")
+
+    p = sub.add_parser(
+        "completion",
+        help="print the shell completion script (commands, flags, addresses from the state)",
+        description='bash: eval "$(reconciler completion bash)" in ~/.bashrc; zsh: the same with zsh in ~/.zshrc; '
+        "fish: reconciler completion fish > ~/.config/fish/completions/reconciler.fish",
+    )
+    p.add_argument("shell", choices=("bash", "zsh", "fish"), metavar="SHELL", help="bash, zsh or fish")
+    _described(parser)
     return parser
 
 
-_MODULES = {"import": "import_", "force-unlock": "force_unlock"}
+_MODULES = {"import": "import_", "force-unlock": "force_unlock", "show-config": "show_config"}
 
 
 def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """The parsed command line, with the flags given before the command merged into the command's."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    if "_ARGCOMPLETE" in os.environ:  # the shell asks for completions (`reconciler completion SHELL`)
+        import argcomplete
+
+        argcomplete.autocomplete(parser)  # answers and exits
+    args = parser.parse_args(argv)
     for name, global_name in _GLOBAL_FLAGS.items():
         if getattr(args, global_name) and hasattr(args, name):
             setattr(args, name, True)
         delattr(args, global_name)
     return args
+
+
+def printable(text: str, keep: str = "") -> str:
+    """Text from files and servers made safe for a terminal (loaded only when there is an error
+    to show: the renderers are most of the tool's import time)."""
+    from reconciler.render.values import printable as safe
+
+    return safe(text, keep=keep)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

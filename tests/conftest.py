@@ -67,5 +67,21 @@ def _isolated_home(tmp_path_factory, monkeypatch):
         "AWS_DEFAULT_REGION",
         "PGPASSWORD",
         "PGPASSFILE",
+        # botocore's chain (s3 providers): files, roles and metadata endpoints only when a test sets them
+        "AWS_CONFIG_FILE",
+        "AWS_SHARED_CREDENTIALS_FILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+        "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_ROLE_ARN",
+        "BCE_SESSION_TOKEN",
+        "FORCE_COLOR",
+        "CLICOLOR_FORCE",
     ):
         monkeypatch.delenv(name, raising=False)
+    # no test asks the link-local instance metadata service (tests that do set a loopback endpoint)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")

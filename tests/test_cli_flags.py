@@ -25,9 +25,9 @@ def test_flags_not_given_keep_their_defaults() -> None:
     assert (args.no_color, args.verbose, args.state, args.format) == (False, False, DEFAULT_STATE, "text")
 
 
-def test_validate_accepts_the_common_state_flag(tmp_path) -> None:
+def test_validate_accepts_the_state_flag(tmp_path) -> None:
     args = parse_arguments(["validate", "--state", str(tmp_path / "s.json")])
-    assert args.command == "validate"
+    assert args.command == "validate" and args.state == str(tmp_path / "s.json")
 
 
 def test_bad_usage_exits_1_not_2(capsys: pytest.CaptureFixture[str]) -> None:

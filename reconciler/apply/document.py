@@ -14,6 +14,7 @@ from reconciler.model.document import DocumentEntry, LiveDocument, LiveRule, Rul
 from reconciler.plan.model import BucketChange, LiveSlot, ManagedSlot
 from reconciler.plan.ownership import moved_rules
 from reconciler.plan.rules import rule_from_after
+from reconciler.words import id_list, rule_name
 
 
 def managed_rules(change: BucketChange, dialect: Dialect, environ: Mapping[str, str]) -> dict[str, Rule]:
@@ -58,7 +59,7 @@ def readback_mismatch(dialect: Dialect, written: Sequence[DocumentEntry], read: 
         moved = moved_rules(list(read.ids), written_ids)  # type: ignore[arg-type]
         if moved:
             return (
-                f"rules {written_ids} were written in that order but {list(read.ids)} were read back "
+                f"rules {id_list(written_ids)} were written in that order but {id_list(read.ids)} were read back "
                 f"({', '.join(sorted(moved))} out of place)"
             )
     if dialect.ordered:
@@ -71,7 +72,8 @@ def readback_mismatch(dialect: Dialect, written: Sequence[DocumentEntry], read: 
     for expected, actual in pairs:
         if expected.id != actual.id:
             where = "in that order " if dialect.ordered else ""
-            return f"rules {written_ids} were written {where}but {list(read.ids)} were read back"
+            return f"rules {id_list(written_ids)} were written {where}but {id_list(read.ids)} were read back"
         if not _same_entry(dialect, expected, actual):
-            return f"rule {actual.id!r} reads back different from what was written"
+            position = read.rules.index(actual) if actual.id is None else None
+            return f"{rule_name(actual.id, position)} reads back different from what was written"
     return None

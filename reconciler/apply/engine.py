@@ -17,6 +17,7 @@ The caller holds the StateLock and has checked the plan's lineage and serial.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,6 +36,7 @@ from reconciler.plan.ownership import BucketPolicy, written_rules
 from reconciler.plan.planner import renamed_view
 from reconciler.providers.base import NotificationClient
 from reconciler.state.model import BucketState, StateFile
+from reconciler.words import rule_name
 
 # Pauses between read-backs that do not match yet (eventually consistent stores).
 VERIFY_DELAYS = (0.5, 1.0, 2.0, 4.0)
@@ -127,6 +129,25 @@ class ApplyEngine:
         self.entries = {entry.address: entry for entry in config.buckets}
 
     async def run(self) -> ApplyReport:
+        try:
+            report = await self._run()
+        except BaseException:
+            # save what was recorded if it can be; if not, the journal stays and the next read folds it in
+            with contextlib.suppress(StateError):
+                await self.recorder.finish()
+            raise
+        try:
+            await self.recorder.finish()
+        except StateError as error:
+            raise StateError(
+                f"every bucket was applied and recorded in the apply journal, but the state could not be saved "
+                f"({error}); the journal is read with the state, so nothing is lost: apply again once the state can "
+                "be saved"
+            ) from None
+        self.hook.apply_finished(report)
+        return report
+
+    async def _run(self) -> ApplyReport:
         writes = self._prepare()
         fresh = await self._guard([w.change for w in writes])
         writes = [w for w in writes if w.change.address in fresh]
@@ -138,9 +159,7 @@ class ApplyEngine:
             await self._apply_bucket(write, fresh[write.change.address])
 
         await for_each(writes, apply, parallelism=self.parallelism)
-        report = ApplyReport(tuple(self.outcomes[b.address] for b in self.plan.buckets))
-        self.hook.apply_finished(report)
-        return report
+        return ApplyReport(tuple(self.outcomes[b.address] for b in self.plan.buckets))
 
     def _outcome(self, change: BucketChange, status: str, reason: str | None = None) -> BucketOutcome:
         counts = _counts(change) if status == "applied" else {}
@@ -212,7 +231,7 @@ class ApplyEngine:
         )
         kept = {slot.live_index for slot in change.layout if isinstance(slot, LiveSlot)}
         return [
-            f"{change.address}: the plan would remove live rule {rule.id!r} (live_index {index}), which is "
+            f"{change.address}: the plan would remove live {rule_name(rule.id)} (live_index {index}), which is "
             + (
                 "neither declared in the configuration nor managed in the state"
                 if not policy.is_managed(rule.id)
@@ -275,7 +294,7 @@ class ApplyEngine:
                 state = state_after(state, change, live_fingerprint=change.live_fingerprint, applied_at=applied_at)
             return state
 
-        await self.recorder.record(update)
+        await self.recorder.record(update, [change.address for change in stale])
 
     async def _apply_bucket(self, write: _Write, fresh: LiveDocument) -> None:
         change = write.change
@@ -338,10 +357,10 @@ class ApplyEngine:
         raise unknown
 
     async def _forget_writing(self, change: BucketChange, writing: Iterable[str]) -> None:
-        await self.recorder.record(lambda state: state.without_writing(change.address, writing))
+        await self.recorder.record(lambda state: state.without_writing(change.address, writing), [change.address])
 
     async def _record_writing(self, changes: list[BucketChange]) -> None:
-        """Before the writes, in one save: note the rules about to be created that are not owned yet,
+        """Before the writes, in one record: note the rules about to be created that are not owned yet,
         so an apply stopped before recording them leaves them ours (if found live as written)."""
         notes = [(change, _writing(change, self.recorder.state)) for change in changes]
         notes = [(change, writing) for change, writing in notes if writing]
@@ -365,14 +384,15 @@ class ApplyEngine:
             return state
 
         try:
-            await self.recorder.record(update)
+            await self.recorder.record(update, [change.address for change, _ in notes])
         except StateError as error:
             raise StateError(f"the state could not be saved before writing ({error}); nothing was written") from None
 
     async def _record(self, change: BucketChange, readback: LiveDocument) -> None:
         applied_at = self.now()
         await self.recorder.record(
-            lambda state: state_after(state, change, live_fingerprint=readback.fingerprint, applied_at=applied_at)
+            lambda state: state_after(state, change, live_fingerprint=readback.fingerprint, applied_at=applied_at),
+            [change.address],
         )
 
     async def _verified(self, write: _Write, entries: Sequence[DocumentEntry]) -> LiveDocument:

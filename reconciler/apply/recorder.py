@@ -1,8 +1,11 @@
-"""Saving the state as buckets finish, so an interruption loses nothing that was applied.
+"""Recording the state as buckets finish, so an interruption loses nothing that was applied.
 
-Buckets finish concurrently; `record` returns only once a save that includes its update is on
-the store. Saves run one at a time: updates that arrive during a save are written together by the
-next one, so a large apply does not rewrite the file once per bucket while others wait.
+Buckets finish concurrently; `record` returns only once what it recorded survives a crash.
+Where the state location keeps a journal (the local file: state.journal), each bucket's record
+is appended to it and fsynced, and the whole state is written once, by `finish`; a kill -9
+leaves the journal, which the next read of the state folds in. Elsewhere (S3, PostgreSQL) each
+record is a save. Either way writes run one at a time and updates that arrive meanwhile are
+written together by the next one, so buckets never wait in line for one write each.
 Call it while holding the StateLock.
 """
 
@@ -10,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from reconciler.state.backend import StateStore
 from reconciler.state.model import StateFile
@@ -22,21 +25,48 @@ StateUpdate = Callable[[StateFile], StateFile]
 class StateRecorder:
     def __init__(self, store: StateStore | str | os.PathLike[str], state: StateFile) -> None:
         self.store = store if isinstance(store, StateStore) else LocalState(store)
-        self.state = state  # what is recorded so far, saved or about to be
+        self.state = state  # what is recorded so far, durable or about to be
+        self._journal = self.store.journal(state)
+        self._pending: dict[str, None] = {}  # addresses recorded since the last journal write
+        self._whole = False  # an update of unknown reach since the last write: save it all
         self._updates = 0
-        self._saved_updates = 0
-        self._saving = asyncio.Lock()
+        self._durable_updates = 0
+        self._writing = asyncio.Lock()
 
-    async def record(self, update: StateUpdate) -> None:
-        """Apply `update` to the state and return when it is saved (StateError if it cannot be)."""
+    async def record(self, update: StateUpdate, addresses: Iterable[str] | None = None) -> None:
+        """Apply `update` (which changes the records of `addresses`; None: any) to the state and
+        return once it is durable (StateError if it cannot be)."""
         self.state = update(self.state)
         self._updates += 1
         mine = self._updates
-        async with self._saving:
-            if self._saved_updates >= mine:
-                return  # a save that started after this update already wrote it
-            snapshot, covered = self.state, self._updates
-            saved = await asyncio.to_thread(self.store.save, snapshot)
-            self._saved_updates = covered
-            # later updates were made on the old serial; carry the file's serial forward
-            self.state = self.state.model_copy(update={"serial": saved.serial})
+        if addresses is None:
+            self._whole = True
+        else:
+            self._pending.update(dict.fromkeys(addresses))
+        async with self._writing:
+            if self._durable_updates >= mine:
+                return  # a write that started after this update already holds it
+            covered = self._updates
+            if self._journal is None or self._whole:
+                await self._save()
+            else:
+                records = [(address, self.state.buckets.get(address)) for address in self._pending]
+                self._pending.clear()
+                await asyncio.to_thread(self._journal.append, records)
+            self._durable_updates = covered
+
+    async def finish(self) -> None:
+        """Write the whole state once, if the journal holds anything (the journal then goes)."""
+        async with self._writing:
+            if self._journal is not None and self._journal.records:
+                await self._save()
+
+    async def _save(self) -> None:
+        saved = await asyncio.to_thread(self.store.save, self.state)
+        # later updates were made on the old serial; carry the stored serial forward
+        self.state = self.state.model_copy(update={"serial": saved.serial})
+        if self._journal is not None:  # the save folded it in; a new one continues the saved state
+            self._journal.close()
+            self._journal = self.store.journal(self.state)
+        self._pending.clear()
+        self._whole = False

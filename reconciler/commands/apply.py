@@ -8,7 +8,6 @@ approval; otherwise a terminal prompt or --auto-approve.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 
@@ -16,9 +15,11 @@ from reconciler import __version__
 from reconciler.apply.engine import ApplyEngine
 from reconciler.apply.recorder import StateRecorder
 from reconciler.apply.report import ApplyHook, ApplyReport, FanOutHook
-from reconciler.commands.console import color_enabled, confirm, enable_verbose, interactive, progress_bar
+from reconciler.commands import event_loop
+from reconciler.commands.console import Output, confirm, enable_verbose, interactive
 from reconciler.commands.plan import render_plan
 from reconciler.commands.planfile import load_plan_file, state_for_saved_plan
+from reconciler.commands.selections import listed_selections, saved_selections
 from reconciler.commands.workspace import (
     confirmed_identities,
     load_config,
@@ -27,6 +28,7 @@ from reconciler.commands.workspace import (
     planning_error,
     providers_in_scope,
     state_store,
+    targeting_warning,
     timeout_overrides,
 )
 from reconciler.errors import ReconcilerError
@@ -61,14 +63,18 @@ def run(args: argparse.Namespace) -> int:
     _check_usage(args)
     store = state_store(args.state)
     saved = load_plan_file(args.planfile) if args.planfile else None
+    if saved is not None:
+        resolve = saved_selections(saved)
+    else:
+        resolve = listed_selections(os.environ, parallelism=args.parallelism, timeouts=timeout_overrides(args))
     with store, store.lock("apply", timeout=args.lock_timeout):
         current = store.read()
         state = current if current is not None else StateFile.new(__version__)
         if saved is not None:
             state = state_for_saved_plan(saved, state, state_exists=current is not None, state_path=store.location)
         with digest_key(state.digest_key):  # secrets digested as this state (and a plan of it) records them
-            config = load_config(args.config, os.environ, args.target or ())
-            report = asyncio.run(_apply(args, config, state, store, saved))
+            config = load_config(args.config, os.environ, args.target or (), resolve=resolve)
+            report = event_loop.run(_apply(args, config, state, store, saved))
     if args.format == "json":
         sys.stdout.write(render_apply_report_json(report))
     failed = report.with_status("failed")
@@ -82,8 +88,11 @@ async def _apply(
     args: argparse.Namespace, config: Configuration, state: StateFile, store: StateStore, saved: Plan | None
 ) -> ApplyReport:
     text = args.format == "text"
-    color = color_enabled(args)
-    progress = progress_bar(args, "apply")
+    output = Output.for_args(args)
+    color = output.color
+    progress = output.progress("apply")
+    targets = saved.targets if saved is not None else tuple(args.target or ())
+    output.warn(targeting_warning(config, state, targets, command="apply"))
     if saved is not None:
         names = sorted({b.provider for b in saved.buckets if b.writes_document and b.provider in config.providers})
     else:
@@ -129,4 +138,7 @@ async def _apply(
             hook=FanOutHook(*hooks),
             read_progress=progress,
         )
-        return await engine.run()
+        try:
+            return await engine.run()
+        finally:
+            progress.close()  # a run cut short leaves no bar or heartbeat behind

@@ -7,7 +7,6 @@ or any other error (that wins over drift: a partial check cannot say "in sync" n
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -18,8 +17,10 @@ from reconciler.apply.engine import utc_now
 from reconciler.apply.live import ReadProgress, read_live
 from reconciler.apply.report import error_reason
 from reconciler.cli import EXIT_CHANGES, EXIT_OK
-from reconciler.commands.console import color_enabled, enable_verbose, progress_bar
-from reconciler.commands.workspace import load_config, open_clients, read_state, timeout_overrides
+from reconciler.commands import event_loop
+from reconciler.commands.console import Output, enable_verbose
+from reconciler.commands.selections import listed_selections
+from reconciler.commands.workspace import load_config, open_clients, read_state, targeting_warning, timeout_overrides
 from reconciler.config.source import DEFAULT_LOCATION
 from reconciler.errors import ReconcilerError
 from reconciler.model.common import digest_key
@@ -37,11 +38,14 @@ from reconciler.state.model import StateFile
 
 def run(args: argparse.Namespace) -> int:
     enable_verbose(args)
+    resolve = listed_selections(os.environ, parallelism=args.parallelism, timeouts=timeout_overrides(args))
     state = read_state(args.state)
     with digest_key(state.digest_key):  # secrets digested as this state records them
-        config = load_config(args.config, os.environ, args.target or ())
+        config = load_config(args.config, os.environ, args.target or (), resolve=resolve)
         ignores = ignore_list(args.ignore_file, args.config)
-        report = asyncio.run(
+        output = Output.for_args(args)
+        output.warn(targeting_warning(config, state, args.target or (), command="drift"))
+        report = event_loop.run(
             check_drift(
                 config,
                 state,
@@ -49,11 +53,11 @@ def run(args: argparse.Namespace) -> int:
                 ignores=ignores,
                 parallelism=args.parallelism,
                 environ=os.environ,
-                progress=progress_bar(args, "drift"),
+                progress=output.progress("drift"),
                 timeouts=timeout_overrides(args),
             )
         )
-    sys.stdout.write(render(report, args.format, color=color_enabled(args)))
+    output.write(render(report, args.format, color=output.color))
     sys.stdout.flush()
     if report.errored:  # the report covers the others; stderr says what a cron job must act on
         failed = [f"{bucket.address}: {bucket.error}" for bucket in report.buckets if bucket.error is not None]

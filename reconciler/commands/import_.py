@@ -9,20 +9,22 @@ shows no changes. Nothing live is written. Secrets are never printed: each becom
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import stat
 import sys
 
 from reconciler.apply.engine import utc_now
+from reconciler.commands import event_loop
 from reconciler.commands.console import enable_verbose
+from reconciler.commands.selections import listed_selections
 from reconciler.commands.workspace import load_config, open_clients, state_store, timeout_overrides
-from reconciler.providers.identity import provider_identities
 from reconciler.config.source import discover
 from reconciler.errors import ReconcilerError
 from reconciler.model.common import digest_key
 from reconciler.model.config import Configuration, ProviderConfig
 from reconciler.model.document import LiveDocument
+from reconciler.providers.credentials import AccessKey
+from reconciler.providers.identity import provider_identities
 from reconciler.render import configuration_yaml
 from reconciler.state import adopt, choose_rules
 from reconciler.state.model import split_address
@@ -31,6 +33,7 @@ from reconciler.state.model import split_address
 def run(args: argparse.Namespace) -> int:
     enable_verbose(args)
     locations = config_without_output(args.config)
+    resolve = listed_selections(os.environ, parallelism=10, timeouts=timeout_overrides(args))
     try:
         address, rule_id = split_address(args.address)
     except ValueError as exc:
@@ -40,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     with store, store.lock("import", timeout=args.lock_timeout):
         state = store.load()
         with digest_key(state.digest_key):  # secrets digested as this state records them
-            config = load_config(locations, os.environ, [args.address])
+            config = load_config(locations, os.environ, [args.address], resolve=resolve)
             provider = config.providers.get(provider_name)
             if provider is None:
                 known = ", ".join(sorted(config.providers)) or "none"
@@ -48,8 +51,11 @@ def run(args: argparse.Namespace) -> int:
                     f"cannot import {args.address}: provider {provider_name!r} is not in the configuration "
                     f"(configured: {known}); declare it under `providers:` first"
                 )
-            live = asyncio.run(_read(config, provider, bucket, timeout_overrides(args)))
-            identity = provider_identities([provider], os.environ)[provider.name].model_copy(update={"bucket": bucket})
+            live, key = event_loop.run(_read(config, provider, bucket, timeout_overrides(args)))
+            keys = {provider.name: key} if key is not None else None  # resolved once: no second credential_process
+            identity = provider_identities([provider], os.environ, keys)[provider.name].model_copy(
+                update={"bucket": bucket}
+            )
             recorded = state.buckets.get(address)
             moved = recorded.identity.differences(identity) if recorded and recorded.identity else []
             if moved:  # those records belong to another physical bucket: this one starts afresh
@@ -70,7 +76,9 @@ def run(args: argparse.Namespace) -> int:
         "Add the printed configuration to the configuration files, then `reconciler plan` shows no changes; "
         "until then plan keeps the imported rules and reports them as not in the configuration.\n"
     )
-    sys.stdout.write(configuration_yaml(address, provider, adoption.rules, config.bucket(address)))
+    declared = config.bucket(address)
+    siblings = sum(1 for b in config.buckets if declared is not None and b.source == declared.source)
+    sys.stdout.write(configuration_yaml(address, provider, adoption.rules, declared, entry_buckets=siblings))
     return 0
 
 
@@ -98,6 +106,8 @@ def _same_file(name: str, output: os.stat_result) -> bool:
 
 async def _read(
     config: Configuration, provider: ProviderConfig, bucket: str, timeouts: dict[str, float | None] | None = None
-) -> LiveDocument:
+) -> tuple[LiveDocument, AccessKey | None]:
+    """The bucket's live document, and the key it was read with."""
     async with open_clients(config, [provider.name], parallelism=1, environ=os.environ, timeouts=timeouts) as clients:
-        return await clients[provider.name].read(bucket)
+        client = clients[provider.name]
+        return await client.read(bucket), getattr(client, "access_key", None)

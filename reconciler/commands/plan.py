@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 
-from reconciler.commands.console import color_enabled, enable_verbose, progress_bar
+from reconciler.commands import event_loop
+from reconciler.commands.console import Output, enable_verbose
 from reconciler.commands.planfile import save_plan_file
+from reconciler.commands.selections import listed_selections
 from reconciler.commands.workspace import (
     confirmed_identities,
     load_config,
@@ -17,6 +18,7 @@ from reconciler.commands.workspace import (
     providers_in_scope,
     raise_plan_errors,
     read_state,
+    targeting_warning,
     timeout_overrides,
 )
 from reconciler.model.common import digest_key
@@ -37,7 +39,7 @@ def render_plan(plan: Plan, fmt: str, *, color: bool) -> str:
 
 
 async def _plan_live(
-    config: Configuration, state: StateFile, args: argparse.Namespace, *, command: str = "plan"
+    config: Configuration, state: StateFile, args: argparse.Namespace, output: Output, *, command: str = "plan"
 ) -> Plan:
     """Open a client per provider in scope, read every bucket and plan."""
     targets = tuple(args.target or ())
@@ -51,7 +53,7 @@ async def _plan_live(
             clients,
             targets=targets,
             parallelism=args.parallelism,
-            progress=progress_bar(args, command),
+            progress=output.progress(command),
             confirm_identity=confirmed_identities(config, getattr(args, "confirm_identity", None)),
             refresh_only=getattr(args, "refresh_only", False),
         )
@@ -60,11 +62,14 @@ async def _plan_live(
 
 def run(args: argparse.Namespace) -> int:
     enable_verbose(args)
+    resolve = listed_selections(os.environ, parallelism=args.parallelism, timeouts=timeout_overrides(args))
     state = read_state(args.state)
+    output = Output.for_args(args)
     with digest_key(state.digest_key):  # secrets digested as this state records them
-        config = load_config(args.config, os.environ, args.target or ())
-        plan = asyncio.run(_plan_live(config, state, args))
-    sys.stdout.write(render_plan(plan, args.format, color=color_enabled(args)))
+        config = load_config(args.config, os.environ, args.target or (), resolve=resolve)
+        output.warn(targeting_warning(config, state, args.target or (), command="plan"))
+        plan = event_loop.run(_plan_live(config, state, args, output))
+    output.write(render_plan(plan, args.format, color=output.color))
     sys.stdout.flush()
     if args.out:
         raise_plan_errors(plan, consequence=f"the plan was not saved to {args.out}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from reconciler.commands.console import color_enabled
+from reconciler.commands.console import Output
 from reconciler.commands.plan import render_plan
 from reconciler.commands.planfile import load_plan_file
 from reconciler.commands.workspace import read_state
@@ -13,7 +13,7 @@ from reconciler.render import render_state_json, render_state_markdown, render_s
 
 
 def run(args: argparse.Namespace) -> int:
-    color = color_enabled(args)
+    color = Output.for_args(args).color
     if args.planfile:
         sys.stdout.write(render_plan(load_plan_file(args.planfile), args.format, color=color))
         return 0

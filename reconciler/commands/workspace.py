@@ -22,24 +22,32 @@ from reconciler.apply.engine import utc_now
 from reconciler.apply.live import LiveRead, ReadProgress, read_live
 from reconciler.apply.report import error_reason
 from reconciler.commands.state_location import open_state
-from reconciler.config.loader import load_configuration
+from reconciler.config.loader import Resolve, load_configuration
 from reconciler.config.secrets import resolve_rule_secrets
 from reconciler.errors import ReconcilerError
 from reconciler.model.config import Configuration
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import buckets_to_read, build_plan, select_buckets
 from reconciler.providers.base import NotificationClient
+from reconciler.providers.credentials import resolve_all
 from reconciler.providers.identity import provider_identities
 from reconciler.providers.registry import client_for
 from reconciler.state.backend import StateStore
 from reconciler.state.model import StateFile
 
 
-def load_config(paths: Sequence[str] | None, environ: Mapping[str, str], targets: Sequence[str] = ()) -> Configuration:
+def load_config(
+    paths: Sequence[str] | None,
+    environ: Mapping[str, str],
+    targets: Sequence[str] = (),
+    *,
+    resolve: Resolve | None = None,
+) -> Configuration:
     """The validated configuration (ConfigError with every problem), rule secrets resolved
-    (only those of the targeted buckets when there are targets)."""
+    (only those of the targeted buckets when there are targets). `resolve` turns bucket selectors
+    into buckets (commands.selections); without it selectors stand for no bucket."""
     addresses = {"/".join(target.split("/")[:2]) for target in targets} if targets else None
-    return resolve_rule_secrets(load_configuration(paths), environ, addresses=addresses)
+    return resolve_rule_secrets(load_configuration(paths, resolve), environ, addresses=addresses)
 
 
 def state_store(location: str) -> StateStore:
@@ -76,10 +84,14 @@ async def open_clients(
     timeouts: Mapping[str, float | None] | None = None,
 ) -> AsyncIterator[dict[str, NotificationClient]]:
     """One pooled client per named provider, all closed on exit. Credentials are resolved first,
-    for every provider, so a missing one fails before any request. `timeouts`: the command line's
-    (see `timeout_overrides`)."""
+    for every provider, so a missing one fails before any request (one error naming every provider
+    that lacks one). `timeouts`: the command line's (see `timeout_overrides`)."""
+    names = list(names)
+    keys = resolve_all([config.providers[name] for name in names], environ)
     pending = {
-        name: client_for(config.providers[name], parallelism=parallelism, environ=environ, timeouts=timeouts)
+        name: client_for(
+            config.providers[name], parallelism=parallelism, environ=environ, timeouts=timeouts, credentials=keys[name]
+        )
         for name in names
     }
     async with AsyncExitStack() as stack:
@@ -112,11 +124,39 @@ async def make_plan(
         tool_version=__version__,
         now=utc_now(),
         read_errors=reasons,
-        identities=provider_identities((config.providers[name] for name in clients), os.environ),
+        identities=provider_identities(
+            (config.providers[name] for name in clients),
+            os.environ,
+            {name: client.access_key for name, client in clients.items() if hasattr(client, "access_key")},
+        ),
         confirm_identity=confirm_identity,
         refresh_only=refresh_only,
     )
     return plan, live
+
+
+def targeting_warning(config: Configuration, state: StateFile, targets: Sequence[str], *, command: str) -> str | None:
+    """Terraform's caution for --target: what the run leaves out (None without targets)."""
+    if not targets:
+        return None
+    selected = select_buckets(config, state, targets)
+    partial = sum(1 for rules in selected.values() if rules is not None)
+    others = len(select_buckets(config, state, ())) - len(selected)
+    left_out = []
+    if others:
+        left_out.append(f"{others} other bucket{'s' if others != 1 else ''} (not read)")
+    if partial:
+        left_out.append(f"the other rules of {partial} bucket{'s' if partial != 1 else ''}")
+    scope = "; it leaves out " + " and ".join(left_out) if left_out else ""
+    outcome = {
+        "plan": "this plan may not show every change the configuration asks for",
+        "apply": "the changes applied may be incomplete",
+        "drift": "this report may not show all drift",
+    }[command]
+    return (
+        f"--target is in effect{scope}: {outcome}. Use --target for exceptional cases such as recovering "
+        f"from a mistake; run `reconciler {command}` without it to see everything."
+    )
 
 
 def confirmed_identities(config: Configuration, addresses: Sequence[str] | None) -> tuple[str, ...]:

@@ -4,6 +4,8 @@ The published schema (`schemas/bucket-notifications.schema.json`) lets a bucket'
 of the three dialects, because a file alone cannot say which provider type a bucket has. Here
 the document is checked without the rules, and each bucket's rules are then checked against
 the exact dialect of its provider, so a typo yields one precise message instead of anyOf noise.
+A valid instance is recognised by fastjsonschema's compiled check first; jsonschema explains
+only invalid ones (tests/config/test_config_schema_quick_check.py holds the two to agreement).
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ from __future__ import annotations
 import copy
 import functools
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from pathlib import Path as FilePath
 from typing import Any
 
+import fastjsonschema
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError
 
@@ -50,6 +53,8 @@ def published_schema() -> dict[str, Any]:
 def _document_validator() -> Draft7Validator:
     schema = copy.deepcopy(published_schema())
     schema["definitions"]["bucket"]["properties"]["notifications"]["items"] = {}  # checked per dialect
+    schema["definitions"]["rule_set"]["properties"]["notifications"]["items"] = {}  # checked per dialect
+    del schema["definitions"]["bucket"]["oneOf"]  # one of bucket, buckets, select: said plainly by config.entries
     definitions = schema.pop("definitions")
     return Draft7Validator(_inlined(schema, definitions))
 
@@ -58,6 +63,31 @@ def _document_validator() -> Draft7Validator:
 def _rule_validator(provider_type: str) -> Draft7Validator:
     definitions = published_schema()["definitions"]
     return Draft7Validator(_inlined(definitions[DIALECT_DEFINITIONS[provider_type]], definitions))
+
+
+_QUICK_CHECKS: dict[int, Callable[[Any], bool]] = {}  # by id of the (cached, never freed) validator
+
+
+def _quick_check(validator: Draft7Validator) -> Callable[[Any], bool]:
+    """Whether an instance is valid against the validator's schema, by fastjsonschema's compiled
+    code (the same draft and Python's own `re`); only an invalid one is explained by jsonschema."""
+    check = _QUICK_CHECKS.get(id(validator))
+    if check is None:
+        check = _QUICK_CHECKS[id(validator)] = _compiled(validator.schema)
+    return check
+
+
+def _compiled(schema: dict[str, Any]) -> Callable[[Any], bool]:
+    compiled = fastjsonschema.compile(schema, use_default=False)  # never fill defaults into the instance
+
+    def valid(instance: Any) -> bool:
+        try:
+            compiled(instance)
+        except fastjsonschema.JsonSchemaException:
+            return False
+        return True
+
+    return valid
 
 
 def _inlined(schema: Any, definitions: Mapping[str, Any]) -> Any:
@@ -87,6 +117,8 @@ def rule_findings(provider_type: str, rule: Any, path: Path, document: Any) -> l
 
 
 def _findings(validator: Draft7Validator, instance: Any, prefix: Path, document: Any) -> list[Finding]:
+    if _quick_check(validator)(instance):
+        return []  # valid: jsonschema would find nothing, and it costs 20 times more to say so
     found: list[Finding] = []
     for error in validator.iter_errors(instance):
         for finding in _explain(error, prefix, document):

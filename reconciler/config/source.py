@@ -5,8 +5,12 @@ item keeps its line and column. JSON is a subset of YAML 1.2 but ruamel's pure-P
 slow, so a JSON file that the standard library reads exactly as YAML 1.2 would is read with
 `json`, and parsed again with ruamel only if a diagnostic needs a position; any other JSON file
 (a duplicate key, a syntax error, a corner where the two parsers differ) takes the YAML path, so
-every diagnostic is the same either way. Each problem with reading or parsing becomes a
-Diagnostic; nothing here raises for bad input.
+every diagnostic is the same either way. YAML takes a fast path too (`fast_yaml`): libyaml's C
+parser composes the file and plain values are built from its nodes when the file holds nothing
+where the two could differ (anchors, tags, merge keys, duplicate keys, directives, numbers other
+than plain integers…); positions of a diagnostic come from composing the text again with the C
+parser, only when there is one. Anything else takes ruamel's round-trip path, which reports it.
+Each problem with reading or parsing becomes a Diagnostic; nothing here raises for bad input.
 """
 
 from __future__ import annotations
@@ -27,7 +31,9 @@ from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 
+from reconciler.config import fast_yaml
 from reconciler.config.diagnostics import Diagnostic, Finding, Path, format_path, quote
+from reconciler.config.fast_yaml import Place
 from reconciler.model.config import SourceLocation
 from reconciler.regular_file import kind_of, read_regular
 
@@ -56,10 +62,14 @@ class SourceFile:
     parsed: bool = False  # False: `diagnostics` say why the file could not be read or parsed
     diagnostics: list[Diagnostic] = field(default_factory=list)
     json_text: str | None = None  # set when `json` read the file: positions need a YAML parse of it
+    yaml_text: str | None = None  # set when the fast path read the file: positions need a compose of it
+    places: dict[Path, Place] | None = None  # the fast path's positions of entries one or two levels down
 
     @functools.cached_property
     def tree(self) -> Any:
-        """The position-carrying tree; for a file `json` read, parsed now (set at once otherwise)."""
+        """The position-carrying tree; for a file read by a fast path, parsed now (set at once otherwise)."""
+        if self.yaml_text is not None:
+            return fast_yaml.compose(self.yaml_text)
         return None if self.json_text is None else _positioned_json(self.json_text)
 
     def position(self, path: Path, *, at_key: bool = False) -> tuple[int, int]:
@@ -69,6 +79,9 @@ class SourceFile:
         a missing field).
         """
         node = self.tree
+        if isinstance(node, fast_yaml.Node):
+            line, column = fast_yaml.position(node, path, at_key=at_key)
+            return line + 1, column + 1
         line, column = _start_of(node)
         for index, part in enumerate(path):
             last = index == len(path) - 1
@@ -99,7 +112,10 @@ class SourceFile:
 
     def location(self, path: Path) -> SourceLocation:
         """Where the value at `path` is; only the file when finding the line means parsing JSON again."""
-        if self.json_text is not None:
+        if self.places is not None and path in self.places:
+            line, column = self.places[path][2:]
+            return SourceLocation(file=self.name, line=line + 1, column=column + 1)
+        if self.json_text is not None or self.yaml_text is not None:
             return SourceLocation(file=self.name)
         line, column = self.position(path)
         return SourceLocation(file=self.name, line=line, column=column)
@@ -204,6 +220,13 @@ def read_source(name: str) -> SourceFile:
         else:
             source.json_text = text
             return _with_plain_copy(source, data)
+    else:
+        read = fast_yaml.read(text, MAX_DEPTH, MAX_NODES)
+        if read is not None:
+            source.yaml_text = text
+            source.data, source.places = read
+            source.parsed = True
+            return source
     return _read_yaml(source, text)
 
 
@@ -214,8 +237,13 @@ def _read_yaml(source: SourceFile, text: str) -> SourceFile:
     try:
         tree = yaml.load(text)
     except MarkedYAMLError as error:
-        source.diagnostics.append(_parse_error(name, kind, error))
-        return source
+        if not _several_documents(error):
+            source.diagnostics.append(_parse_error(name, kind, error))
+            return source
+        yaml = _yaml()
+        tree = _first_of_several(source, kind, yaml, text)
+        if source.diagnostics:
+            return source
     except ReaderError as error:
         line, column = _line_column(text, error.position)
         message = f"invalid {kind}: {error.reason} ({_char(error.character)})"
@@ -231,6 +259,49 @@ def _read_yaml(source: SourceFile, text: str) -> SourceFile:
         source.diagnostics.append(Diagnostic(name, line, column, format_path(path), message))
     source.tree = tree
     return _with_plain_copy(source, tree)
+
+
+def _several_documents(error: MarkedYAMLError) -> bool:
+    return "expected a single document" in f"{error.context} {error.problem}"
+
+
+def _first_of_several(source: SourceFile, kind: str, yaml: YAML, text: str) -> Any:
+    """A file of several YAML documents (`---`): a syntax error in any is reported at its own line;
+    empty documents (a trailing `---`) are ignored; a second document with content is an error at
+    its `---`, since a configuration file holds one document. Returns the first document's tree."""
+    documents: list[tuple[Any, Node | None]] = []
+    try:
+        for tree in yaml.load_all(text):
+            documents.append((tree, yaml.constructor.root))
+    except MarkedYAMLError as error:  # the error in a later document, at the right line
+        source.diagnostics.append(_parse_error(source.name, kind, error))
+        return None
+    filled = [(tree, root) for tree, root in documents if tree is not None]
+    for _tree, root in filled[1:]:
+        line = _document_start(text, root.start_mark.line if root is not None else 0)
+        source.diagnostics.append(
+            Diagnostic(
+                source.name,
+                line,
+                1,
+                "",
+                f"a second {kind} document starts here (`---`); a configuration file holds one document: "
+                "move this one into a file of its own (the files of a directory are read together)",
+            )
+        )
+    if not filled:
+        return None
+    yaml.constructor.root = filled[0][1]
+    return filled[0][0]
+
+
+def _document_start(text: str, content_line: int) -> int:
+    """The 1-based line of the `---` that opens the document whose content starts at `content_line` (0-based)."""
+    lines = text.splitlines()
+    for index in range(min(content_line, len(lines) - 1), -1, -1):
+        if lines[index].startswith("---"):
+            return index + 1
+    return content_line + 1
 
 
 def _with_plain_copy(source: SourceFile, content: Any) -> SourceFile:

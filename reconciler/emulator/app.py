@@ -28,6 +28,7 @@ from reconciler.emulator.bos import BosApi
 from reconciler.emulator.datafile import DataFile, MemoryOnly
 from reconciler.emulator.faults import Decision, Disruption, FaultSpec, FaultTable
 from reconciler.emulator.hostile import hostile_answer, send_hostile
+from reconciler.emulator.listing import OWNER, bos_listing, qingstor_listing, s3_listing
 from reconciler.emulator.qingstor import QingStorApi
 from reconciler.emulator.s3 import S3Api
 from reconciler.emulator.store import Bucket, Store
@@ -147,9 +148,12 @@ class Emulator:
                     "Missing or unsupported Authorization header: expected 'QS …', 'bce-auth-v1/…' or "
                     "'AWS4-HMAC-SHA256 …' (presigned URLs are not supported).",
                 )
-            bucket_name, virtual_host = self._bucket_name(api, call)
-            bucket = self.store.get(api.dialect, bucket_name)
-            reply = await self._serve(api, call, bucket_name, bucket, virtual_host)
+            if self._is_listing(api, call):
+                reply = await self._serve_listing(api, call)
+            else:
+                bucket_name, virtual_host = self._bucket_name(api, call)
+                bucket = self.store.get(api.dialect, bucket_name)
+                reply = await self._serve(api, call, bucket_name, bucket, virtual_host)
         except ClientGone:
             return
         except ConnectionReset:
@@ -179,6 +183,34 @@ class Emulator:
             reply = dataclasses.replace(reply, body=b"")
         await _send(send, reply, ((api.request_id_header, call.request_id),))
         self._log(call, api, bucket_name, reply.status, started)
+
+    def _is_listing(self, api: NotificationApi, call: Call) -> bool:
+        """`GET /` on the service itself (not on a bucket named by the Host): ListBuckets."""
+        if call.method != "GET" or call.raw_path != "/" or "notification" in call.query:
+            return False
+        host = call.header("host") or ""
+        label = host.split(".", 1)[0] if "." in host and not _is_ip_address(host) else ""
+        return not label or self.store.get(api.dialect, label) is None
+
+    async def _serve_listing(self, api: NotificationApi, call: Call) -> Reply:
+        """The dialect's bucket listing (emulator/listing.py); global faults apply to it too."""
+        faults = self.faults.for_bucket(api.dialect, "")
+        decision = faults.decide(call.method) if faults is not None else Decision()
+        if decision.delay:
+            await asyncio.sleep(decision.delay)
+        if decision.disruption is Disruption.THROTTLE:
+            raise api.throttled(decision.retry_after)
+        if decision.disruption is Disruption.ERROR:
+            raise api.injected(decision.status)
+        api.authenticate(call, self.keys, bucket="", virtual_host=False, now=self.clock())
+        names = [bucket.name for bucket in self.store.buckets() if bucket.dialect == api.dialect]
+        if decision.disruption is Disruption.HOSTILE and faults is not None:
+            raise HostileAnswer(faults.spec)
+        if api.dialect == "qingstor":
+            return qingstor_listing(call, names, call.header("host") or "")
+        if api.dialect == "bos":
+            return bos_listing(names, OWNER)
+        return s3_listing(call, names, OWNER)
 
     def _bucket_name(self, api: NotificationApi, call: Call) -> tuple[str, bool]:
         bucket_level = not call.query

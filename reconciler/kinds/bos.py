@@ -49,6 +49,7 @@ class BosKind(Kind):
     credentials: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "access_key_id": ("BCE_ACCESS_KEY_ID",),
         "secret_access_key": ("BCE_SECRET_ACCESS_KEY",),
+        "session_token": ("BCE_SESSION_TOKEN",),  # STS keys: sent as x-bce-security-token
     }
     sensitive_paths = SENSITIVE_PATHS
 

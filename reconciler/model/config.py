@@ -6,7 +6,8 @@ code downstream may rely on every invariant documented here.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import json
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -25,7 +26,7 @@ class Credentials(Frozen):
 
     access_key_id: EnvRef | FileRef | None = None
     secret_access_key: EnvRef | FileRef | None = None
-    session_token: EnvRef | FileRef | None = None  # s3 only
+    session_token: EnvRef | FileRef | None = None  # s3 only (BOS reads BCE_SESSION_TOKEN)
 
 
 class ProviderTimeout(Frozen):
@@ -60,6 +61,7 @@ class S3Provider(_Provider):
     flavor: Literal["aws", "jdcloud", "minio", "ceph"] = "aws"
     region: str = "us-east-1"
     skip_destination_validation: bool = False  # aws: send x-amz-skip-destination-validation
+    profile: str | None = None  # an AWS profile (botocore's chain) instead of the AWS_* variables
 
 
 ProviderConfig = Annotated[QingStorProvider | BosProvider | S3Provider, Field(discriminator="type")]
@@ -87,10 +89,32 @@ class BucketConfig(Frozen):
         return f"{self.provider}/{self.bucket}"
 
 
+class Selection(Frozen):
+    """A bucket selector of the configuration and the buckets it was resolved to at plan time.
+
+    `selector` is the selector as written (`{include: [...], exclude: [...]}`); `key` finds the same
+    selector again in a saved plan, where the resolved list is kept (apply never widens it).
+    """
+
+    provider: str
+    entry: str  # file:line of the bucket entry that holds the selector
+    selector: dict[str, Any]
+    buckets: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return selection_key(self.provider, self.selector)
+
+
+def selection_key(provider: str, selector: dict[str, Any]) -> str:
+    return f"{provider}:{json.dumps(selector, sort_keys=True, separators=(',', ':'))}"
+
+
 class Configuration(Frozen):
     version: Literal[1] = 1
     providers: dict[str, ProviderConfig]
     buckets: tuple[BucketConfig, ...] = ()
+    selections: tuple[Selection, ...] = ()  # selectors, as resolved (empty lists when loaded offline)
     # addresses (`p/b` or `p/b/rule`) released from management: forgotten in the state, kept live
     released: tuple[str, ...] = ()
 

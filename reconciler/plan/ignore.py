@@ -29,6 +29,7 @@ from reconciler.config.diagnostics import format_path
 from reconciler.config.source import read_source
 from reconciler.errors import ReconcilerError
 from reconciler.model.common import Frozen
+from reconciler.words import validation_problem
 
 DEFAULT_IGNORE_FILE = ".driftignore.yaml"
 
@@ -143,5 +144,4 @@ def _message(error: Any) -> str:
         return f"{error.get('input')!r} is not a date (YYYY-MM-DD)"
     if kind == "literal_error":
         return f"{error.get('input')!r} is not a supported version (expected 1)"
-    message = str(error["msg"])
-    return message.removeprefix("Value error, ")
+    return validation_problem(error)

@@ -43,9 +43,15 @@ from pydantic import (
 
 from reconciler.errors import PlanFileError
 from reconciler.model.common import Frozen
+from reconciler.model.config import Selection
 from reconciler.state.model import BucketIdentity, rfc3339
+from reconciler.words import field_path, validation_problem
 
-FORMAT_VERSION = "1.0"
+# 1.1: `selections` (bucket selectors as resolved); the ownership additions: action `adopt`, reasons
+# imported_not_declared / released / renamed / identity_changed, `live_index`, `changed_outside`,
+# `refused`, `identity*`, `refresh`, `summary.adopt` / `summary.refresh`, `refresh_only`, warning `fields`.
+# A 1.0 reader refuses a 1.1 plan rather than apply actions it cannot read.
+FORMAT_VERSION = "1.1"
 
 
 def _repeated(values: Iterable[Any]) -> Any:
@@ -92,7 +98,7 @@ _ADOPTIONS = ((Action.ADOPT,), (Action.ADOPT, Action.UPDATE))
 
 
 class _Additions(Frozen):
-    """Fields added after format 1.0 are written only when set, so earlier plans read back byte for byte."""
+    """Fields added in format 1.1 that are written only when set, so 1.0 plans read back byte for byte."""
 
     _added: ClassVar[tuple[str, ...]] = ()
 
@@ -385,6 +391,7 @@ class Plan(_Additions):
     summary: Summary = Summary()
     targets: tuple[str, ...] = ()
     config_digest: str | None = None  # sha256 of the configuration the plan was computed from
+    selections: tuple[Selection, ...] = ()  # bucket selectors as resolved: apply never widens them
     buckets: tuple[BucketChange, ...] = ()
     warnings: tuple[PlanWarning, ...] = ()
     # `--refresh-only`: owned rules' records brought up to date from live; no bucket is ever written
@@ -440,5 +447,5 @@ class Plan(_Additions):
             return cls.model_validate(document)
         except ValidationError as exc:
             first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-            raise PlanFileError(f"{source} is not a valid plan: {where}: {first['msg']}") from None
+            where = field_path(first["loc"]) or "(top level)"
+            raise PlanFileError(f"{source} is not a valid plan: {where}: {validation_problem(first)}") from None

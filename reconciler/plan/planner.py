@@ -103,7 +103,8 @@ def buckets_to_read(config: Configuration, state: StateFile, targets: Sequence[s
 
 def config_digest(config: Configuration) -> str:
     """Fingerprint of what the configuration declares (file positions aside)."""
-    document = config.model_dump(mode="json", exclude={"buckets": {"__all__": {"source"}}})
+    # selectors are in the buckets they expanded to: the same buckets listed by name digest the same
+    document = config.model_dump(mode="json", exclude={"buckets": {"__all__": {"source"}}, "selections": True})
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -228,6 +229,7 @@ def build_plan(
         summary=_summarize(buckets),
         targets=tuple(targets),
         config_digest=config_digest(config),
+        selections=config.selections,
         buckets=tuple(buckets),
         warnings=tuple(warnings),
         refresh_only=refresh_only,

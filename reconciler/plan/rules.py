@@ -19,6 +19,7 @@ from reconciler.errors import CredentialError, PlanFileError, StalePlanError
 from reconciler.kinds import Dialect
 from reconciler.model.common import SecretValue, digest_of, reached
 from reconciler.model.document import Rule
+from reconciler.words import field_path, validation_problem
 
 
 def is_secret(value: Any) -> bool:
@@ -105,8 +106,8 @@ def _valid(model: Any, document: Any, what: str) -> Any:
         return model.model_validate(document)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
-        raise PlanFileError(f"{what}: {where}: {first['msg']}") from None
+        where = field_path(first["loc"]) or "(top level)"
+        raise PlanFileError(f"{what}: {where}: {validation_problem(first)}") from None
 
 
 def parsed_record(value: dict[str, Any] | Rule, dialect: Dialect) -> Rule | None:

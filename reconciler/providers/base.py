@@ -13,6 +13,8 @@ Semantics every implementation guarantees:
   instead of replacing, as Ceph does). An empty `entries` clears the document, with each flavor's
   own way (never `DELETE ?notification` on aws/jdcloud/minio).
 - `clear(bucket)` removes every rule.
+- `list_buckets()` names the buckets the credentials see at the provider's zone or region (for
+  bucket selectors; reconciler.providers.listing says how each dialect lists).
 Errors are ProviderError subclasses carrying the provider's code, status and request id;
 transient failures have already been retried.
 """
@@ -34,6 +36,8 @@ class NotificationClient(Protocol):
     ) -> None: ...
 
     async def clear(self, bucket: str) -> None: ...
+
+    async def list_buckets(self) -> list[str]: ...
 
     async def aclose(self) -> None: ...
 

@@ -13,6 +13,7 @@ from reconciler.providers.credentials import AccessKey
 from reconciler.providers.endpoints import Endpoint, endpoint_for
 from reconciler.providers.error_bodies import MalformedDocument, provider_error, unreadable
 from reconciler.providers.http import RetryPolicy, Scrubber, send
+from reconciler.providers.listing import LIST, ListingPage
 from reconciler.providers.signing import Clock, utc_now
 
 READ, WRITE, CLEAR = (
@@ -53,6 +54,11 @@ class BucketClient:
         self._key = credentials
         self._retry = retry or RetryPolicy()
         self.scrub = scrub or Scrubber()
+
+    @property
+    def access_key(self) -> AccessKey:
+        """The key this client signs with (never printed: its repr hides the secret)."""
+        return self._key
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r}, {self.endpoint.scheme}://{self.endpoint.host})"
@@ -108,6 +114,34 @@ class BucketClient:
     async def read_once(self, bucket: str) -> LiveDocument:
         raise NotImplementedError
 
+    async def list_buckets(self) -> list[str]:
+        """Names of the buckets the credentials see at this provider's zone or region."""
+        raise NotImplementedError
+
+    def service_auth(self) -> httpx.Auth:
+        """How a request that names no bucket (the bucket listing) is signed."""
+        return self.auth("")
+
+    async def list_call(
+        self, query: str = "", *, url: str | None = None, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
+        """One signed `GET /` of the bucket listing; anything but a 2xx raises the provider's error."""
+        target = url if url is not None else self.endpoint.service_url(query)
+        if url is not None and query:
+            target = f"{url}?{query}"
+        request = self._http.build_request("GET", target, headers=headers)
+        response = await send(self._http, request, auth=self.service_auth(), address=self.name, action=LIST)
+        if not response.is_success:
+            raise self.scrubbed(provider_error(response, address=self.name, action=LIST))
+        return response
+
+    def listing(self, response: httpx.Response, decode: Callable[[bytes], ListingPage]) -> ListingPage:
+        try:
+            return decode(response.content)
+        except (MalformedDocument, RecursionError) as exc:
+            problem = f"the body {exc}" if isinstance(exc, MalformedDocument) else "the body is nested too deeply"
+            raise unreadable(response, address=self.name, action=LIST, problem=problem) from None
+
     def decoded(self, response: httpx.Response, bucket: str, decode: Callable[[bytes], LiveDocument]) -> LiveDocument:
         try:
             return decode(response.content)
@@ -118,7 +152,9 @@ class BucketClient:
             raise (_GarbledAnswer(error) if transient else error) from None
 
     def error(self, response: httpx.Response, bucket: str, action: str) -> ProviderError:
-        error = provider_error(response, address=self.address(bucket), action=action)
+        return self.scrubbed(provider_error(response, address=self.address(bucket), action=action))
+
+    def scrubbed(self, error: ProviderError) -> ProviderError:
         scrubbed = self.scrub(error.message)  # a server may echo a credential back in its message
         if scrubbed != error.message:
             error = type(error)(

@@ -46,6 +46,10 @@ class Endpoint:
             return f"{self.scheme}://{bucket}.{self.host}{self.base_path}/?{query}"
         return f"{self.scheme}://{self.host}{self.base_path}/{quote(bucket, safe='')}?{query}"
 
+    def service_url(self, query: str = "") -> str:
+        """URL of the service itself (`GET /`: the bucket listing)."""
+        return f"{self.scheme}://{self.host}{self.base_path}/" + (f"?{query}" if query else "")
+
     def object_url(self, bucket: str, key: str, query: str = "") -> str:
         """URL of an object (`key` "" for the bucket itself), with an optional query."""
         suffix = f"?{query}" if query else ""

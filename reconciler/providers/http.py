@@ -365,10 +365,15 @@ def build_client(
     timeouts: Timeouts = DEFAULT_TIMEOUTS,
     scrub: Scrubber | None = None,
 ) -> httpx.AsyncClient:
-    """A pooled async client for one endpoint. `transport` is the test seam (httpx.MockTransport);
+    """A pooled async client for one endpoint: at most `parallelism` connections, over aiohttp
+    (reconciler.providers.transport). `transport` is the test seam (httpx.MockTransport);
     `scrub` holds the credential values the debug log must never show."""
-    limits = httpx.Limits(max_connections=parallelism, max_keepalive_connections=parallelism)
-    inner = transport or httpx.AsyncHTTPTransport(verify=tls_verify, limits=limits)
+    if transport is None:
+        from reconciler.providers.transport import AiohttpTransport  # aiohttp loads only when requests are made
+
+        context = httpx.create_ssl_context(verify=tls_verify)
+        transport = AiohttpTransport(max_connections=parallelism, ssl_context=context)
+    inner = transport
     return httpx.AsyncClient(
         transport=RetryingTransport(inner, retry or RetryPolicy(), timeouts, scrub),
         timeout=timeouts.for_httpx(),

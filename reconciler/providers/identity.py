@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from reconciler.errors import ReconcilerError
 from reconciler.kinds import kind_of
 from reconciler.model.config import ProviderConfig
-from reconciler.providers.credentials import resolve_credentials
+from reconciler.providers.credentials import AccessKey, resolve_credentials
 from reconciler.providers.endpoints import endpoint_for
 from reconciler.state.model import BucketIdentity
 
@@ -47,14 +47,19 @@ def bucket_identity(provider: ProviderConfig, bucket: str, account: str | None =
 
 
 def provider_identities(
-    providers: Iterable[ProviderConfig], environ: Mapping[str, str]
+    providers: Iterable[ProviderConfig],
+    environ: Mapping[str, str],
+    keys: Mapping[str, AccessKey] | None = None,
 ) -> dict[str, BucketIdentity]:
     """Each provider's identity (its `bucket` left empty), with the access-key id it reads with
-    when its credentials resolve (a provider whose credentials do not fails when its client opens)."""
+    when its credentials resolve (a provider whose credentials do not fails when its client opens).
+    `keys`: the keys already resolved, by provider name (not resolved again: a credential_process
+    would run twice, an assume-role would ask STS twice). A temporary key names no account."""
     found = {}
     for provider in providers:
+        key = (keys or {}).get(provider.name)
         try:
-            account: str | None = resolve_credentials(provider, environ).access_key_id
+            account: str | None = (key or resolve_credentials(provider, environ)).account
         except ReconcilerError:
             account = None
         found[provider.name] = bucket_identity(provider, "", account)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 
@@ -13,7 +14,7 @@ from reconciler.providers.base import NotificationClient
 from reconciler.providers.bos import codec as bos_codec
 from reconciler.providers.bos.client import BosClient
 from reconciler.providers.client_base import BucketClient
-from reconciler.providers.credentials import resolve_credentials
+from reconciler.providers.credentials import AccessKey, resolve_credentials
 from reconciler.providers.endpoints import endpoint_for
 from reconciler.providers.http import RetryPolicy, Scrubber, build_client
 from reconciler.providers.limits import DEFAULT_TIMEOUTS, Timeouts
@@ -46,16 +47,19 @@ def client_for(
     retry: RetryPolicy | None = None,
     clock: Clock = utc_now,
     timeouts: Mapping[str, float | None] | None = None,
+    credentials: AccessKey | None = None,
 ) -> NotificationClient:
     """Resolves endpoint and credentials first, so configuration mistakes fail before any request.
 
+    `credentials`: the key already resolved (see `resolve_all`); else it is resolved here.
     `timeouts` are the command line's overrides (connect, read, request seconds, None: not given).
     `transport`, `retry` and `clock` are test seams (httpx.MockTransport, no-wait sleeps, frozen time).
     """
     env = os.environ if environ is None else environ
     endpoint = endpoint_for(provider)
-    credentials = resolve_credentials(provider, env)
+    credentials = credentials or resolve_credentials(provider, env)
     scrub = Scrubber((credentials.secret_access_key, credentials.session_token))
+    credentials = _scrubbing_refreshes(credentials, scrub)
     http = build_client(
         parallelism=parallelism,
         tls_verify=provider.tls_verify,
@@ -78,3 +82,17 @@ def client_for(
         provider, http=http, credentials=credentials, endpoint=endpoint, clock=clock, retry=retry, scrub=scrub, **extra
     )
 
+
+def _scrubbing_refreshes(credentials: AccessKey, scrub: Scrubber) -> AccessKey:
+    """A key that refreshes (assume-role, SSO, metadata) brings new secrets: the log scrubs them too."""
+    refresh = credentials.refresh
+    if refresh is None:
+        return credentials
+
+    def refreshed() -> AccessKey:
+        key = refresh()
+        scrub.add(key.secret_access_key)
+        scrub.add(key.session_token)
+        return key
+
+    return dataclasses.replace(credentials, refresh=refreshed)

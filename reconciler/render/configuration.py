@@ -16,9 +16,15 @@ from reconciler.plan.rules import reached, rule_document
 
 
 def configuration_yaml(
-    address: str, provider: ProviderConfig, rules: tuple[Rule, ...], declared: BucketConfig | None
+    address: str,
+    provider: ProviderConfig,
+    rules: tuple[Rule, ...],
+    declared: BucketConfig | None,
+    *,
+    entry_buckets: int = 1,
 ) -> str:
-    """A `version: 1` document declaring `rules` of bucket `address`; `declared` is its existing entry, if any."""
+    """A `version: 1` document declaring `rules` of bucket `address`; `declared` is its existing entry,
+    if any, which names `entry_buckets` buckets (a bucket list or a selector names more than one)."""
     dialect = dialect_for(provider)
     entry = CommentedMap()
     entry["provider"] = provider.name
@@ -48,6 +54,12 @@ def configuration_yaml(
         if declared is not None
         else "Save this as a new file in the configuration directory, or add the bucket entry to a `buckets:` list."
     )
+    if declared is not None and entry_buckets > 1:
+        where = (
+            f"{address} is declared{place} by an entry for {entry_buckets} buckets (a bucket list or selector): "
+            "rules added to its notifications go to every one of them; to keep them to this bucket, move it "
+            "to an entry of its own."
+        )
     document.yaml_set_start_comment(f"Imported by `reconciler import {address}`.\n{where}")
     stream = io.StringIO()
     yaml = YAML()

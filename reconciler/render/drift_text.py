@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
+
 from reconciler.plan.drift import (
     BucketDrift,
     BucketStatus,
@@ -14,9 +16,10 @@ from reconciler.plan.drift import (
 )
 from reconciler.plan.ignore import IgnoreEntry
 from reconciler.plan.model import Action
-from reconciler.render.values import literal, printable
+from reconciler.render.text import render_lines
+from reconciler.render.values import literal
 
-_COLORS = {"+": "32", "~": "33", "-": "31", "!": "31", "=": "2"}
+_STYLES = {"+": "green", "~": "yellow", "-": "red", "!": "red", "=": "dim"}
 SECTION_TITLES = {
     "managed": "Changed outside reconciler (live differs from the state)",
     "observed": "Differences from the configuration (observe: never applied)",
@@ -26,15 +29,22 @@ SECTION_TITLES = {
 
 
 def render_drift_text(report: DriftReport, *, color: bool = False) -> str:
-    lines = [f"Drift check at {report.model_dump(mode='json')['timestamp']}, state serial {report.prior_state.serial}."]
+    return render_lines(drift_lines(report), color=color)
+
+
+def drift_lines(report: DriftReport) -> list[Text]:
+    """The report as lines for people; rich styles mark changes (drawn only where colour is on)."""
+    lines: list[str | Text] = [
+        f"Drift check at {report.model_dump(mode='json')['timestamp']}, state serial {report.prior_state.serial}."
+    ]
     for bucket in report.buckets:
         lines.append("")
-        lines.extend(_bucket_lines(bucket, color))
+        lines.extend(_bucket_lines(bucket))
     lines.extend(_ignore_lines(report))
     lines.extend(f"Warning: {w.address} [{w.code}]: {w.message}" for w in report.warnings)
     lines.append("")
     lines.extend(verdict_lines(report))
-    return "".join(printable(line, keep_sgr=color) + "\n" for line in lines)
+    return [line if isinstance(line, Text) else Text(line) for line in lines]
 
 
 def verdict_lines(report: DriftReport) -> list[str]:
@@ -67,10 +77,8 @@ def ignored_note(entry: IgnoreEntry | None) -> str:
     return f"  (ignored until {entry.expires.isoformat()}: {entry.reason})" if entry is not None else ""
 
 
-def _paint(symbol: str, text: str, color: bool) -> str:
-    if not color or symbol not in _COLORS:
-        return text
-    return f"\x1b[{_COLORS[symbol]}m{text}\x1b[0m"
+def _paint(symbol: str, text: str) -> Text:
+    return Text(text, style=_STYLES.get(symbol, ""))
 
 
 def _heading(bucket: BucketDrift) -> str:
@@ -81,8 +89,8 @@ def _heading(bucket: BucketDrift) -> str:
     return f"{bucket.address}  {status[bucket.status]}  ({kind}, {bucket.ownership})"
 
 
-def _bucket_lines(bucket: BucketDrift, color: bool) -> list[str]:
-    lines = [_heading(bucket)]
+def _bucket_lines(bucket: BucketDrift) -> list[str | Text]:
+    lines: list[str | Text] = [_heading(bucket)]
     if bucket.error is not None:
         lines.append(f"  could not be checked: {bucket.error}")
     managed = [r for r in bucket.managed if r.status is not DriftStatus.IN_SYNC]
@@ -90,9 +98,7 @@ def _bucket_lines(bucket: BucketDrift, color: bool) -> list[str]:
         lines.append(f"  {SECTION_TITLES['observed' if bucket.ownership == 'observe' else 'managed']}:")
         for rule in managed:
             symbol = "-" if rule.status is DriftStatus.DELETED else "~"
-            lines.append(
-                _paint(symbol, f"    {symbol} {rule.id}  {rule.status.value}", color) + ignored_note(rule.ignored)
-            )
+            lines.append(_paint(symbol, f"    {symbol} {rule.id}  {rule.status.value}") + ignored_note(rule.ignored))
             lines.extend(_difference_lines(rule.differences))
     shown_foreign = [f for f in bucket.foreign if f.status is ForeignStatus.NEW]
     if shown_foreign:
@@ -102,7 +108,7 @@ def _bucket_lines(bucket: BucketDrift, color: bool) -> list[str]:
             label = foreign.id if foreign.id is not None else f"(no id, position {foreign.live_index})"
             meaning = "drift: an exclusive bucket" if foreign.counts_as_drift else "kept: not ours"
             text = f"    {symbol} {label}  new since the last apply ({meaning}): {foreign.summary}"
-            lines.append(_paint(symbol, text, color) + ignored_note(foreign.ignored))
+            lines.append(_paint(symbol, text) + ignored_note(foreign.ignored))
     known = sum(f.status is ForeignStatus.KNOWN for f in bucket.foreign)
     if known:
         lines.append(f"  {known} foreign rule{'s' if known != 1 else ''} already there at the last apply, kept.")
@@ -112,7 +118,7 @@ def _bucket_lines(bucket: BucketDrift, color: bool) -> list[str]:
         for change in bucket.pending:
             symbol = symbols[change.action]
             lines.append(
-                _paint(symbol, f"    {symbol} {change.id}  {change.action.value}", color) + ignored_note(change.ignored)
+                _paint(symbol, f"    {symbol} {change.id}  {change.action.value}") + ignored_note(change.ignored)
             )
             lines.extend(_difference_lines(change.differences, applied_first=True))
     if bucket.status is BucketStatus.IN_SYNC and not managed and not shown_foreign and not bucket.pending:

@@ -19,6 +19,7 @@ from reconciler.render.text import (
     identity_notes,
     no_changes_note,
     render_lines,
+    selection_text,
     shown,
     summary_line,
 )
@@ -31,6 +32,9 @@ TABLE_HEAD = (
     "| Bucket | Ownership | Action | Add | Change | Delete | Foreign kept | Foreign removed | Rules |\n"
     "|---|---|---|--:|--:|--:|--:|--:|---|\n"
 )
+
+
+SHOWN_SELECTIONS = 20  # the comment stays short; `reconciler show` on the saved plan has every one
 
 
 def labels(plan: Plan) -> list[str]:
@@ -119,6 +123,8 @@ def render_plan_markdown(plan: Plan, *, limit: int = LIMIT) -> str:
     head += f"_{REFRESH_ONLY}_\n\n" if plan.refresh_only else ""
     head += outside_block(plan)
     head += warnings_block(plan.warnings)
+    head += "".join(f"- Selector {_cell(selection_text(s))}\n" for s in plan.selections[:SHOWN_SELECTIONS])
+    head += "\n" if plan.selections else ""
     head += "".join(f"> **Identity** `{b.address}`: {_cell(n)}\n" for b in plan.buckets for n in identity_notes(b))
     head += "\n" if any(b.identity_change for b in plan.buckets) else ""
     if not sections:

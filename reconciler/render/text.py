@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.text import Text
 
+from reconciler.model.config import Selection
 from reconciler.plan.model import Action, BucketChange, ForeignRule, Plan, PlanWarning, Reason, RuleChange, Summary
 from reconciler.render.values import leaves, literal, printable
 
@@ -232,17 +233,51 @@ def render_lines(lines: list[Text], *, color: bool) -> str:
     if not color:  # rich's per-line cost would dominate the render of a large plan
         return "".join(printable(line.plain) + "\n" for line in lines)
     buffer = io.StringIO()
-    console = Console(
-        file=buffer, force_terminal=True, color_system="standard", highlight=False, emoji=False, soft_wrap=True
+    console = Console(  # the caller decided colour (commands/console.py): rich reads no variable here
+        file=buffer,
+        force_terminal=True,
+        color_system="standard",
+        highlight=False,
+        emoji=False,
+        soft_wrap=True,
+        _environ={},
     )
     for line in lines:
         console.print(Text(printable(line.plain), style=line.style, spans=list(line.spans)))
     return buffer.getvalue()
 
 
+SHOWN_SELECTED = 10  # bucket names shown per selector in text; JSON and the saved plan have them all
+
+
+def selection_text(selection: Selection) -> str:
+    """`qs {include: [logs-*]} (entry f:12:5) matched 3 buckets: a, b, c`."""
+    patterns = ", ".join(
+        f"{key}: [{', '.join(_pattern_text(pattern) for pattern in value)}]"
+        for key, value in selection.selector.items()
+    )
+    names = list(selection.buckets[:SHOWN_SELECTED])
+    more = len(selection.buckets) - len(names)
+    listed = ", ".join(names) + (f" and {more} more" if more else "")
+    matched = f"matched {count(len(selection.buckets), 'bucket')}" + (f": {listed}" if names else "")
+    return printable(f"{selection.provider} {{{patterns}}} (entry at {selection.entry}) {matched}")
+
+
+def _pattern_text(pattern: object) -> str:
+    return f"regex {pattern['regex']}" if isinstance(pattern, dict) else str(pattern)
+
+
+def selection_lines(plan: Plan) -> list[Text]:
+    if not plan.selections:
+        return []
+    lines = [Text("Bucket selectors, resolved from the providers' bucket listings (a saved plan keeps these lists):")]
+    lines += [Text(f"  {selection_text(selection)}") for selection in plan.selections]
+    return lines + [Text()]
+
+
 def plan_lines(plan: Plan) -> list[Text]:
     sections = [b for b in plan.buckets if shown(b)]
-    lines: list[Text] = outside_lines(plan)
+    lines: list[Text] = selection_lines(plan) + outside_lines(plan)
     if plan.refresh_only:
         lines = [Text(REFRESH_ONLY, style="bold"), Text(), *lines]
     if sections:

@@ -23,6 +23,7 @@ from types import TracebackType
 from reconciler import __version__
 from reconciler.errors import LockError, StateError
 from reconciler.state.document import encode_state, next_state, parse_state
+from reconciler.state.journal import Journal
 from reconciler.state.lock import LockInfo, held_error, new_lock_info, poll
 from reconciler.state.model import StateFile
 
@@ -66,8 +67,14 @@ class StateStore(ABC):
 
     @property
     def restore_hint(self) -> str:
-        """How to get the last good state back, for messages about an unusable one."""
-        return "restore the previous version if that holds your last good state"
+        """How to get the last good state back, for messages about an unusable one; empty when this
+        location holds no earlier version (then no message suggests one)."""
+        return ""
+
+    def journal(self, base: StateFile) -> Journal | None:
+        """Where an apply records each bucket between saves, durably and in constant time per
+        bucket, when this location has one (the local file does); None: every record is a save."""
+        return None
 
     def close(self) -> None:  # noqa: B027 - most locations hold no connection
         """Release connections (the store can still be used: they reopen)."""
@@ -79,7 +86,7 @@ class StateStore(ABC):
         self.close()
 
     def parse(self, stored: Stored) -> StateFile:
-        return parse_state(stored.content, self.where, self.restore_hint)
+        return parse_state(stored.content, self.where, lambda: self.restore_hint)  # probed only on error
 
     def read(self) -> StateFile | None:
         """The state held here, None when there is none yet."""

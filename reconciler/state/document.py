@@ -4,45 +4,57 @@ the location, encoded one way, and the rules of a save (lineage kept, serial che
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from pydantic import ValidationError
 
 from reconciler import __version__
 from reconciler.errors import StateError
 from reconciler.state.model import STATE_VERSION, StateFile
+from reconciler.words import field_path, quote, validation_problem
 
 
-def parse_state(content: bytes, where: str, restore: str) -> StateFile:
+def parse_state(content: bytes, where: str, restore: str | Callable[[], str]) -> StateFile:
     """The state document in `content`; StateError naming `where` (e.g. "state file x.json") and
-    suggesting `restore` when it is not a valid state."""
+    suggesting `restore` when it is not a valid state (a callable: asked only then; empty: no
+    earlier version exists, so none is suggested)."""
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise StateError(f"cannot read {where}: {exc}") from None
+    hint = restore if isinstance(restore, str) else None
+
+    def then() -> str:
+        nonlocal hint
+        if hint is None:
+            hint = restore()  # type: ignore[operator]
+        return f"; {hint}" if hint else ""
+
     if not text.strip():
-        raise StateError(f"{where} is empty; {restore}, or remove the empty file to start a new state")
+        remove = ", or remove the empty file" if then() else "; remove the empty file"
+        raise StateError(f"{where} is empty{then()}{remove} to start a new state")
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise StateError(
-            f"{where} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); {restore}"
+            f"{where} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}){then()}"
         ) from None
     except RecursionError:
         raise StateError(f"{where} is nested far too deeply to be a reconciler state; {restore}") from None
     if not isinstance(document, dict) or "version" not in document:
-        raise StateError(f"{where} is not a reconciler state (no version); {restore}")
+        raise StateError(f"{where} is not a reconciler state (no version){then()}")
     version = document["version"]
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise StateError(f"{where} has an unknown version {version!r}; {restore}")
+        raise StateError(f"{where} has an unknown version {quote(version)}{then()}")
     if version > STATE_VERSION:
         raise StateError(f"{where} was written by a newer format (version {version}); upgrade reconciler")
     try:
         return StateFile.model_validate(document)
     except ValidationError as exc:
         first = exc.errors()[0]
-        at = " at " + ".".join(str(part) for part in first["loc"]) if first["loc"] else ""
-        problem = first["msg"].removeprefix("Value error, ")
-        raise StateError(f"{where} is invalid{at}: {problem}; {restore}") from None
+        at = " at " + field_path(first["loc"]) if first["loc"] else ""
+        problem = validation_problem(first)
+        raise StateError(f"{where} is invalid{at}: {problem}{then()}") from None
 
 
 def encode_state(state: StateFile) -> bytes:

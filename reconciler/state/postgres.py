@@ -72,6 +72,19 @@ class PostgresState(StateStore):
 
     @property
     def restore_hint(self) -> str:
+        """Only when a previous version is kept (the first save keeps none)."""
+        try:
+            cursor = self._run(
+                "looking for the previous state",
+                "SELECT previous_document IS NOT NULL FROM reconciler_states WHERE name = %s",
+                (self.name,),
+                missing_table=(),
+            )
+            row = cursor.fetchone() if cursor != () else None
+        except StateError:
+            return ""
+        if not row or not row[0]:
+            return ""
         return (
             f"restore the previous version kept in reconciler_states.previous_document (state name {self.name!r}) "
             "if that holds your last good state"

@@ -64,10 +64,19 @@ class S3State(StateStore):
 
     @property
     def restore_hint(self) -> str:
-        return (
-            f"restore an earlier version of s3://{self.bucket}/{self.key} (the bucket keeps versions) or copy "
-            f"s3://{self.bucket}/{self.key}.backup over it, if that holds your last good state"
-        )
+        """Only what exists: the bucket's object versions, else a `.backup` object; else nothing."""
+        try:
+            if self._bucket_versioned():
+                return (
+                    f"restore an earlier version of s3://{self.bucket}/{self.key} (the bucket keeps versions) "
+                    "if that holds your last good state"
+                )
+            response = self._request("HEAD", f"{self.key}.backup", action="looking for the state's backup")
+        except StateError:
+            return ""
+        if not response.is_success:
+            return ""
+        return f"copy s3://{self.bucket}/{self.key}.backup over it, if that holds your last good state"
 
     # --- requests ------------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """The local state file (DESIGN §4), the default location: versioned, atomic, with a `.backup`.
 
-A missing file is a new, empty state (not written until something is applied). Writes go to a
+A missing file is a new, empty state (not written until something is applied). An apply records
+each bucket in a journal beside the file and saves the file once at the end (state.journal). Writes go to a
 temporary file in the same directory, are fsynced, renamed over the old file and the directory is
 fsynced, so a crash at any instant leaves either the old or the new file, never a torn one.
 """
@@ -12,9 +13,11 @@ import stat
 import tempfile
 from pathlib import Path
 
+from reconciler import __version__
 from reconciler.errors import StateError
 from reconciler.regular_file import kind_of
 from reconciler.state.backend import StateStore, Stored
+from reconciler.state.journal import Journal, fold, remove_journal
 from reconciler.state.lock import LockInfo, StateLock, force_unlock, read_lock_info
 from reconciler.state.model import StateFile
 
@@ -36,7 +39,27 @@ class LocalState(StateStore):
 
     @property
     def restore_hint(self) -> str:
-        return f"restore it from {backup_path(self.path)} if that holds your last good state"
+        backup = backup_path(self.path)
+        if not backup.is_file():  # the first save writes none: never suggest a file that is not there
+            return ""
+        return f"restore it from {backup} if that holds your last good state"
+
+    def read(self) -> StateFile | None:
+        """The state file with the apply journal beside it folded in (state.journal)."""
+        return fold(self.path, super().read(), __version__)
+
+    def save(self, state: StateFile, *, keep_serial: bool = False) -> StateFile:
+        """As every location's save; then the journal goes, its records now being in the file (a
+        save starts from a read that folded them in), also when there was nothing new to write."""
+        saved = super().save(state, keep_serial=keep_serial)
+        try:
+            remove_journal(self.path)
+        except OSError as exc:
+            raise StateError(f"cannot remove the apply journal beside {self.where}: {exc.strerror or exc}") from None
+        return saved
+
+    def journal(self, base: StateFile) -> Journal:
+        return Journal(self.path, base)
 
     def fetch(self) -> Stored | None:
         try:

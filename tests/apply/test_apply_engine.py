@@ -11,14 +11,14 @@ from reconciler.apply.engine import ApplyEngine
 from reconciler.apply.recorder import StateRecorder
 from reconciler.apply.report import ApplyReport, BucketOutcome
 from reconciler.errors import CredentialError, ProviderError, StalePlanError, StateError
+from reconciler.kinds import dialect_for
 from reconciler.model import LiveDocument
+from reconciler.plan import rule_document
 from reconciler.plan.model import Plan
 from reconciler.state import load_state, save_state
+from reconciler.state.journal import Journal
 from reconciler.state.model import StateFile
-from reconciler.state.store import LocalState
 from tests.support.fake_provider import FakeClient
-from reconciler.kinds import dialect_for
-from reconciler.plan import rule_document
 from tests.support.plans import (
     LINEAGE,
     NOW,
@@ -309,17 +309,21 @@ def test_a_state_that_cannot_be_saved_stops_and_says_what_was_written(state_path
     cfg = config(bucket("qs/photos", qs_rule("mine")))
     the_plan = plan(cfg, {"qs/photos": client.documents["photos"]})
 
-    saves = []
+    appends = []
 
-    def disk_full(self, content, previous):
-        saves.append(content)
-        if len(saves) == 1:  # the note of what is about to be written is saved; the result is not
-            return original(self, content, previous)
+    def disk_full(self, records):
+        appends.append(records)
+        if len(appends) == 1:  # the note of what is about to be written is recorded; the result is not
+            return original(self, records)
+        raise StateError(f"cannot write the apply journal {self.path}: No space left on device")
+
+    original = Journal.append
+
+    def no_save(self, content, previous):
         raise StateError(f"cannot write {self.where}: No space left on device")
 
-    original = LocalState.store
-
-    monkeypatch.setattr("reconciler.state.store.LocalState.store", disk_full)
+    monkeypatch.setattr("reconciler.state.journal.Journal.append", disk_full)
+    monkeypatch.setattr("reconciler.state.store.LocalState.store", no_save)  # the same full disk
     message = "^qs/photos was applied, but the state could not be saved .*No space left"
     with pytest.raises(StateError, match=message) as raised:
         run_apply(the_plan, cfg, {"qs": client}, state_path)
@@ -375,3 +379,21 @@ def test_a_rule_noted_by_a_stopped_apply_is_ours_for_the_plan_and_the_guard_alik
 
     assert statuses(report) == {"qs/photos": "applied"}
     assert client.documents["photos"].ids == ["theirs"]
+
+
+def test_a_final_save_that_fails_loses_nothing_the_journal_holds(state_path, monkeypatch):
+    client = FakeClient({"photos": document(foreign("theirs"))})
+    cfg = config(bucket("qs/photos", qs_rule("mine")))
+    the_plan = plan(cfg, {"qs/photos": client.documents["photos"]})
+
+    def disk_full(self, content, previous):
+        raise StateError(f"cannot write {self.where}: No space left on device")
+
+    monkeypatch.setattr("reconciler.state.store.LocalState.store", disk_full)
+    with pytest.raises(StateError, match="recorded in the apply journal, but the state could not be saved"):
+        run_apply(the_plan, cfg, {"qs": client}, state_path)
+    monkeypatch.undo()
+    assert not state_path.exists()
+    assert sorted(load_state(state_path).buckets) == ["qs/photos"]  # read with the journal folded in
+    again = plan(cfg, {"qs/photos": client.documents["photos"]}, load_state(state_path))
+    assert not any(b.writes_document for b in again.buckets)

@@ -367,3 +367,9 @@ def test_get_sorts_rules_by_id_which_makes_no_difference(client: Client, ceph_bu
     # writing the declared order again over the sorted live document changes nothing
     client.write(ceph_bucket, declared, document)
     assert client.read(ceph_bucket).fingerprint == document.fingerprint
+
+
+def test_the_bucket_listing_names_the_gateways_buckets(client: Client, ceph_bucket: str) -> None:
+    """What a bucket selector is resolved from: RGW's ListBuckets, read by the same client."""
+    names = client._call("list_buckets")
+    assert isinstance(names, list) and ceph_bucket in names

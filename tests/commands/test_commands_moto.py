@@ -102,11 +102,12 @@ def test_saved_plan_applies_once(project: Project, aws: MotoServer, tmp_path) ->
 
     applied = project.cli("apply", str(planfile))
     assert applied.code == 0, applied.output
-    assert project.state_document()["serial"] == 2  # the note of the rule about to be created, then the record
+    # one save per apply: the note of the rule about to be created and the record went to the apply journal
+    assert project.state_document()["serial"] == 1
     again = project.cli("apply", str(planfile))
     assert again.code == 1
     assert "Saved plan is stale" in again.err
-    assert project.state_document()["serial"] == 2
+    assert project.state_document()["serial"] == 1
 
 
 def test_live_change_after_the_plan_refuses_every_write(project: Project, aws: MotoServer, tmp_path) -> None:
@@ -149,3 +150,27 @@ def test_observe_never_writes(project: Project, aws: MotoServer) -> None:
     assert result.code == 0, result.output
     assert live(aws, bucket) == FOREIGN
     assert not project.state.exists()
+
+
+def test_a_selector_is_resolved_from_motos_bucket_listing(project: Project, aws: MotoServer) -> None:
+    s3 = aws.s3()
+    for name in ("sel-moto-a", "sel-moto-b", "sel-moto-skip"):
+        s3.create_bucket(Bucket=name)
+    project.write_config(
+        f"""
+version: 1
+providers:
+  aws: {{type: s3, flavor: aws, region: us-east-1, endpoint: "{aws.endpoint}", addressing: path}}
+buckets:
+  - provider: aws
+    select: {{include: ["sel-moto-*"], exclude: ["*-skip"]}}
+    notifications:{RULE}
+"""
+    )
+    planned = project.cli("plan", "--format", "json")
+    assert planned.code == 0, planned.output
+    (selection,) = json.loads(planned.out)["selections"]
+    assert selection["buckets"] == ["sel-moto-a", "sel-moto-b"]
+    assert project.cli("apply", "--auto-approve").code == 0
+    assert [c["Id"] for c in live(aws, "sel-moto-a")["TopicConfigurations"]] == ["uploads"]
+    assert "TopicConfigurations" not in live(aws, "sel-moto-skip")

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.state import load_state, read_lock_info
+from reconciler.state.journal import journal_path
 from tests.commands.conftest import Project
 from tests.commands.dialects import BOS_SECRET, BY_NAME, Case
 from tests.support.emulator import RunningEmulator
@@ -144,6 +145,33 @@ def test_no_color_on_a_terminal_means_no_escape_codes_even_from_progress_bars(
     assert "\x1b" not in output
 
 
+def test_a_terminal_shows_a_progress_bar_while_a_slow_endpoint_answers(
+    project: Project, emulated: RunningEmulator
+) -> None:
+    setup_buckets(project, emulated, ["slow"])
+    emulated.admin.set_faults(bucket="slow", latency_ms=2000)  # the bar shows after 0.5 s, no bucket done yet
+
+    code, output = run_in_terminal(project, "", "plan")
+
+    assert code == 0, output
+    assert "plan: reading" in output and "0/1" in output  # rich's bar: description, then done/total
+    assert "bucket done" not in output  # no heartbeat lines where a bar is drawn
+
+
+@pytest.mark.parametrize("env", [{"TERM": "dumb"}, {"NO_COLOR": "1"}], ids=["dumb", "no-color"])
+def test_a_terminal_that_cannot_draw_gets_heartbeat_lines(
+    project: Project, emulated: RunningEmulator, env: dict[str, str]
+) -> None:
+    setup_buckets(project, emulated, ["slow"])
+    emulated.admin.set_faults(bucket="slow", latency_ms=1500)
+
+    code, output = run_in_terminal(project, "", "plan", "--heartbeat", "100ms", **env)
+
+    assert code == 0, output
+    assert "plan: reading: 0 of 1 bucket done" in output
+    assert "\x1b" not in output
+
+
 def test_two_applies_at_once_never_both_write(project: Project, emulated: RunningEmulator) -> None:
     setup_buckets(project, emulated, ["contended"])
     emulated.admin.set_faults(bucket="contended", latency_ms=400)
@@ -169,7 +197,8 @@ def test_an_apply_stopped_midway_leaves_a_valid_state_and_the_next_converges(
     setup_buckets(project, emulated, names)
     emulated.admin.set_faults(latency_ms=LATENCY_SECONDS * 1000)
     process = start(project, "apply", "--auto-approve", "--parallelism", "2")
-    wait_for(lambda: project.state.exists() and applied_buckets(load_state(project.state)), "the first bucket recorded")
+    # buckets are recorded in the journal beside the state as they finish; the state is read with it
+    wait_for(lambda: applied_buckets(load_state(project.state)), "the first bucket recorded")
 
     process.send_signal(stop)
     out, err = process.communicate(timeout=WAIT_SECONDS)
@@ -179,6 +208,8 @@ def test_an_apply_stopped_midway_leaves_a_valid_state_and_the_next_converges(
     assert "Traceback" not in err
     recorded = load_state(project.state)  # valid, whatever instant it was stopped at
     assert 1 <= applied_buckets(recorded) < len(names)
+    if stop == signal.SIGKILL:  # nothing saved the whole state: what was applied is in the journal
+        assert journal_path(project.state).exists()
     left = read_lock_info(project.state)
     if stop == signal.SIGKILL:  # the OS lock died with the process; its record can be removed by ID
         assert left is not None
@@ -191,6 +222,7 @@ def test_an_apply_stopped_midway_leaves_a_valid_state_and_the_next_converges(
     # apply would rightly refuse it as a change since its plan, so let it land first.
     time.sleep(LATENCY_SECONDS * 4)
     converges(project, emulated, names)
+    assert not journal_path(project.state).exists()  # folded into the state by the next apply
 
 
 def test_verbose_logs_requests_without_secrets(project: Project, emulated: RunningEmulator, tmp_path: Path) -> None:

@@ -52,7 +52,7 @@ def _write(path: Path, content: str | bytes) -> Path:
         ('version: "1"\n', ":1:10: version: must be the number 1, not the string '1'"),
         ("version: 1\nversion: 1\n", ":2:1: version: duplicate key 'version' (first at line 1, column 1)"),
         ("version: 1\nproviders:\n  qs: {type: qingstor\n", ":4:1: invalid YAML: while parsing a flow mapping expected ',' or '}', but got '<stream end>' (started at line 3, column 7)"),
-        ("version: 1\n---\nversion: 1\n", ":2:1: invalid YAML: expected a single document in the stream but found another document (started at line 1, column 1)"),
+        ("version: 1\n---\nversion: 1\n", ":2:1: a second YAML document starts here (`---`); a configuration file holds one document: move this one into a file of its own (the files of a directory are read together)"),
         ("version: 1\nproviders:\n  qs: \x07\n", ":3:7: invalid YAML: special characters are not allowed (character U+0007)"),
         ("version: 1\nproviders:\n  7: {type: bos, region: bj}\n", ":3:3: providers: key 7 is not text; write keys as plain words or in quotes"),
         ("version: 1\nproviders:\n  bj: {type: bos, region: 2024-01-01}\n", ":3:27: providers.bj.region: expected a string, got a date (2024-01-01); quote it to make it a string"),

@@ -22,6 +22,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from ruamel.yaml import YAML
 
+from reconciler.config.formatting import format_text
 from tests.support.emulator import RunningEmulator
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "gitops"
@@ -60,6 +61,7 @@ def repo(tmp_path: Path, emulator: RunningEmulator) -> Repo:
             provider["region"] = emulator.region
     with config.open("w") as handle:
         yaml.dump(document, handle)
+    config.write_text(format_text(config.read_text()))  # as its author would, before committing
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "init.defaultBranch=main"]
     subprocess.run([*git, "init", "--quiet", "--bare", str(origin)], check=True)
     subprocess.run([*git, "init", "--quiet"], cwd=seed, check=True)
@@ -159,7 +161,7 @@ def test_pull_request_plan_merge_apply_and_nightly_drift(repo, tmp_path):
     plan = reconciler_steps(workflow("reconciler-plan.yml"))
     apply = reconciler_steps(workflow("reconciler-apply.yml"))
     drift = reconciler_steps(workflow("reconciler-drift.yml"))
-    assert list(plan) == ["Validate", "Plan", "Render the plan for the pull request"]
+    assert list(plan) == ["Check formatting", "Validate", "Plan", "Render the plan for the pull request"]
     assert list(apply) == ["Apply the reviewed plan"]
     assert list(drift) == ["Check for drift"]
 

@@ -5,12 +5,10 @@ live for owned rules without writing to any bucket."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import jsonschema
 
-from reconciler.state.store import backup_path
 from tests.support.cli_workspace import Workspace
 
 KEPT = {"id": "kept", "event_types": ["create_object"], "cloudfunc": "tupu-porn", "notify_url": "https://k.example.com"}
@@ -34,9 +32,11 @@ def test_an_apply_interrupted_after_its_write_leaves_a_refresh_plan_reports_and_
     ws.write("buckets.yaml", buckets=[ws.bucket("qs", "photos", KEPT, NEW)])
     assert ws.cli("apply", "--auto-approve").code == 0
     # The state as an interruption between the write and its record leaves it: the apply noted its
-    # intent (saved before writing), and that save is what the backup holds now.
-    shutil.copyfile(backup_path(ws.state), ws.state)
+    # intent (saved before writing, in the journal or the state) and never recorded the rule.
     interrupted = json.loads(ws.state.read_text())
+    bucket = interrupted["buckets"]["qs/photos"]
+    bucket["writing"] = {"new": bucket["rules"].pop("new")}
+    ws.state.write_text(json.dumps(interrupted))
     assert list(interrupted["buckets"]["qs/photos"]["writing"]) == ["new"] and "new" not in _records(ws)
     assert [r["id"] for r in ws.live("qs", "photos")["notifications"]] == ["kept", "new"]
 

@@ -185,10 +185,10 @@ def test_errored_plan_validates_against_the_schema() -> None:
     [
         ([], "is not a reconciler plan \\(expected a JSON object\\)"),
         ({"buckets": []}, "is not a reconciler plan \\(no format_version\\)"),
-        ({"format_version": "2.0"}, "has plan format 2.0; this reconciler reads format 1.0"),
-        ({"format_version": "1.1", "new": 1}, "has plan format 1.1; this reconciler reads format 1.0"),
+        ({"format_version": "2.0"}, "has plan format 2.0; this reconciler reads format 1.1"),
+        ({"format_version": "1.2", "new": 1}, "has plan format 1.2; this reconciler reads format 1.1"),
         ({"format_version": "one"}, "is not a reconciler plan \\(no format_version\\)"),
-        ({"format_version": "1.0", "tool_version": "0.1.0"}, "is not a valid plan: timestamp: Field required"),
+        ({"format_version": "1.0", "tool_version": "0.1.0"}, "is not a valid plan: timestamp: required field is missing"),
     ],
 )
 def test_reading_a_bad_document_names_the_problem(document_, message) -> None:
@@ -230,10 +230,10 @@ def test_rule_from_after_reads_file_references(tmp_path) -> None:
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        ({"status": 5}, "rule 'k' is not a valid bos rule: status: Input should be a valid string"),
-        ({"surprise": 1}, "rule 'k' is not a valid bos rule: surprise: Extra inputs are not permitted"),
+        ({"status": 5}, "rule 'k' is not a valid bos rule: status: must be a string, not a number"),
+        ({"surprise": 1}, "rule 'k' is not a valid bos rule: surprise: unknown field"),
         ({"encryption": {"key": SECRET}}, "rule 'k': secret encryption.key is not a digest with a reference"),
-        ({"encryption": {"key": {"digest": 5}}}, "rule 'k': secret encryption.key: digest: Input should be a valid"),
+        ({"encryption": {"key": {"digest": 5}}}, "rule 'k': secret encryption.key: digest: must be a string, not a number"),
     ],
 )
 def test_rule_from_after_refuses_an_edited_rule_without_showing_values(edit, message) -> None:

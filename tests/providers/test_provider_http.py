@@ -259,9 +259,9 @@ def test_user_agent_names_the_tool(server):
 
 def _ssl_and_limits(provider, parallelism=10):
     client = client_for(provider, parallelism=parallelism, environ={"QY_ACCESS_KEY_ID": "A", "QY_SECRET_ACCESS_KEY": "S"})
-    pool = client._http._transport._inner._pool  # the one place the settings end up
+    transport = client._http._transport._inner  # the one place the settings end up
     run(client.aclose())
-    return pool._ssl_context, pool._max_connections
+    return transport.ssl_context, transport.max_connections
 
 
 def test_tls_is_verified_unless_the_provider_says_otherwise():

@@ -25,13 +25,28 @@ BOS = BosProvider(name="bj", region="bj")
         (BOS, "https://photos.bj.bcebos.com/?notification"),
         (S3Provider(name="a", region="eu-west-1"), "https://photos.s3.eu-west-1.amazonaws.com/?notification"),
         (S3Provider(name="a", region="cn-north-1"), "https://photos.s3.cn-north-1.amazonaws.com.cn/?notification"),
-        (S3Provider(name="j", flavor="jdcloud", region="cn-east-2"), "https://photos.s3.cn-east-2.jdcloud-oss.com/?notification"),
-        (S3Provider(name="m", flavor="minio", endpoint="http://127.0.0.1:9000"), "http://127.0.0.1:9000/photos?notification"),
-        (S3Provider(name="c", flavor="ceph", endpoint="https://rgw.example.com/"), "https://rgw.example.com/photos?notification"),
-        (S3Provider(name="c", flavor="ceph", endpoint="rgw.example.com:8443"), "https://rgw.example.com:8443/photos?notification"),
+        (
+            S3Provider(name="j", flavor="jdcloud", region="cn-east-2"),
+            "https://photos.s3.cn-east-2.jdcloud-oss.com/?notification",
+        ),
+        (
+            S3Provider(name="m", flavor="minio", endpoint="http://127.0.0.1:9000"),
+            "http://127.0.0.1:9000/photos?notification",
+        ),
+        (
+            S3Provider(name="c", flavor="ceph", endpoint="https://rgw.example.com/"),
+            "https://rgw.example.com/photos?notification",
+        ),
+        (
+            S3Provider(name="c", flavor="ceph", endpoint="rgw.example.com:8443"),
+            "https://rgw.example.com:8443/photos?notification",
+        ),
         (S3Provider(name="a", endpoint="http://localhost:4566"), "http://localhost:4566/photos?notification"),
         (S3Provider(name="a", endpoint="http://[::1]:4566"), "http://[::1]:4566/photos?notification"),
-        (S3Provider(name="a", endpoint="https://s3.example.com/gateway"), "https://photos.s3.example.com/gateway/?notification"),
+        (
+            S3Provider(name="a", endpoint="https://s3.example.com/gateway"),
+            "https://photos.s3.example.com/gateway/?notification",
+        ),
         (BOS.model_copy(update={"addressing": "path"}), "https://bj.bcebos.com/photos?notification"),
         (QS.model_copy(update={"addressing": "virtual"}), "https://photos.pek3b.qingstor.com/?notification"),
         (QS.model_copy(update={"endpoint": "http://127.0.0.1:9000"}), "http://127.0.0.1:9000/photos?notification"),
@@ -136,3 +151,79 @@ def test_client_for_reads_the_process_environment_by_default(monkeypatch):
     monkeypatch.setenv("BCE_ACCESS_KEY_ID", "a")
     monkeypatch.setenv("BCE_SECRET_ACCESS_KEY", "s")
     asyncio.run(client_for(BOS).aclose())
+
+
+@pytest.mark.parametrize("provider", [S3Provider(name="aws"), BOS, QS])
+def test_a_refreshing_key_is_read_again_for_every_request(provider):
+    """Keys from assume-role, SSO or metadata expire: each request signs with the current one."""
+    from reconciler.providers.credentials import AccessKey
+
+    issued: list[str] = []
+
+    def refresh() -> AccessKey:
+        issued.append(f"KEY{len(issued)}")
+        return AccessKey(issued[-1], "secret", "token")
+
+    seen: list[str] = []
+
+    def server(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers["Authorization"])
+        return httpx.Response(200, json={"notifications": []}, headers={"Content-Type": "application/json"})
+
+    key = AccessKey("KEY-FIRST", "secret", "token", refresh=refresh)
+
+    async def two_reads() -> None:
+        async with client_for(provider, credentials=key, transport=httpx.MockTransport(server)) as client:
+            for _ in range(2):
+                await client.request("GET", "photos", "notification", action="reading")
+
+    asyncio.run(two_reads())
+    assert [next(k for k in issued if k in header) for header in seen] == issued[-2:]
+
+
+def test_only_a_long_lived_key_names_the_account_of_a_bucket_identity():
+    """A temporary key (session token, or refreshed: assume-role, SSO, metadata) has a new id at
+    every issue: recorded as the bucket's account, every run would look like another account."""
+    from reconciler.providers.credentials import AccessKey
+    from reconciler.providers.identity import provider_identities
+
+    provider = S3Provider(name="aws")
+    keys = {
+        "static": AccessKey("AKIASTATIC", "s"),
+        "sts": AccessKey("ASIATEMP", "s", "token"),
+        "refreshing": AccessKey("ASIAREFRESH", "s", refresh=lambda: AccessKey("ASIANEXT", "s", "t")),
+    }
+    accounts = {name: provider_identities([provider], {}, {"aws": key})["aws"].account for name, key in keys.items()}
+    assert accounts == {"static": "AKIASTATIC", "sts": None, "refreshing": None}
+
+
+def test_secrets_of_a_refreshed_key_are_scrubbed_from_the_log_too():
+    import io
+    import logging
+
+    from reconciler.providers.credentials import AccessKey
+    from reconciler.providers.http import enable_debug_log, log
+
+    def refresh() -> AccessKey:
+        return AccessKey("ASIANEXT", "refreshed-secret-value", "refreshed-token-value")
+
+    def echo(request: httpx.Request) -> httpx.Response:  # a server that echoes what it should not
+        return httpx.Response(403, text="refreshed-secret-value refreshed-token-value")
+
+    stream = io.StringIO()
+    enable_debug_log(stream)
+    try:
+        key = AccessKey("ASIAFIRST", "first-secret-value", "first-token", refresh=refresh)
+
+        async def read() -> None:
+            async with client_for(S3Provider(name="aws"), credentials=key, transport=httpx.MockTransport(echo)) as c:
+                await c.request("GET", "photos", "notification", action="reading")
+
+        asyncio.run(read())
+    finally:
+        for handler in list(log.handlers):
+            log.removeHandler(handler)
+        log.setLevel(logging.NOTSET)
+    logged = stream.getvalue()
+    assert "403" in logged
+    assert "refreshed-secret-value" not in logged and "refreshed-token-value" not in logged

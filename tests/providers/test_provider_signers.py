@@ -216,3 +216,22 @@ def test_signers_never_show_their_secret():
         sigv4.SigV4Auth("AK", "TOPSECRET", region="us-east-1"),
     ):
         assert "TOPSECRET" not in repr(auth)
+
+
+def test_bce_auth_with_an_sts_token_signs_it_like_the_sdk():
+    """BCE_SESSION_TOKEN: sent as x-bce-security-token and signed with the x-bce-* headers, as the
+    SDK's client does before calling bce_v1_signer.sign."""
+    from baidubce.auth import bce_v1_signer
+    from baidubce.auth.bce_credentials import BceCredentials
+
+    moment = datetime(2025, 1, 1, tzinfo=UTC)
+    auth = bos.BceAuth("ak", "sk", session_token="sts-token", clock=lambda: moment)
+    request = httpx.Request("GET", "https://mybucket.bj.bcebos.com/?notification=")
+    signed = next(auth.auth_flow(request))
+    assert signed.headers["x-bce-security-token"] == "sts-token"
+    headers = {k.encode(): v.encode() for k, v in signed.headers.items() if k.lower() != "authorization"}
+    expected = bce_v1_signer.sign(
+        BceCredentials("ak", "sk"), b"GET", b"/", headers, {b"notification": b""}, int(moment.timestamp()), 1800
+    )
+    assert signed.headers["Authorization"] == expected.decode()
+    assert "x-bce-security-token" not in repr(auth) and "sts-token" not in repr(auth)

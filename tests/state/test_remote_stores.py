@@ -208,3 +208,35 @@ def test_a_postgres_password_comes_from_pgpass_when_not_in_the_environment(
     with store.lock("apply"):
         assert store.save(store.load()).serial == 1
     store.close()
+
+
+def _corrupt(kind: str, store, request: pytest.FixtureRequest) -> None:  # type: ignore[no-untyped-def]
+    """Overwrite the stored document with something that is not a state, behind the store's back."""
+    if kind == "postgres":
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        with psycopg.connect(server.url, password=server.password, autocommit=True) as connection:
+            connection.execute("UPDATE reconciler_states SET document = %s WHERE name = %s", ('{"no": 1}', store.name))
+    else:
+        moto: MotoServer = request.getfixturevalue("moto_server")
+        moto.s3().put_object(Bucket=store.bucket, Key=store.key, Body=b'{"no": 1}')
+
+
+@pytest.mark.parametrize("kind", ["moto", "postgres"])
+@pytest.mark.parametrize("saves", [1, 2], ids=["no-backup-yet", "backup-kept"])
+def test_a_broken_remote_state_suggests_a_backup_only_when_one_exists(
+    kind: str, saves: int, request: pytest.FixtureRequest
+) -> None:
+    if kind == "moto":
+        location, env = moto_location(request.getfixturevalue("moto_server"))
+    else:
+        location, env = postgres_location(request.getfixturevalue("postgres_server"))
+    store = open_state(location, env)
+    with store.lock("apply"):
+        state = store.save(with_bucket(store.load(), "photos"))
+        if saves == 2:
+            store.save(with_bucket(state, "docs"))
+    _corrupt(kind, store, request)
+    with pytest.raises(StateError, match="is not a reconciler state") as raised:
+        open_state(location, env).load()
+    suggested = "previous_document" in str(raised.value) or ".backup over it" in str(raised.value)
+    assert suggested is (saves == 2), str(raised.value)

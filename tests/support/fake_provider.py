@@ -35,7 +35,7 @@ class FakeClient:
         return self.requests[(op, bucket)]
 
     def writes(self) -> int:
-        return sum(n for (op, _), n in self.requests.items() if op != "read")
+        return sum(n for (op, _), n in self.requests.items() if op not in ("read", "list"))
 
     def _enter(self, op: str, bucket: str) -> None:
         self.requests[(op, bucket)] += 1
@@ -59,6 +59,10 @@ class FakeClient:
     async def clear(self, bucket: str) -> None:
         self._enter("clear", bucket)
         self.documents[bucket] = LiveDocument()
+
+    async def list_buckets(self) -> list[str]:
+        self.requests[("list", "")] += 1
+        return sorted(self.documents)
 
     async def aclose(self) -> None:
         self.closed = True

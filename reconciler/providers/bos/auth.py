@@ -95,15 +95,27 @@ def authorization(
 
 
 class BceAuth(SigningAuth):
-    """Sets `x-bce-date` and signs with the default header set (host, content-*, x-bce-*)."""
+    """Sets `x-bce-date` (and `x-bce-security-token` for STS keys, as the SDK does) and signs with
+    the default header set (host, content-*, x-bce-*)."""
 
-    def __init__(self, access_key_id: str, secret: str, *, expiration: int = 1800, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        access_key_id: str,
+        secret: str,
+        *,
+        expiration: int = 1800,
+        session_token: str | None = None,
+        clock: Clock = utc_now,
+    ) -> None:
         super().__init__(access_key_id, secret, clock=clock)
         self.expiration = expiration
+        self._session_token = session_token
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         now = self._clock()  # read once: the date header and the auth prefix must agree
         request.headers["x-bce-date"] = canonical_time(now)
+        if self._session_token:
+            request.headers["x-bce-security-token"] = self._session_token
         request.headers["Authorization"] = authorization(
             self.access_key_id,
             self._secret,

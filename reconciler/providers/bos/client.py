@@ -19,6 +19,7 @@ from reconciler.model.document import DocumentEntry, LiveDocument
 from reconciler.providers.bos import codec
 from reconciler.providers.bos.auth import BceAuth
 from reconciler.providers.client_base import CLEAR, READ, WRITE, BucketClient
+from reconciler.providers.listing import decode_json_listing, in_location
 
 QUERY = "notification="
 CONTENT_TYPE = "application/json; charset=utf-8"  # as the PutNotification page writes it
@@ -28,11 +29,15 @@ NOT_NO_CONFIGURATION = frozenset({"NoSuchBucket", "NotFound"})  # 404 codes that
 class BosClient(BucketClient):
     def __init__(self, provider: ProviderConfig, *, reveal: codec.Reveal = codec.reveal_known, **options: Any) -> None:
         super().__init__(provider, **options)
-        self._auth = BceAuth(self._key.access_key_id, self._key.secret_access_key, clock=self.clock)
+        self._auth = self._signer()
         self._reveal = reveal
 
+    def _signer(self) -> BceAuth:
+        key = self._key.current()
+        return BceAuth(key.access_key_id, key.secret_access_key, session_token=key.session_token, clock=self.clock)
+
     def auth(self, bucket: str) -> httpx.Auth:
-        return self._auth
+        return self._auth if self._key.refresh is None else self._signer()
 
     async def read_once(self, bucket: str) -> LiveDocument:
         response = await self.request("GET", bucket, QUERY, action=READ)
@@ -56,6 +61,11 @@ class BosClient(BucketClient):
 
     async def clear(self, bucket: str) -> None:
         await self.call("DELETE", bucket, QUERY, action=CLEAR)
+
+    async def list_buckets(self) -> list[str]:
+        """ListBuckets (one answer: BOS does not page it), the provider's region only."""
+        page = self.listing(await self.list_call(), decode_json_listing)
+        return in_location(page.buckets, self.provider.region)  # type: ignore[union-attr]
 
     async def _put(self, bucket: str, entries: Sequence[DocumentEntry]) -> None:
         body = codec.encode(entries, self._reveal)

@@ -8,18 +8,21 @@ import httpx
 
 from reconciler.model.document import DocumentEntry, LiveDocument
 from reconciler.providers.client_base import CLEAR, READ, WRITE, BucketClient
+from reconciler.providers.listing import QINGSTOR_PAGE, decode_json_listing, in_location
 from reconciler.providers.qingstor import codec
 from reconciler.providers.qingstor.auth import QingStorAuth
 
 QUERY = "notification"
+LIST_URL = "https://qingstor.com/"
 
 
 class QingStorClient(BucketClient):
     def auth(self, bucket: str) -> httpx.Auth:
         virtual = self.endpoint.virtual_for(bucket)
+        key = self._key.current()
         return QingStorAuth(
-            self._key.access_key_id,
-            self._key.secret_access_key,
+            key.access_key_id,
+            key.secret_access_key,
             bucket=bucket if virtual else None,
             virtual_host=virtual,
             clock=self.clock,
@@ -40,3 +43,20 @@ class QingStorClient(BucketClient):
 
     async def clear(self, bucket: str) -> None:
         await self.call("DELETE", bucket, QUERY, action=CLEAR)
+
+    async def list_buckets(self) -> list[str]:
+        """ListBuckets of the provider's zone (`Location` header), page by page."""
+        zone = self.provider.zone  # type: ignore[union-attr]
+        url = None if self.provider.endpoint else LIST_URL  # the listing is served by qingstor.com itself
+        names: dict[str, None] = {}
+        offset = 0
+        while True:
+            query = f"limit={QINGSTOR_PAGE}&offset={offset}"
+            response = await self.list_call(query, url=url, headers={"Location": zone})
+            page = self.listing(response, decode_json_listing)
+            fresh = [name for name in in_location(page.buckets, zone) if name not in names]
+            names.update(dict.fromkeys(fresh))
+            offset += len(page.buckets)
+            last = len(page.buckets) < QINGSTOR_PAGE or (page.total is not None and offset >= page.total)
+            if last or not fresh:  # a server that ignores `offset` answers the same page again: stop
+                return list(names)

@@ -22,6 +22,7 @@ from reconciler.model.config import S3Provider
 from reconciler.model.document import DocumentEntry, LiveDocument, LiveRule
 from reconciler.model.s3 import S3Rule
 from reconciler.providers.client_base import CLEAR, READ, WRITE, BucketClient
+from reconciler.providers.listing import decode_s3_listing, in_location
 from reconciler.providers.s3 import codec
 from reconciler.providers.s3.auth import SigV4Auth
 
@@ -34,17 +35,22 @@ class S3Client(BucketClient):
         super().__init__(provider, **options)
         self.flavor = provider.flavor
         self._skip_destination_validation = provider.flavor == "aws" and provider.skip_destination_validation
-        self._auth = SigV4Auth(
-            self._key.access_key_id,
-            self._key.secret_access_key,
-            region=provider.region,
-            session_token=self._key.session_token,
-            clock=self.clock,
-        )
+        self._auth = self._signer()
         self._dialect = dialect_for(provider)
 
+    def _signer(self) -> SigV4Auth:
+        key = self._key.current()
+        return SigV4Auth(
+            key.access_key_id,
+            key.secret_access_key,
+            region=self.provider.region,  # type: ignore[union-attr]
+            session_token=key.session_token,
+            clock=self.clock,
+        )
+
     def auth(self, bucket: str) -> httpx.Auth:
-        return self._auth
+        # a key from assume-role, SSO or metadata expires: sign with the current one
+        return self._auth if self._key.refresh is None else self._signer()
 
     async def read_once(self, bucket: str) -> LiveDocument:
         response = await self.call("GET", bucket, QUERY, action=READ)
@@ -64,6 +70,19 @@ class S3Client(BucketClient):
             await self._delete(bucket, QUERY)
         else:
             await self._put(bucket, ())
+
+    async def list_buckets(self) -> list[str]:
+        """ListBuckets, following ContinuationToken; on aws, the buckets of the provider's region only."""
+        names: list[str] = []
+        query = ""
+        seen: set[str] = set()
+        while True:
+            page = self.listing(await self.list_call(query), decode_s3_listing)
+            names += in_location(page.buckets, self.provider.region if self.flavor == "aws" else None)  # type: ignore[attr-defined]
+            if page.next_token is None or page.next_token in seen:
+                return names
+            seen.add(page.next_token)
+            query = f"continuation-token={quote(page.next_token, safe='')}"
 
     async def _put(self, bucket: str, entries: Sequence[DocumentEntry]) -> None:
         headers = dict(XML)

@@ -19,6 +19,7 @@ from reconciler.model.s3 import FilterRule, S3Filter, S3Rule
 from reconciler.providers.error_bodies import MalformedDocument
 from reconciler.providers.limits import DocumentTooComplex
 from reconciler.providers.safe_xml import local_name, parse
+from reconciler.words import rule_name
 
 NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/"
 ROOTS = ("NotificationConfiguration", "GetBucketNotificationResponse")
@@ -165,7 +166,7 @@ def _checked_raw(entry: LiveRule) -> str:
             return entry.raw
         except Exception:  # noqa: BLE001 - any refusal (malformed, DTD, entity) means it cannot go out verbatim
             pass
-    raise ValueError(f"the live rule {entry.id!r} has no well-formed XML to write back")
+    raise ValueError(f"the live {rule_name(entry.id)} has no well-formed XML to write back")
 
 
 def entry_xml(entry: DocumentEntry) -> str:
