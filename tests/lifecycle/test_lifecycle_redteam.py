@@ -207,3 +207,92 @@ def test_endpoint_spelled_differently_is_the_same_identity(ws: Workspace) -> Non
     recorded = BucketIdentity.model_validate(identity)
     assert recorded.differences(recorded.model_copy(update={"endpoint": "https://" + identity["endpoint"].split("://")[1]})) == []
     assert recorded.differences(recorded.model_copy(update={"endpoint": "http://elsewhere:9000"})) != []
+
+
+# --- identity changes combined with exclusive and --target ---------------------------------------------
+
+
+def _elsewhere(ws: Workspace) -> str:
+    """The same emulator under another host name: to reconciler another store until confirmed."""
+    return ws.emulator.url.replace("127.0.0.1", "localhost")
+
+
+def test_exclusive_after_an_identity_change_removes_nothing_until_confirmed(ws: Workspace) -> None:
+    applied(ws, qs("mine"))
+    write(ws, [ws.bucket("qs", "photos", qs("mine"), ownership="exclusive")], qs={"endpoint": _elsewhere(ws)})
+    planned = ws.cli("plan")
+    assert "identity changed since the last apply" in planned.out + planned.err
+    ws.cli("apply", "--auto-approve")
+    foreign_untouched(ws)
+    assert live_ids(ws) == ["theirs", "mine"]
+
+
+def test_target_with_an_identity_change_deletes_nothing(ws: Workspace) -> None:
+    applied(ws, qs("mine"), qs("gone", "https://hooks.example.com/g"))
+    write(ws, [ws.bucket("qs", "photos", qs("mine"))], qs={"endpoint": _elsewhere(ws)})
+    for target in ("qs/photos", "qs/photos/gone"):
+        planned = ws.cli("plan", "--target", target)
+        assert "will be deleted" not in planned.out, planned.out
+        ws.cli("apply", "--auto-approve", "--target", target)
+        foreign_untouched(ws)
+        assert "gone" in live_ids(ws)
+
+
+# --- saved plans overtaken by live edits or state commands -------------------------------------------
+
+
+def test_saved_plan_applied_after_a_foreign_rule_took_a_managed_id_writes_nothing(ws: Workspace) -> None:
+    applied(ws, qs("mine"))
+    write(ws, [ws.bucket("qs", "photos", qs("mine", "https://new.example.com/"))])
+    saved = ws.root / "p.plan"
+    assert ws.cli("plan", "--out", str(saved)).code == 0
+    intruder = qs("mine", "https://intruder.example.org/")
+    ws.put_live("qs", "photos", {"notifications": [FOREIGN, qs("mine"), intruder]})
+    result = ws.cli("apply", str(saved))
+    assert result.code != 0 and "changed since the plan" in result.out + result.err
+    assert live(ws) == [FOREIGN, qs("mine"), intruder]
+    replanned = ws.cli("plan")
+    assert replanned.code == 1 and "more than one rule with the same managed id" in replanned.err
+
+
+def test_saved_plan_applied_after_state_mv_is_stale(ws: Workspace) -> None:
+    applied(ws, qs("mine"))
+    write(ws, [ws.bucket("qs", "photos", qs("mine", "https://new.example.com/"))])
+    saved = ws.root / "p.plan"
+    assert ws.cli("plan", "--out", str(saved)).code == 0
+    assert state_cmd(ws, "mv", "qs/photos/mine", "qs/photos/ours").code == 0
+    result = ws.cli("apply", str(saved))
+    assert result.code != 0 and "plan again" in (result.out + result.err).lower(), result.out + result.err
+    assert live(ws) == [FOREIGN, qs("mine")]
+
+
+# --- rules changed live by others ----------------------------------------------------------------------
+
+
+def test_foreign_rule_renamed_live_onto_a_managed_id_refuses_the_bucket(ws: Workspace) -> None:
+    applied(ws, qs("mine"))
+    renamed = {**FOREIGN, "id": "mine"}
+    ws.put_live("qs", "photos", {"notifications": [renamed, qs("mine")]})
+    write(ws, [ws.bucket("qs", "photos")])  # and ours left the configuration: which copy to delete?
+    planned = ws.cli("plan")
+    assert planned.code == 1 and "'mine' at positions 1, 2" in planned.err
+    assert ws.cli("apply", "--auto-approve").code == 1
+    assert live(ws) == [renamed, qs("mine")]
+
+
+def test_observe_never_writes_whatever_else_the_entry_says(ws: Workspace) -> None:
+    applied(ws, qs("mine"))
+    write(ws, [{**ws.bucket("qs", "photos", qs("theirs", "https://x.example.com/"), ownership="observe")}])
+    planned = ws.cli("plan")
+    ws.cli("apply", "--auto-approve")
+    assert live(ws) == [FOREIGN, qs("mine")], planned.out + planned.err
+
+
+def test_refresh_only_after_a_foreign_rule_replaced_an_owned_one_says_so(ws: Workspace) -> None:
+    applied(ws, qs("mine"))
+    replaced = qs("mine", "https://replacement.example.org/")
+    ws.put_live("qs", "photos", {"notifications": [FOREIGN, replaced]})
+    planned = ws.cli("plan", "--refresh-only")
+    assert "notify_url" in planned.out and "replacement.example.org" in planned.out, planned.out
+    assert ws.cli("apply", "--refresh-only", "--auto-approve").code == 0
+    assert live(ws) == [FOREIGN, replaced]
