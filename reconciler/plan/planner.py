@@ -145,7 +145,8 @@ def build_plan(
         provider_name = address.split("/", 1)[0]
         provider = config.providers.get(provider_name)
         if entry is None and address in twins:
-            buckets.append(_errored(address, provider, recorded, entry, _moved_message(address, twins), refused=True))
+            moved_away = _moved_message(address, twins, state)
+            buckets.append(_errored(address, provider, recorded, entry, moved_away, refused=True))
             continue
         problem = provider_problem(provider, recorded)
         if problem is None and address not in live:
@@ -199,7 +200,7 @@ def build_plan(
         except Refused as refusal:
             reason = str(refusal)
             if address in twins:
-                reason += f" ({_moved_message(twins[address], twins)})"
+                reason += f" ({_moved_message(twins[address], twins, state)})"
             if disowned:  # the likely cause: say it, and how to confirm the same bucket
                 reason += (
                     f" (the bucket's identity changed since the last apply: {'; '.join(moved)}, so its recorded "
@@ -282,14 +283,14 @@ def _renamed_buckets(
     entries: Mapping[str, BucketConfig], state: StateFile, identities: Mapping[str, BucketIdentity] | None
 ) -> dict[str, str]:
     """Pairs of addresses for one physical bucket, both ways: one only in the state (a provider or
-    bucket entry renamed in the configuration without `state mv`), one only in the configuration.
-    Neither is guessed to be the other: the state's is refused (nothing deleted), with the fix."""
+    bucket entry renamed in the configuration without `state mv`, or an alias imported), one in the
+    configuration. Neither is guessed to be the other: the state's is refused (nothing deleted),
+    with the fix."""
     declared: dict[tuple[str, str, str], str] = {}
     for address in entries:
-        if address not in state.buckets:
-            identity = _identity(identities, address.split("/", 1)[0], address)
-            if identity is not None and identity.endpoint:
-                declared[(identity.type, store_of(identity.endpoint), identity.bucket)] = address
+        identity = _identity(identities, address.split("/", 1)[0], address)
+        if identity is not None and identity.endpoint:
+            declared[(identity.type, store_of(identity.endpoint), identity.bucket)] = address
     twins: dict[str, str] = {}
     for address, recorded in state.buckets.items():
         if address in entries:
@@ -301,17 +302,23 @@ def _renamed_buckets(
             else None
         )
         if other is not None:
-            twins[address], twins[other] = other, address
+            twins[address] = other
+            twins.setdefault(other, address)
     return twins
 
 
-def _moved_message(recorded: str, twins: Mapping[str, str]) -> str:
+def _moved_message(recorded: str, twins: Mapping[str, str], state: StateFile) -> str:
     declared = twins[recorded]
+    fix = (
+        f"`reconciler state rm {recorded}` to forget what it records there ({declared} is in the state too)"
+        if declared in state.buckets
+        else f"`reconciler state mv {recorded} {declared}` to keep managing them under the new address, or "
+        f"`reconciler state rm {recorded}` to forget them"
+    )
     return (
         f"the state records the bucket as {recorded}, which the configuration no longer declares, and "
         f"{declared} in the configuration reaches the same bucket; reconciler does not guess that its rules "
-        f"moved, so {recorded} is not planned and nothing is deleted: run `reconciler state mv {recorded} "
-        f"{declared}` to keep managing them under the new address, or `reconciler state rm {recorded}` to forget them"
+        f"moved, so {recorded} is not planned and nothing is deleted: run {fix}"
     )
 
 

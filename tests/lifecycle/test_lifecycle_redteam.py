@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from reconciler.cli import main
+from reconciler.state.model import BucketIdentity
 from tests.support.cli_workspace import Result, Workspace
 
 
@@ -202,10 +203,9 @@ def test_endpoint_spelled_differently_is_the_same_identity(ws: Workspace) -> Non
         assert planned.code == 0, (spelled, planned.out + planned.err)
     # https to the same host is the same bucket (the emulator speaks http only: checked on the record)
     identity = json.loads(ws.state.read_text())["buckets"]["qs/photos"]["identity"]
-    from reconciler.state.model import BucketIdentity
-
     recorded = BucketIdentity.model_validate(identity)
-    assert recorded.differences(recorded.model_copy(update={"endpoint": "https://" + identity["endpoint"].split("://")[1]})) == []
+    https = "https://" + identity["endpoint"].split("://")[1]
+    assert recorded.differences(recorded.model_copy(update={"endpoint": https})) == []
     assert recorded.differences(recorded.model_copy(update={"endpoint": "http://elsewhere:9000"})) != []
 
 
@@ -296,3 +296,15 @@ def test_refresh_only_after_a_foreign_rule_replaced_an_owned_one_says_so(ws: Wor
     assert "notify_url" in planned.out and "replacement.example.org" in planned.out, planned.out
     assert ws.cli("apply", "--refresh-only", "--auto-approve").code == 0
     assert live(ws) == [FOREIGN, replaced]
+
+
+def test_an_alias_imported_then_declared_instead_of_the_old_address_deletes_nothing(ws: Workspace) -> None:
+    applied(ws, qs("mine"))
+    write(ws, [ws.bucket("qs", "photos", qs("mine"))], q2=ws.providers()["qs"])
+    ws.cli("import", "q2/photos")  # the same bucket under a second provider name
+    write(ws, [ws.bucket("q2", "photos", qs("mine"))], q2=ws.providers()["qs"])
+    planned = ws.cli("plan")
+    assert planned.code == 1 and "will be deleted" not in planned.out, planned.out
+    assert "run `reconciler state rm qs/photos` to forget what it records there" in planned.err
+    assert ws.cli("apply", "--auto-approve").code == 1
+    assert live(ws) == [FOREIGN, qs("mine")]
