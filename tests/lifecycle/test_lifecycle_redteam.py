@@ -308,3 +308,46 @@ def test_an_alias_imported_then_declared_instead_of_the_old_address_deletes_noth
     assert "run `reconciler state rm qs/photos` to forget what it records there" in planned.err
     assert ws.cli("apply", "--auto-approve").code == 1
     assert live(ws) == [FOREIGN, qs("mine")]
+
+
+# --- JD Cloud: first match wins, a foreign rule inserted between ours ----------------------------------
+
+
+def _jd(rule_id: str, suffix: str) -> dict[str, Any]:
+    return {
+        "id": rule_id,
+        "type": "topic",
+        "target": f"NS:https://{rule_id}.example.com/cb",
+        "events": ["s3:ObjectCreated:*"],
+        "filter": {"suffix": suffix},
+    }
+
+
+def _jd_ids(ws: Workspace) -> list[str]:
+    return [part.split("</Id>")[0] for part in ws.live("jd", "uploads").split("<Id>")[1:]]
+
+
+def test_jdcloud_foreign_rule_inserted_between_ours_keeps_its_place_and_content(ws: Workspace) -> None:
+    ws.create("jd", "uploads")
+    write(ws, [ws.bucket("jd", "uploads", _jd("jpg", ".jpg"), _jd("png", ".png"))])
+    assert ws.cli("apply", "--auto-approve").code == 0
+    live_before = ws.live("jd", "uploads")
+    foreign = (
+        "<TopicConfiguration><Id>gif</Id><Topic>NS:https://f.example.com/cb</Topic><Event>s3:ObjectCreated:*"
+        "</Event><Filter><S3Key><FilterRule><Name>suffix</Name><Value>.gif</Value></FilterRule></S3Key></Filter>"
+        "</TopicConfiguration>"
+    )
+    at = live_before.index("<TopicConfiguration>", live_before.index("</TopicConfiguration>"))
+    ws.put_live("jd", "uploads", live_before[:at] + foreign + live_before[at:])
+    assert _jd_ids(ws) == ["jpg", "gif", "png"]
+    # ours changed and a new one added after png: the foreign rule keeps its slot between them
+    changed = {**_jd("png", ".png"), "target": "NS:https://png2.example.com/cb"}
+    write(ws, [ws.bucket("jd", "uploads", _jd("jpg", ".jpg"), changed, _jd("bmp", ".bmp"))])
+    assert ws.cli("apply", "--auto-approve").code == 0
+    assert _jd_ids(ws) == ["jpg", "gif", "png", "bmp"]
+    assert foreign in ws.live("jd", "uploads")
+    # ours swapped: both move, the foreign rule still never moves or changes
+    write(ws, [ws.bucket("jd", "uploads", changed, _jd("jpg", ".jpg"), _jd("bmp", ".bmp"))])
+    assert ws.cli("apply", "--auto-approve").code == 0
+    assert "gif" in _jd_ids(ws) and foreign in ws.live("jd", "uploads")
+    assert ws.cli("drift").code == 0
