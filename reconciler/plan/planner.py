@@ -136,7 +136,7 @@ def build_plan(
     """
     read_errors = read_errors or {}
     entries = {b.address: b for b in config.buckets}  # Configuration.bucket() scans: too slow for 10,000
-    twins = _renamed_buckets(entries, state, identities)
+    twins = renamed_buckets(entries, state, identities)
     buckets = []
     warnings: list[PlanWarning] = []
     for address, rule_targets in select_buckets(config, state, targets).items():
@@ -145,7 +145,7 @@ def build_plan(
         provider_name = address.split("/", 1)[0]
         provider = config.providers.get(provider_name)
         if entry is None and address in twins:
-            moved_away = _moved_message(address, twins, state)
+            moved_away = moved_message(address, twins, state)
             buckets.append(_errored(address, provider, recorded, entry, moved_away, refused=True))
             continue
         problem = provider_problem(provider, recorded)
@@ -200,7 +200,7 @@ def build_plan(
         except Refused as refusal:
             reason = str(refusal)
             if address in twins:
-                reason += f" ({_moved_message(twins[address], twins, state)})"
+                reason += f" ({moved_message(twins[address], twins, state)})"
             if disowned:  # the likely cause: say it, and how to confirm the same bucket
                 reason += (
                     f" (the bucket's identity changed since the last apply: {'; '.join(moved)}, so its recorded "
@@ -279,7 +279,7 @@ def _as_live(
     )
 
 
-def _renamed_buckets(
+def renamed_buckets(
     entries: Mapping[str, BucketConfig], state: StateFile, identities: Mapping[str, BucketIdentity] | None
 ) -> dict[str, str]:
     """Pairs of addresses for one physical bucket, both ways: one only in the state (a provider or
@@ -307,7 +307,7 @@ def _renamed_buckets(
     return twins
 
 
-def _moved_message(recorded: str, twins: Mapping[str, str], state: StateFile) -> str:
+def moved_message(recorded: str, twins: Mapping[str, str], state: StateFile) -> str:
     declared = twins[recorded]
     fix = (
         f"`reconciler state rm {recorded}` to forget what it records there ({declared} is in the state too)"

@@ -351,3 +351,12 @@ def test_jdcloud_foreign_rule_inserted_between_ours_keeps_its_place_and_content(
     assert ws.cli("apply", "--auto-approve").code == 0
     assert "gif" in _jd_ids(ws) and foreign in ws.live("jd", "uploads")
     assert ws.cli("drift").code == 0
+
+
+def test_drift_of_a_bucket_renamed_without_state_mv_says_state_mv_not_delete(ws: Workspace) -> None:
+    applied(ws, qs("mine"))
+    write(ws, [ws.bucket("q2", "photos", qs("mine"))], q2=ws.providers()["qs"])
+    drift = ws.cli("drift")
+    assert "- mine  delete" not in drift.out, drift.out
+    assert "run `reconciler state mv qs/photos q2/photos`" in drift.out + drift.err
+    assert live(ws) == [FOREIGN, qs("mine")]
