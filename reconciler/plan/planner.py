@@ -244,7 +244,8 @@ def renamed_view(live: LiveDocument, renamed: Mapping[str, str]) -> LiveDocument
     if not renamed:
         return live
     ids = set(live.ids)
-    back = {old: new for new, old in renamed.items() if new not in ids}
+    moving_away = set(renamed.values())  # ids renamed in a chain or a swap are renamed all at once
+    back = {old: new for new, old in renamed.items() if new not in ids or new in moving_away}
     if not back:
         return live
     return live.model_copy(

@@ -360,3 +360,19 @@ def test_drift_of_a_bucket_renamed_without_state_mv_says_state_mv_not_delete(ws:
     assert "- mine  delete" not in drift.out, drift.out
     assert "run `reconciler state mv qs/photos q2/photos`" in drift.out + drift.err
     assert live(ws) == [FOREIGN, qs("mine")]
+
+
+def test_state_mv_chain_onto_an_id_that_is_itself_renamed_is_no_clash(ws: Workspace) -> None:
+    ws.create("qs", "photos", {"notifications": [FOREIGN]})
+    write(ws, [ws.bucket("qs", "photos", qs("a"), qs("b", "https://hooks.example.com/b"))])
+    assert ws.cli("apply", "--auto-approve").code == 0
+    # a swap: a -> tmp, b -> a, tmp -> b
+    for source, destination in (("a", "tmp"), ("b", "a"), ("tmp", "b")):
+        assert state_cmd(ws, "mv", f"qs/photos/{source}", f"qs/photos/{destination}").code == 0
+    write(ws, [ws.bucket("qs", "photos", qs("a", "https://hooks.example.com/b"), qs("b"))])
+    planned = ws.cli("plan", "--detailed-exitcode")
+    assert planned.code == 2, planned.out + planned.err
+    assert "will be deleted" not in planned.out and "will be created" not in planned.out
+    assert ws.cli("apply", "--auto-approve").code == 0
+    assert live(ws) == [FOREIGN, qs("b"), qs("a", "https://hooks.example.com/b")]
+    assert ws.cli("plan", "--detailed-exitcode").code == 0
