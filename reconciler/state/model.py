@@ -41,8 +41,15 @@ def split_address(address: str) -> tuple[str, str | None]:
 
 
 def store_of(endpoint: str) -> str:
-    """A normalised endpoint without its scheme: http:// and https:// to one host reach one store."""
-    return endpoint.split("://", 1)[-1]
+    """A normalised endpoint without its scheme: http:// and https:// to one host reach one store.
+    Every Amazon S3 endpoint of a partition (global, regional, dualstack, `s3-region`) is one store:
+    bucket names are global there, so the same name through any of them is the same bucket."""
+    store = endpoint.split("://", 1)[-1]
+    host = store.split("/", 1)[0].split(":", 1)[0]
+    for partition in ("amazonaws.com", "amazonaws.com.cn"):
+        if host.endswith("." + partition) and host.split(".", 1)[0].startswith("s3"):
+            return f"s3.{partition}"
+    return store
 
 
 class BucketIdentity(Frozen):

@@ -37,11 +37,12 @@ def state_cmd(ws: Workspace, *argv: str) -> Result:
 
 
 def write(ws: Workspace, buckets: list[dict[str, Any]], **providers: dict[str, Any]) -> None:
-    """The configuration, with extra providers (or overrides of the workspace's) merged in."""
+    """The configuration, with extra providers (or overrides of the workspace's, None removing a key) merged in."""
     path = ws.write("b.yaml", buckets=buckets)
     document = json.loads(path.read_text())
     for name, settings in providers.items():
-        document["providers"][name] = {**document["providers"].get(name, {}), **settings}
+        merged = {**document["providers"].get(name, {}), **settings}
+        document["providers"][name] = {key: value for key, value in merged.items() if value is not None}
     path.write_text(json.dumps(document))
 
 
@@ -376,3 +377,21 @@ def test_state_mv_chain_onto_an_id_that_is_itself_renamed_is_no_clash(ws: Worksp
     assert ws.cli("apply", "--auto-approve").code == 0
     assert live(ws) == [FOREIGN, qs("b"), qs("a", "https://hooks.example.com/b")]
     assert ws.cli("plan", "--detailed-exitcode").code == 0
+
+
+def test_amazon_s3_endpoints_of_one_partition_reach_one_bucket_namespace(ws: Workspace) -> None:
+    write(
+        ws,
+        [ws.bucket("aws", "photos"), ws.bucket("a2", "photos", ownership="exclusive")],
+        aws={"endpoint": None, "region": "us-east-1"},
+        a2={"type": "s3", "flavor": "aws", "region": "eu-west-1", "endpoint": "https://s3.amazonaws.com"},
+    )
+    result = ws.cli("validate")
+    assert result.code == 1 and "bucket a2/photos is the same bucket as aws/photos" in result.out + result.err
+    write(
+        ws,
+        [ws.bucket("aws", "photos"), ws.bucket("a2", "photos")],
+        aws={"endpoint": None, "region": "us-east-1"},
+        a2={"type": "s3", "flavor": "aws", "region": "cn-north-1", "endpoint": None},
+    )
+    assert ws.cli("validate").code == 0  # the China partition is another namespace
