@@ -302,7 +302,14 @@ def test_refresh_only_after_a_foreign_rule_replaced_an_owned_one_says_so(ws: Wor
 def test_an_alias_imported_then_declared_instead_of_the_old_address_deletes_nothing(ws: Workspace) -> None:
     applied(ws, qs("mine"))
     write(ws, [ws.bucket("qs", "photos", qs("mine"))], q2=ws.providers()["qs"])
-    ws.cli("import", "q2/photos")  # the same bucket under a second provider name
+    imported = ws.cli("import", "q2/photos")  # the same bucket under a second provider name
+    assert imported.code == 1, imported.out + imported.err
+    assert "cannot import q2/photos: the state already records the same bucket as qs/photos" in imported.err
+    assert "reconciler state mv qs/photos q2/photos" in imported.err
+    # as an older version could have recorded it: both addresses in the state
+    document = json.loads(ws.state.read_text())
+    document["buckets"]["q2/photos"] = {**document["buckets"]["qs/photos"], "provider": "q2", "rules": {}}
+    ws.state.write_text(json.dumps(document))
     write(ws, [ws.bucket("q2", "photos", qs("mine"))], q2=ws.providers()["qs"])
     planned = ws.cli("plan")
     assert planned.code == 1 and "will be deleted" not in planned.out, planned.out
