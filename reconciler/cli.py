@@ -1,7 +1,8 @@
 """Command line: argument parsing, dispatch, and the one mapping from errors to exit codes.
 
-Each command lives in `reconciler.commands.<verb>` as `run(args) -> int`. Nothing here knows
-what a command does; nothing there prints an uncaught error.
+Each command lives in `reconciler.commands.<verb>` as `run(args) -> int`, reached through the one
+table in `reconciler.commands.dispatch`. Nothing here knows what a command does; nothing there
+prints an uncaught error.
 
 Exit codes: 0 success; 1 error (any ReconcilerError, bad usage); 2 changes or drift (plan with
 --detailed-exitcode, drift); 130 interrupted.
@@ -10,16 +11,16 @@ Exit codes: 0 success; 1 error (any ReconcilerError, bad usage); 2 changes or dr
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 import traceback
 from collections.abc import Sequence
 
 from reconciler import __version__
+from reconciler.commands.dispatch import run_command
+from reconciler.core.exit_codes import EXIT_ERROR, EXIT_INTERRUPTED
 from reconciler.errors import ConfigError, ReconcilerError
 
-EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_STATE = os.path.join("state", "reconciler.state.json")
 
 
@@ -362,9 +363,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_MODULES = {"import": "import_", "force-unlock": "force_unlock", "show-config": "show_config"}
-
-
 def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """The parsed command line, with the flags given before the command merged into the command's."""
     parser = build_parser()
@@ -391,10 +389,8 @@ def printable(text: str, keep: str = "") -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_arguments(argv)
     verbose = getattr(args, "verbose", False)
-    module_name = _MODULES.get(args.command, args.command)
     try:
-        module = importlib.import_module(f"reconciler.commands.{module_name}")
-        return int(module.run(args))
+        return run_command(args)
     except KeyboardInterrupt:
         sys.stderr.write("Interrupted.\n")
         return EXIT_INTERRUPTED

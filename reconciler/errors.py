@@ -103,3 +103,12 @@ class UnknownOutcomeError(TransportError):
 
 class ResponseError(ProviderError):
     """The provider answered with something that cannot be understood."""
+
+
+def error_reason(error: ReconcilerError) -> str:
+    """An error as the reason of a bucket's outcome, which names the bucket already."""
+    if isinstance(error, ProviderError):
+        return ProviderError(
+            error.message, code=error.code, status=error.status, request_id=error.request_id
+        ).describe()
+    return str(error)

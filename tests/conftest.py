@@ -85,3 +85,18 @@ def _isolated_home(tmp_path_factory, monkeypatch):
         monkeypatch.delenv(name, raising=False)
     # no test asks the link-local instance metadata service (tests that do set a loopback endpoint)
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture(autouse=True)
+def _unit_tests_stay_in_process(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test marked `unit` runs alone (`pytest -m unit`): no server, no connection, no subprocess."""
+    if request.node.get_closest_marker("unit") is None:
+        return
+    import subprocess
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a test marked unit must not connect anywhere or start a process; drop the marker")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(subprocess.Popen, "__init__", refuse)

@@ -8,7 +8,18 @@ import inspect
 
 import pytest
 
-PACKAGES = ["reconciler.config", "reconciler.model", "reconciler.plan", "reconciler.render", "reconciler.state"]
+pytestmark = pytest.mark.unit
+
+PACKAGES = [
+    "reconciler.config",
+    "reconciler.core",
+    "reconciler.drift",
+    "reconciler.live",
+    "reconciler.model",
+    "reconciler.plan",
+    "reconciler.render",
+    "reconciler.state",
+]
 
 
 def _isort_key(name: str) -> tuple[int, str]:

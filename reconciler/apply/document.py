@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from reconciler.config.secrets import secret_resolver
 from reconciler.kinds import Dialect
 from reconciler.model.document import DocumentEntry, LiveDocument, LiveRule, Rule
 from reconciler.plan.model import BucketChange, LiveSlot, ManagedSlot
@@ -19,12 +20,13 @@ from reconciler.words import id_list, rule_name
 
 def managed_rules(change: BucketChange, dialect: Dialect, environ: Mapping[str, str]) -> dict[str, Rule]:
     """The managed rules the layout writes, by id, with clear secrets (CredentialError, StalePlanError)."""
+    resolve = secret_resolver(environ)
     rules: dict[str, Rule] = {}
     for slot in change.layout:
         if isinstance(slot, ManagedSlot):
             planned = change.change(slot.managed)
             assert planned is not None and planned.after is not None  # BucketChange asserts it
-            rules[slot.managed] = rule_from_after(dialect, planned.after, environ)
+            rules[slot.managed] = rule_from_after(dialect, planned.after, resolve)
     return rules
 
 

@@ -20,20 +20,30 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+from functools import cached_property
 
 from reconciler.apply.document import document_entries, managed_rules, readback_mismatch
-from reconciler.apply.live import ReadProgress, for_each, read_live
 from reconciler.apply.recorder import StateRecorder
-from reconciler.apply.report import ApplyHook, ApplyReport, BucketOutcome, SilentHook, error_reason
-from reconciler.errors import ProviderError, ReconcilerError, StalePlanError, StateError, UnknownOutcomeError
+from reconciler.apply.report import ApplyHook, ApplyReport, BucketOutcome, SilentHook
+from reconciler.core.clock import utc_now
+from reconciler.errors import (
+    ProviderError,
+    ReconcilerError,
+    StalePlanError,
+    StateError,
+    UnknownOutcomeError,
+    error_reason,
+)
 from reconciler.kinds import Dialect, dialect_for
+from reconciler.live.reader import ReadProgress, for_each, read_live
 from reconciler.model.config import Configuration
 from reconciler.model.document import DocumentEntry, LiveDocument, Rule
 from reconciler.plan.model import Action, BucketChange, LiveSlot, ManagedSlot, Plan
 from reconciler.plan.outcome import state_after
 from reconciler.plan.ownership import BucketPolicy, written_rules
-from reconciler.plan.planner import renamed_view
+from reconciler.plan.planner import config_digest, renamed_view
+from reconciler.plan.staleness import check_declared, check_provider, configuration_changed, live_changed
 from reconciler.providers.base import NotificationClient
 from reconciler.state.model import BucketState, StateFile
 from reconciler.words import rule_name
@@ -42,10 +52,6 @@ from reconciler.words import rule_name
 VERIFY_DELAYS = (0.5, 1.0, 2.0, 4.0)
 # Sends of one document whose answers were lost, each after reading the bucket found it untouched.
 UNKNOWN_OUTCOME_SENDS = 3
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
 
 
 @dataclass(frozen=True)
@@ -186,34 +192,17 @@ class ApplyEngine:
 
     def _dialect(self, change: BucketChange) -> Dialect:
         provider = self.config.providers.get(change.provider)
-        if provider is None or change.provider not in self.clients:
-            raise StalePlanError(
-                f"{change.address}: provider {change.provider!r} is not in the configuration; restore it or plan again"
-            )
-        dialect = dialect_for(provider)
-        if (dialect.type, dialect.flavor) != (change.type, change.flavor):
-            raise StalePlanError(
-                f"{change.address}: provider {change.provider!r} is no longer {change.type}"
-                f"{f' ({change.flavor})' if change.flavor else ''} as when planned; plan again"
-            )
-        entry = self.entries.get(change.address)
-        if entry is not None and entry.ownership == "observe":
-            raise StalePlanError(
-                f"{change.address}: the bucket is now observe-only in the configuration, so it is never written; "
-                "plan again"
-            )
-        return dialect
+        opened = change.provider in self.clients
+        return check_provider(change, provider, opened=opened, entry=self.entries.get(change.address))
+
+    @cached_property
+    def _config_changed(self) -> bool | None:
+        """Whether the configuration moved on since the plan (the plan's `config_digest`), computed once."""
+        return configuration_changed(self.plan, config_digest(self.config))
 
     def _check_declared(self, change: BucketChange, rules: dict[str, Rule]) -> None:
         """Every rule a saved plan writes must be the one the configuration declares now."""
-        entry = self.entries.get(change.address)
-        declared = {rule.id: rule for rule in entry.notifications} if entry else {}
-        for rule_id, rule in rules.items():
-            if declared.get(rule_id) != rule:
-                raise StalePlanError(
-                    f"{change.address}/{rule_id}: the rule in the saved plan is not what the configuration declares "
-                    "(the configuration changed since the plan, or the plan was edited); plan again"
-                )
+        check_declared(change, rules, self.entries.get(change.address), changed=self._config_changed)
 
     def _unmanaged_removals(self, change: BucketChange, fresh: LiveDocument) -> list[str]:
         """Live rules the layout leaves out that the ownership policy says may not be removed (foreign
@@ -255,10 +244,9 @@ class ApplyEngine:
             fresh = read.documents.get(change.address)
             if fresh is None:
                 continue
-            if fresh.fingerprint != change.live_fingerprint:
-                lines.append(f"live configuration of bucket {change.address} changed since the plan; run plan again")
-            elif len(fresh.rules) != change.rule_count_before:
-                lines.append(f"{change.address}: the plan does not describe the live document (edited?); plan again")
+            why = live_changed(change, fresh)
+            if why is not None:
+                lines.append(why)
             else:
                 lines.extend(self._unmanaged_removals(change, fresh))
         if lines:

@@ -8,18 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from reconciler.errors import ProviderError, ReconcilerError
+from reconciler.errors import error_reason as error_reason  # its home moved to errors; kept importable here
 
 Status = Literal["applied", "unchanged", "failed"]
-
-
-def error_reason(error: ReconcilerError) -> str:
-    """An error as the reason of a bucket's outcome, which names the bucket already."""
-    if isinstance(error, ProviderError):
-        return ProviderError(
-            error.message, code=error.code, status=error.status, request_id=error.request_id
-        ).describe()
-    return str(error)
 
 
 @dataclass(frozen=True)

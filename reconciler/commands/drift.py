@@ -10,23 +10,21 @@ import argparse
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 from reconciler import __version__
-from reconciler.apply.engine import utc_now
-from reconciler.apply.live import ReadProgress, read_live
-from reconciler.apply.report import error_reason
-from reconciler.cli import EXIT_CHANGES, EXIT_OK
 from reconciler.commands import event_loop
 from reconciler.commands.console import Output, enable_verbose
 from reconciler.commands.selections import listed_selections
 from reconciler.commands.workspace import load_config, open_clients, read_state, targeting_warning, timeout_overrides
-from reconciler.config.source import DEFAULT_LOCATION
-from reconciler.errors import ReconcilerError
+from reconciler.config.ignore import load_ignore_files
+from reconciler.core.clock import utc_now
+from reconciler.core.exit_codes import EXIT_CHANGES, EXIT_OK
+from reconciler.drift.detection import DriftReport, detect_drift
+from reconciler.errors import ReconcilerError, error_reason
+from reconciler.live.reader import ReadProgress, read_live
 from reconciler.model.common import digest_key
 from reconciler.model.config import Configuration
-from reconciler.plan.drift import DriftReport, detect_drift
-from reconciler.plan.ignore import DEFAULT_IGNORE_FILE, IgnoreList, load_ignore_file
+from reconciler.model.ignore import IgnoreList
 from reconciler.plan.planner import buckets_to_read
 from reconciler.providers.identity import provider_identities
 from reconciler.render.drift_json import render_drift_json
@@ -42,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     state = read_state(args.state)
     with digest_key(state.digest_key):  # secrets digested as this state records them
         config = load_config(args.config, os.environ, args.target or (), resolve=resolve)
-        ignores = ignore_list(args.ignore_file, args.config)
+        ignores = load_ignore_files(args.ignore_file, args.config, today=utc_now().date())
         output = Output.for_args(args)
         output.warn(targeting_warning(config, state, args.target or (), command="drift"))
         report = event_loop.run(
@@ -75,18 +73,6 @@ def render(report: DriftReport, fmt: str, *, color: bool = False) -> str:
     if fmt == "prometheus":
         return render_prometheus(report)
     return render_drift_text(report, color=color)
-
-
-def ignore_list(explicit: str | None, config_locations: Sequence[str] | None) -> IgnoreList:
-    """--ignore-file, else every `.driftignore.yaml` next to a configuration location (merged)."""
-    if explicit is not None:
-        return load_ignore_file(explicit)
-    found: list[Path] = []
-    for location in config_locations or [DEFAULT_LOCATION]:
-        candidate = Path(location).parent / DEFAULT_IGNORE_FILE
-        if candidate.is_file() and candidate.resolve() not in {f.resolve() for f in found}:
-            found.append(candidate)
-    return IgnoreList([entry for path in found for entry in load_ignore_file(path).entries])
 
 
 async def check_drift(

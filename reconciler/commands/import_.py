@@ -13,21 +13,23 @@ import os
 import stat
 import sys
 
-from reconciler.apply.engine import utc_now
 from reconciler.commands import event_loop
 from reconciler.commands.console import enable_verbose
 from reconciler.commands.selections import listed_selections
 from reconciler.commands.workspace import load_config, open_clients, state_store, timeout_overrides
 from reconciler.config.source import discover
+from reconciler.core.address import BucketAddress, split_address
+from reconciler.core.clock import utc_now
 from reconciler.errors import ReconcilerError
 from reconciler.model.common import digest_key
 from reconciler.model.config import Configuration, ProviderConfig
 from reconciler.model.document import LiveDocument
+from reconciler.model.identity import BucketIdentity, store_of
+from reconciler.plan.adopt import adopt, choose_rules
 from reconciler.providers.credentials import AccessKey
 from reconciler.providers.identity import provider_identities
 from reconciler.render import configuration_yaml
-from reconciler.state import adopt, choose_rules
-from reconciler.state.model import BucketIdentity, StateFile, split_address, store_of
+from reconciler.state.model import StateFile
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,23 +40,23 @@ def run(args: argparse.Namespace) -> int:
         address, rule_id = split_address(args.address)
     except ValueError as exc:
         raise ReconcilerError(str(exc)) from None
-    provider_name, bucket = address.split("/", 1)
+    where = BucketAddress.of(address)
     store = state_store(args.state)
     with store, store.lock("import", timeout=args.lock_timeout):
         state = store.load()
         with digest_key(state.digest_key):  # secrets digested as this state records them
             config = load_config(locations, os.environ, [args.address], resolve=resolve)
-            provider = config.providers.get(provider_name)
+            provider = config.providers.get(where.provider)
             if provider is None:
                 known = ", ".join(sorted(config.providers)) or "none"
                 raise ReconcilerError(
-                    f"cannot import {args.address}: provider {provider_name!r} is not in the configuration "
+                    f"cannot import {args.address}: provider {where.provider!r} is not in the configuration "
                     f"(configured: {known}); declare it under `providers:` first"
                 )
-            live, key = event_loop.run(_read(config, provider, bucket, timeout_overrides(args)))
+            live, key = event_loop.run(_read(config, provider, where.bucket, timeout_overrides(args)))
             keys = {provider.name: key} if key is not None else None  # resolved once: no second credential_process
             identity = provider_identities([provider], os.environ, keys)[provider.name].model_copy(
-                update={"bucket": bucket}
+                update={"bucket": where.bucket}
             )
             _refuse_alias(state, address, identity)
             recorded = state.buckets.get(address)
@@ -67,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
                 state = state.without(address)
             adoption = choose_rules(state, address, live, rule_id)
             saved = store.save(
-                adopt(state, provider, bucket, live, adoption, applied_at=utc_now(), identity=identity)
+                adopt(state, provider, where.bucket, live, adoption, applied_at=utc_now(), identity=identity)
             )
     for reason in adoption.skipped:
         sys.stderr.write(f"Skipped: {reason}\n")

@@ -21,13 +21,12 @@ from reconciler.commands.workspace import (
     targeting_warning,
     timeout_overrides,
 )
+from reconciler.core.exit_codes import EXIT_CHANGES, EXIT_OK
 from reconciler.model.common import digest_key
 from reconciler.model.config import Configuration
 from reconciler.plan.model import Plan
 from reconciler.render import render_plan_json, render_plan_markdown, render_plan_text
 from reconciler.state.model import StateFile
-
-EXIT_OK, EXIT_CHANGES = 0, 2
 
 
 def render_plan(plan: Plan, fmt: str, *, color: bool) -> str:

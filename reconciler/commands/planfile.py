@@ -1,5 +1,5 @@
 """Saved plans: `plan --out FILE` writes the plan document, `apply FILE` and `show FILE` read it,
-and `apply` checks it still fits the state (Terraform's two refusals, with its wording)."""
+and `apply` checks it still fits the state (`reconciler.plan.staleness`: Terraform's two refusals, with its wording)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,12 @@ import json
 import os
 from pathlib import Path
 
-from reconciler import __version__
-from reconciler.errors import PlanFileError, StalePlanError
+from reconciler.core.files import atomic_write
+from reconciler.errors import PlanFileError
 from reconciler.plan.model import Plan
+from reconciler.plan.staleness import state_for_saved_plan as state_for_saved_plan  # decided with the other refusals
 from reconciler.regular_file import read_regular
 from reconciler.render.json import render_plan_json
-from reconciler.state.model import StateFile
-from reconciler.state.store import atomic_write
 
 
 def save_plan_file(path: str | os.PathLike[str], plan: Plan) -> None:
@@ -45,30 +44,3 @@ def load_plan_file(path: str | os.PathLike[str]) -> Plan:
     except RecursionError:
         raise PlanFileError(f"plan file {path} is not a reconciler plan (nested far too deeply)") from None
     return Plan.from_document(document, source=f"plan file {path}")
-
-
-def state_for_saved_plan(plan: Plan, state: StateFile, *, state_exists: bool, state_path: str) -> StateFile:
-    """The state to apply `plan` on, or StalePlanError when the state moved on since the plan.
-
-    A plan made before any state file existed adopts the plan's lineage, so the same plan can
-    never be applied twice (the second time the serial has moved).
-    """
-    prior = plan.prior_state
-    if not state_exists:
-        if prior.serial == 0:
-            return StateFile(tool_version=__version__, lineage=prior.lineage)
-        raise StalePlanError(
-            f"Saved plan does not match the given state: it was made against serial {prior.serial} of lineage "
-            f"{prior.lineage}, but there is no state at {state_path}; check --state, or run plan again"
-        )
-    if state.lineage != prior.lineage:
-        raise StalePlanError(
-            f"Saved plan does not match the given state: it was created from a different state lineage "
-            f"({prior.lineage}, while {state_path} has {state.lineage}); run plan again against this state"
-        )
-    if state.serial != prior.serial:
-        raise StalePlanError(
-            f"Saved plan is stale: the state was changed by another operation after the plan was created "
-            f"(plan serial {prior.serial}, state serial {state.serial}); run plan again"
-        )
-    return state

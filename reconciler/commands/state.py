@@ -9,10 +9,11 @@ import argparse
 import sys
 
 from reconciler.commands.workspace import read_state, state_store
+from reconciler.core.address import split_address
 from reconciler.errors import ReconcilerError, StateError
 from reconciler.render import render_state_list
 from reconciler.render.json import dumps
-from reconciler.state.model import StateFile, split_address
+from reconciler.state.model import StateFile
 
 
 def _checked(addresses: list[str]) -> list[str]:

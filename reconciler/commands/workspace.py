@@ -4,7 +4,7 @@
     state   = read_state(args.state)                       # a path, s3://… or postgresql://…; no lock
     async with open_clients(config, providers_in_scope(config, state, targets),
                             parallelism=args.parallelism, environ=environ) as clients:
-        live = await read_live(clients, addresses, parallelism=..., progress=...)   # apply.live
+        live = await read_live(clients, addresses, parallelism=..., progress=...)   # reconciler.live
         plan, live = await make_plan(config, state, clients, targets=..., parallelism=..., progress=...)
 
 Every failure is a ReconcilerError with one clear message, raised before any request where it
@@ -18,13 +18,13 @@ from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 
 from reconciler import __version__
-from reconciler.apply.engine import utc_now
-from reconciler.apply.live import LiveRead, ReadProgress, read_live
-from reconciler.apply.report import error_reason
 from reconciler.commands.state_location import open_state
 from reconciler.config.loader import Resolve, load_configuration
 from reconciler.config.secrets import resolve_rule_secrets
-from reconciler.errors import ReconcilerError
+from reconciler.core.address import BucketAddress
+from reconciler.core.clock import utc_now
+from reconciler.errors import ReconcilerError, error_reason
+from reconciler.live.reader import LiveRead, ReadProgress, read_live
 from reconciler.model.config import Configuration
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import buckets_to_read, build_plan, select_buckets
@@ -70,7 +70,7 @@ def timeout_overrides(args: object) -> dict[str, float | None]:
 
 def providers_in_scope(config: Configuration, state: StateFile, targets: Sequence[str] = ()) -> list[str]:
     """Configured providers of the buckets a plan over `targets` reads (ReconcilerError for a bad target)."""
-    names = {address.split("/", 1)[0] for address in select_buckets(config, state, targets)}
+    names = {BucketAddress.provider_of(address) for address in select_buckets(config, state, targets)}
     return sorted(name for name in names if name in config.providers)
 
 

@@ -333,7 +333,7 @@ class _Loader(EntryExpansion):
         foreign ones (DESIGN §2): an error naming both. Every bucket an entry expands to counts
         (its list, its resolved selector)."""
         from reconciler.providers.identity import physical_location  # keeps httpx out of what planning imports
-        from reconciler.state.model import store_of
+        from reconciler.model.identity import store_of
 
         first: dict[tuple[str, str, str], tuple[Declared, Path, str]] = {}
         stores = {name: physical_location(provider, "") for name, provider in providers.items()}  # once each

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 
 from reconciler.errors import CredentialError
 from reconciler.model.bos import BosRule
@@ -38,6 +38,15 @@ def resolve_secret(ref: EnvRef | FileRef, *, what: str, environ: Mapping[str, st
         raise CredentialError(f"the {what} comes from file {ref.file}, which is empty")
     return value
 
+
+
+def secret_resolver(environ: Mapping[str, str]) -> Callable[[EnvRef | FileRef, str], str]:
+    """`resolve_secret` over `environ`, as the planner's functions take it: (reference, what) -> clear value."""
+
+    def resolve(ref: EnvRef | FileRef, what: str) -> str:
+        return resolve_secret(ref, what=what, environ=environ)
+
+    return resolve
 
 def resolve_rule_secrets(
     config: Configuration, environ: Mapping[str, str], *, addresses: Collection[str] | None = None

@@ -14,10 +14,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from reconciler.core.files import atomic_write
 from reconciler.emulator.store import Store
 from reconciler.errors import ReconcilerError
 from reconciler.regular_file import read_regular
-from reconciler.state.store import atomic_write
 
 
 class MemoryOnly:

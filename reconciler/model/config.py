@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from reconciler.core.address import BucketAddress
 from reconciler.model.bos import BosRule
 from reconciler.model.common import EnvRef, FileRef, Frozen
 from reconciler.model.qingstor import QingStorRule
@@ -86,7 +87,7 @@ class BucketConfig(Frozen):
 
     @property
     def address(self) -> str:
-        return f"{self.provider}/{self.bucket}"
+        return str(BucketAddress(self.provider, self.bucket))
 
 
 class Selection(Frozen):

@@ -1,5 +1,6 @@
 """Pure planning: Plan, BucketChange, RuleChange, Action; no I/O (DESIGN §5)."""
 
+from reconciler.plan.adopt import Adoption, adopt, choose_rules
 from reconciler.plan.model import (
     FORMAT_VERSION,
     Action,
@@ -23,6 +24,7 @@ from reconciler.plan.rules import rule_document, rule_from_after
 __all__ = [
     "FORMAT_VERSION",
     "Action",
+    "Adoption",
     "BucketChange",
     "BucketRead",
     "FieldChange",
@@ -36,8 +38,10 @@ __all__ = [
     "Reason",
     "RuleChange",
     "Summary",
+    "adopt",
     "buckets_to_read",
     "build_plan",
+    "choose_rules",
     "config_digest",
     "rule_document",
     "rule_from_after",

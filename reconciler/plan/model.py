@@ -41,6 +41,7 @@ from pydantic import (
     model_validator,
 )
 
+from reconciler.core.address import BucketAddress
 from reconciler.errors import PlanFileError
 from reconciler.model.common import Frozen
 from reconciler.model.config import Selection
@@ -248,7 +249,7 @@ class BucketChange(_Additions):
     def _contract(self) -> BucketChange:
         if self.action not in BUCKET_ACTIONS:
             raise ValueError(f"{self.address}: {self.action.value!r} is not a bucket action")
-        if self.address != f"{self.provider}/{self.bucket}":
+        if self.address != str(BucketAddress(self.provider, self.bucket)):
             raise ValueError(f"{self.address}: address is not <provider>/<bucket>")
         if self.refused and self.error is None:
             raise ValueError(f"{self.address}: a refused bucket says why in its error")

@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from reconciler.core.address import BucketAddress, RuleAddress, split_address
 from reconciler.errors import ReconcilerError
 from reconciler.kinds import Dialect, describe_rule, dialect_for
 from reconciler.model.config import BucketConfig, Configuration, ProviderConfig
 from reconciler.model.document import LiveDocument, LiveRule, Rule
+from reconciler.model.identity import store_of
 from reconciler.plan.diff import field_changes, outside_changes
 from reconciler.plan.model import (
     Action,
@@ -43,9 +45,9 @@ from reconciler.plan.ownership import (
     next_layout,
     written_rules,
 )
-from reconciler.plan.rules import rule_document, sensitive_map, unparsed_document
+from reconciler.plan.rules import is_secret, rule_document, sensitive_map, unparsed_document
 from reconciler.plan.shadowing import Slot, shadowing_warnings
-from reconciler.state.model import BucketIdentity, BucketState, StateFile, split_address, store_of
+from reconciler.state.model import BucketIdentity, BucketState, StateFile
 
 
 @dataclass(frozen=True)
@@ -94,19 +96,31 @@ def buckets_to_read(config: Configuration, state: StateFile, targets: Sequence[s
     """Every bucket the plan needs live, except those whose provider is gone (the plan reports them)."""
     reads = []
     for address in select_buckets(config, state, targets):
-        provider_name, bucket = address.split("/", 1)
-        provider = config.providers.get(provider_name)
+        where = BucketAddress.of(address)
+        provider = config.providers.get(where.provider)
         if provider is not None and provider_problem(provider, state.buckets.get(address)) is None:
-            reads.append(BucketRead(address, provider, bucket))
+            reads.append(BucketRead(address, provider, where.bucket))
     return reads
 
 
 def config_digest(config: Configuration) -> str:
-    """Fingerprint of what the configuration declares (file positions aside)."""
+    """Fingerprint of what the configuration declares (file positions aside): a secret counts by its
+    reference, resolved or not, so the digest does not depend on which buckets --target resolved."""
     # selectors are in the buckets they expanded to: the same buckets listed by name digest the same
-    document = config.model_dump(mode="json", exclude={"buckets": {"__all__": {"source"}}, "selections": True})
+    exclude = {"buckets": {"__all__": {"source"}}, "selections": True}
+    document = _declared(config.model_dump(mode="json", exclude=exclude))
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _declared(value: Any) -> Any:
+    if is_secret(value):
+        return value.get("ref")
+    if isinstance(value, dict):
+        return {key: _declared(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_declared(item) for item in value]
+    return value
 
 
 def build_plan(
@@ -142,7 +156,7 @@ def build_plan(
     for address, rule_targets in select_buckets(config, state, targets).items():
         entry = entries.get(address)
         recorded = state.buckets.get(address)
-        provider_name = address.split("/", 1)[0]
+        provider_name = BucketAddress.provider_of(address)
         provider = config.providers.get(provider_name)
         if entry is None and address in twins:
             moved_away = moved_message(address, twins, state)
@@ -379,7 +393,7 @@ def _errored(
     *,
     refused: bool = False,
 ) -> BucketChange:
-    provider_name, bucket = address.split("/", 1)
+    where = BucketAddress.of(address)
     if provider is not None:
         kind, flavor = provider.type, getattr(provider, "flavor", None)
     else:
@@ -387,10 +401,10 @@ def _errored(
         kind, flavor = recorded.type, recorded.flavor
     return BucketChange(
         address=address,
-        provider=provider_name,
+        provider=where.provider,
         type=kind,
         flavor=flavor,
-        bucket=bucket,
+        bucket=where.bucket,
         ownership=entry.ownership if entry else "shared",
         live_fingerprint=None,
         action=Action.NO_OP,
@@ -486,7 +500,7 @@ class _BucketPlanner:
             provider=self.provider.name,
             type=self.provider.type,
             flavor=self.dialect.flavor,
-            bucket=self.address.split("/", 1)[1],
+            bucket=BucketAddress.of(self.address).bucket,
             ownership=self.ownership,
             live_fingerprint=self.live.fingerprint,
             action=action,
@@ -587,7 +601,7 @@ class _BucketPlanner:
             actions = (Action.ADOPT,) if action is Action.NO_OP else (Action.ADOPT, Action.UPDATE)
         fields = field_changes(before, after, self.dialect.sensitive_paths) if Action.UPDATE in actions else ()
         return RuleChange(
-            address=f"{self.address}/{rule_id}",
+            address=RuleAddress.join(self.address, rule_id),
             rule_id=rule_id,
             actions=actions,
             changed_outside=self._changed_outside(rule_id) if outside is None else outside,

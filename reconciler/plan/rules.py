@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-from collections.abc import Mapping
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
 
-from reconciler.config.secrets import resolve_secret
-from reconciler.errors import CredentialError, PlanFileError, StalePlanError
+from reconciler.errors import CredentialError, PlanFileError
 from reconciler.kinds import Dialect
-from reconciler.model.common import SecretValue, digest_of, reached
+from reconciler.model.common import SecretRef, SecretValue, digest_of, reached
 from reconciler.model.document import Rule
+from reconciler.plan.staleness import secret_changed
 from reconciler.words import field_path, validation_problem
+
+# (reference, what it is for) -> the clear value, or CredentialError; the caller decides where secrets come from
+SecretResolver = Callable[[SecretRef, str], str]
 
 
 def is_secret(value: Any) -> bool:
@@ -76,8 +78,8 @@ def unparsed_document(raw: Any, dialect: Dialect) -> dict[str, Any]:
     return document
 
 
-def rule_from_after(dialect: Dialect, after: dict[str, Any], environ: Mapping[str, str] = os.environ) -> Rule:
-    """Rebuild the rule to write from a saved plan's `after`, secrets re-resolved from their `ref`.
+def rule_from_after(dialect: Dialect, after: dict[str, Any], resolve: SecretResolver) -> Rule:
+    """Rebuild the rule to write from a saved plan's `after`, secrets re-resolved from their `ref` by `resolve`.
 
     Raises CredentialError when a reference cannot be resolved, StalePlanError when it now
     resolves to a value whose digest differs from the one planned, PlanFileError when `after`
@@ -92,10 +94,10 @@ def rule_from_after(dialect: Dialect, after: dict[str, Any], environ: Mapping[st
             planned = _valid(SecretValue, container[key], f"rule {rule_id!r}: secret {path}")
             if planned.ref is None:
                 raise CredentialError(f"rule {rule_id!r}: secret {path} has no reference to resolve it from")
-            clear = resolve_secret(planned.ref, what=f"secret {path} of rule {rule_id!r}", environ=environ)
+            clear = resolve(planned.ref, f"secret {path} of rule {rule_id!r}")
             resolved = SecretValue.of(clear, planned.ref)
             if resolved.digest != planned.digest:
-                raise StalePlanError(f"rule {rule_id!r}: secret {path} changed since the plan was made; plan again")
+                raise secret_changed(rule_id, path)
             container[key] = resolved  # a model instance passes validation as is, clear value included
     return _valid(dialect.rule_model, document, f"rule {rule_id!r} is not a valid {dialect.type} rule")
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import httpx
 
+from reconciler.core.address import BucketAddress
 from reconciler.errors import ProviderError, ResponseError
 from reconciler.model.config import ProviderConfig
 from reconciler.model.document import LiveDocument
@@ -64,7 +65,7 @@ class BucketClient:
         return f"{type(self).__name__}({self.name!r}, {self.endpoint.scheme}://{self.endpoint.host})"
 
     def address(self, bucket: str) -> str:
-        return f"{self.name}/{bucket}"
+        return str(BucketAddress(self.name, bucket))
 
     def auth(self, bucket: str) -> httpx.Auth:
         raise NotImplementedError

@@ -14,9 +14,9 @@ from collections.abc import Iterable, Mapping
 from reconciler.errors import ReconcilerError
 from reconciler.kinds import kind_of
 from reconciler.model.config import ProviderConfig
+from reconciler.model.identity import BucketIdentity
 from reconciler.providers.credentials import AccessKey, resolve_credentials
 from reconciler.providers.endpoints import endpoint_for
-from reconciler.state.model import BucketIdentity
 
 
 def normalised_endpoint(provider: ProviderConfig) -> str | None:

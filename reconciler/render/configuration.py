@@ -9,6 +9,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from reconciler.core.address import BucketAddress
 from reconciler.kinds import Dialect, dialect_for
 from reconciler.model.config import BucketConfig, ProviderConfig
 from reconciler.model.document import Rule
@@ -28,7 +29,7 @@ def configuration_yaml(
     dialect = dialect_for(provider)
     entry = CommentedMap()
     entry["provider"] = provider.name
-    entry["bucket"] = address.split("/", 1)[1]
+    entry["bucket"] = BucketAddress.of(address).bucket
     notifications = CommentedSeq()
     for rule in rules:
         notifications.append(_rule_map(rule, dialect))

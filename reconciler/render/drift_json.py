@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.plan.drift import DriftReport
+from reconciler.drift.detection import DriftReport
 from reconciler.render.json import dumps
 
 # The verdict and counters first, so a person reading the raw JSON sees them before the detail.

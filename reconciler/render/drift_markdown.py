@@ -11,8 +11,15 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from reconciler.plan.drift import BucketDrift, BucketStatus, DriftReport, DriftStatus, ForeignStatus, PropertyDifference
-from reconciler.plan.ignore import IgnoreEntry
+from reconciler.drift.detection import (
+    BucketDrift,
+    BucketStatus,
+    DriftReport,
+    DriftStatus,
+    ForeignStatus,
+    PropertyDifference,
+)
+from reconciler.model.ignore import IgnoreEntry
 from reconciler.render.drift_text import SECTION_TITLES, format_value, verdict_lines
 from reconciler.render.markdown import _take, warnings_block
 from reconciler.render.values import printable

@@ -6,7 +6,7 @@ from typing import Any
 
 from rich.text import Text
 
-from reconciler.plan.drift import (
+from reconciler.drift.detection import (
     BucketDrift,
     BucketStatus,
     DriftReport,
@@ -14,7 +14,7 @@ from reconciler.plan.drift import (
     ForeignStatus,
     PropertyDifference,
 )
-from reconciler.plan.ignore import IgnoreEntry
+from reconciler.model.ignore import IgnoreEntry
 from reconciler.plan.model import Action
 from reconciler.render.text import render_lines
 from reconciler.render.values import literal

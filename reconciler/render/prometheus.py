@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 
-from reconciler.plan.drift import BucketStatus, DriftReport
+from reconciler.drift.detection import BucketStatus, DriftReport
 
 # label value of `kind` → key of BucketDrift.counts()
 RULE_KINDS = {

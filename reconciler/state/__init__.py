@@ -1,7 +1,6 @@
-"""The state, where it lives (a local file, an S3 bucket, PostgreSQL), its lock, and adopting
-live rules into it (DESIGN §4)."""
+"""The state, where it lives (a local file, an S3 bucket, PostgreSQL) and its lock (DESIGN §4).
+Adopting live rules into it (`reconciler import`) is decided in `reconciler.plan.adopt`."""
 
-from reconciler.state.adopt import Adoption, adopt, choose_rules
 from reconciler.state.backend import StateStore, Stored
 from reconciler.state.lock import LockInfo, StateLock, force_unlock, lock_path, read_lock_info
 from reconciler.state.model import STATE_VERSION, BucketState, StateFile, split_address
@@ -9,7 +8,6 @@ from reconciler.state.store import LocalState, backup_path, load_state, save_sta
 
 __all__ = [
     "STATE_VERSION",
-    "Adoption",
     "BucketState",
     "LocalState",
     "LockInfo",
@@ -17,9 +15,7 @@ __all__ = [
     "StateLock",
     "StateStore",
     "Stored",
-    "adopt",
     "backup_path",
-    "choose_rules",
     "force_unlock",
     "load_state",
     "lock_path",

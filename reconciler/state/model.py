@@ -23,60 +23,13 @@ from pydantic import (
     model_validator,
 )
 
+from reconciler.core.address import BucketAddress, RuleAddress, split_address
 from reconciler.kinds import KINDS
 from reconciler.model.common import Frozen, SecretValue, reached
+from reconciler.model.identity import BucketIdentity as BucketIdentity  # its home is the model layer
 
 STATE_VERSION = 1
 ProviderType = Literal["qingstor", "bos", "s3"]
-
-
-def split_address(address: str) -> tuple[str, str | None]:
-    """`p/b` → (`p/b`, None); `p/b/rule` → (`p/b`, `rule`). Rule ids may themselves hold `/`."""
-    parts = address.split("/", 2)
-    if len(parts) < 2 or not parts[0] or not parts[1] or (len(parts) == 3 and not parts[2]):
-        raise ValueError(
-            f"{address!r} is not an address: expected <provider>/<bucket> or <provider>/<bucket>/<rule-id>"
-        )
-    return f"{parts[0]}/{parts[1]}", (parts[2] if len(parts) == 3 else None)
-
-
-def store_of(endpoint: str) -> str:
-    """A normalised endpoint without its scheme: http:// and https:// to one host reach one store.
-    Every Amazon S3 endpoint of a partition (global, regional, dualstack, `s3-region`) is one store:
-    bucket names are global there, so the same name through any of them is the same bucket."""
-    store = endpoint.split("://", 1)[-1]
-    host = store.split("/", 1)[0].split(":", 1)[0]
-    for partition in ("amazonaws.com", "amazonaws.com.cn"):
-        if host.endswith("." + partition) and host.split(".", 1)[0].startswith("s3"):
-            return f"s3.{partition}"
-    return store
-
-
-class BucketIdentity(Frozen):
-    """The physical bucket a state entry's rules belong to (DESIGN §2); never holds a secret.
-
-    `endpoint` is normalised (`scheme://host[:port][/base]`; its scheme alone changing is no change),
-    `location` the zone or region,
-    `account` the access-key id the bucket was read with, when known.
-    """
-
-    type: ProviderType
-    endpoint: str
-    location: str
-    bucket: str
-    account: str | None = None
-
-    def differences(self, now: BucketIdentity) -> list[str]:
-        """What changed from this identity to `now`, one phrase each (an unknown account is no change)."""
-        found = [
-            f"{name} {getattr(self, name)!r} → {getattr(now, name)!r}"
-            for name in ("type", "endpoint", "location", "bucket")
-            if (store_of(getattr(self, name)) if name == "endpoint" else getattr(self, name))
-            != (store_of(getattr(now, name)) if name == "endpoint" else getattr(now, name))
-        ]
-        if self.account is not None and now.account is not None and self.account != now.account:
-            found.append(f"access key {self.account!r} → {now.account!r}")
-        return found
 
 
 class BucketState(Frozen):
@@ -135,7 +88,7 @@ class StateFile(Frozen):
     def _consistent(self) -> StateFile:
         """Keys match what they name, and secrets are digests (a hand-edited file may break either)."""
         for address, entry in self.buckets.items():
-            if address != f"{entry.provider}/{entry.bucket}":
+            if address != str(BucketAddress(entry.provider, entry.bucket)):
                 raise ValueError(
                     f"bucket {address!r} is recorded as provider {entry.provider!r}, bucket {entry.bucket!r}"
                 )
@@ -182,7 +135,7 @@ class StateFile(Frozen):
         found: list[str] = []
         for address in sorted(self.buckets):
             found.append(address)
-            found.extend(f"{address}/{rule_id}" for rule_id in sorted(self.buckets[address].rules))
+            found.extend(RuleAddress.join(address, rule_id) for rule_id in sorted(self.buckets[address].rules))
         return found
 
     def with_bucket_applied(

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 from reconciler import __version__
+from reconciler.core.files import atomic_write as _atomic_write
 from reconciler.errors import StateError
 from reconciler.regular_file import kind_of
 from reconciler.state.backend import StateStore, Stored
 from reconciler.state.journal import Journal, fold, remove_journal
 from reconciler.state.lock import LockInfo, StateLock, force_unlock, read_lock_info
 from reconciler.state.model import StateFile
-
-FILE_MODE = 0o600
 
 
 def backup_path(path: str | os.PathLike[str]) -> Path:
@@ -106,27 +104,3 @@ def save_state(path: str | os.PathLike[str], state: StateFile, *, keep_serial: b
     `<name>.backup`. Call it while holding the StateLock.
     """
     return LocalState(path).save(state, keep_serial=keep_serial)
-
-
-def _atomic_write(path: Path, content: bytes) -> None:
-    """Temp file in the same directory, fsync, rename over `path`, fsync the directory."""
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            os.fchmod(handle.fileno(), FILE_MODE)
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
-
-
-# the emulator's data file is written the same way
-atomic_write = _atomic_write

@@ -354,7 +354,7 @@ def test_the_guard_never_removes_an_imported_or_released_rule_whatever_the_plan_
     else:
         cfg = cfg.model_copy(update={"released": ("qs/photos/old",)})
 
-    with pytest.raises(StalePlanError, match="would remove live rule 'old' .* owned but kept by the configuration"):
+    with pytest.raises(StalePlanError, match=r"would remove live rule 'old' .* owned but kept by the configuration"):
         run_apply(the_plan, cfg, {"qs": client}, state_path, now)
     assert client.count("write", "photos") == 0
 

@@ -113,7 +113,12 @@ EDITS: dict[str, tuple[Edit, str]] = {
     "after-unknown-field": (after_with_unknown_field, "surprise"),
     "after-without-id": (after_without_id, "'after' is the rule None"),
     "after-wrong-type": (after_of_wrong_type, "is not a valid"),
-    "after-edited": (after_edited, "not what the configuration declares"),
+    # the configuration's digest is the plan's: the plan file, not the configuration, changed
+    "after-edited": (
+        after_edited,
+        "Saved plan is stale: {address}/{rule_id}: the rule in the saved plan is not what the configuration "
+        "declares (the configuration is the one planned from, so the plan file was edited); run plan again",
+    ),
 }
 
 
@@ -134,7 +139,7 @@ def test_an_edited_plan_writes_nothing(
 
     assert result.code == 1, result.output
     assert "Traceback" not in result.output and "internal error" not in result.output, result.output
-    assert message in result.err, result.err
+    assert message.format(address=case.address("shared-bkt"), rule_id=case.rule["id"]) in result.err, result.err
     assert case.writes(emulated, "shared-bkt") == 0
     assert case.foreign_entry(emulated, "shared-bkt") == foreign
     assert not project.state.exists()
@@ -146,3 +151,24 @@ def test_the_unedited_plan_still_applies(project: Project, emulated: RunningEmul
     result = project.cli("apply", str(path))
     assert result.code == 0, result.output
     assert project.cli("plan", "--detailed-exitcode").code == 0
+
+
+@pytest.mark.parametrize("case_name", ["qs", "jd"])
+def test_a_plan_whose_configuration_changed_since_says_so(
+    project: Project, emulated: RunningEmulator, tmp_path: Path, case_name: str
+) -> None:
+    """The plan's config_digest tells a configuration edited after the plan from a plan file edited by hand."""
+    case = BY_NAME[case_name]
+    path, _ = saved_plan(project, emulated, case, tmp_path)
+    project.configure({case.name: case.provider(emulated)}, [case.bucket("shared-bkt", case.changed)])
+    emulated.admin.reset_counters()
+
+    result = project.cli("apply", str(path))
+
+    assert result.code == 1, result.output
+    assert (
+        f"Saved plan is stale: {case.address('shared-bkt')}/{case.rule['id']}: the rule in the saved plan is not what "
+        "the configuration declares (the configuration changed since the plan); run plan again"
+    ) in result.err, result.err
+    assert case.writes(emulated, "shared-bkt") == 0
+    assert not project.state.exists()

@@ -13,6 +13,8 @@ from reconciler.config.rules import is_http_url
 from reconciler.errors import ConfigError, CredentialError
 from reconciler.model import BosRule, EnvRef, FileRef, SecretValue
 
+pytestmark = pytest.mark.unit
+
 EXAMPLES = Path(__file__).parents[2] / "examples"
 
 

@@ -31,6 +31,8 @@ from reconciler.model import (
 )
 from reconciler.model.config import Ownership
 
+pytestmark = pytest.mark.unit
+
 ROOT = Path(__file__).parents[2]
 SCHEMA: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
 DEFINITIONS = SCHEMA["definitions"]

@@ -6,8 +6,7 @@ import datetime as dt
 
 import pytest
 
-from reconciler.model import Configuration, LiveDocument, LiveRule, QingStorProvider, S3Rule, SecretValue
-from reconciler.plan.drift import (
+from reconciler.drift.detection import (
     COPIES,
     POSITION,
     WHOLE_RULE,
@@ -17,10 +16,13 @@ from reconciler.plan.drift import (
     ForeignStatus,
     detect_drift,
 )
-from reconciler.plan.ignore import IgnoreEntry, IgnoreList
+from reconciler.model import Configuration, LiveDocument, LiveRule, QingStorProvider, S3Rule, SecretValue
+from reconciler.model.ignore import IgnoreEntry, IgnoreList
 from reconciler.plan.model import Action
 from reconciler.state.model import StateFile
 from tests.support.plans import LINEAGE, NOW, PROVIDERS, bos_rule, bucket, document, qs_rule, s3_rule, state
+
+pytestmark = pytest.mark.unit
 
 live = document
 

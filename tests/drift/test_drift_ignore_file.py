@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.config.ignore import load_ignore_file
 from reconciler.errors import ReconcilerError
-from reconciler.plan.ignore import IgnoreList, field_ancestors, load_ignore_file
+from reconciler.model.ignore import IgnoreList, field_ancestors
+
+pytestmark = pytest.mark.unit
 
 TODAY = dt.date(2026, 6, 1)
 
@@ -58,7 +61,7 @@ ignore:
 
 
 def test_whole_rule_entry_covers_every_field():
-    from reconciler.plan.ignore import IgnoreEntry
+    from reconciler.model.ignore import IgnoreEntry
 
     ignores = IgnoreList([IgnoreEntry(address="a/b/c", reason="r", expires=TODAY)], today=TODAY)
     assert ignores.for_field("a/b/c", "filter.suffix") is not None
@@ -144,7 +147,7 @@ ignore:
 
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(ReconcilerError, match=r"ignore file .*nope\.yaml: cannot read"):
-        load_ignore_file(tmp_path / "nope.yaml")
+        load_ignore_file(tmp_path / "nope.yaml", today=TODAY)
 
 
 def test_text_that_is_not_utf8_is_a_clear_error(tmp_path):

@@ -10,14 +10,16 @@ import jsonschema
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from reconciler.plan.drift import DriftReport, detect_drift
-from reconciler.plan.ignore import IgnoreEntry, IgnoreList
+from reconciler.drift.detection import DriftReport, detect_drift
+from reconciler.model.ignore import IgnoreEntry, IgnoreList
 from reconciler.render.drift_json import drift_document, render_drift_json
 from reconciler.render.drift_markdown import MARKER, render_drift_markdown
 from reconciler.render.drift_text import render_drift_text
 from reconciler.render.prometheus import render_prometheus
 from reconciler.state.model import rfc3339
 from tests.support.plans import NOW, SECRET, bos_rule, bucket, config, document, foreign, qs_rule, state
+
+pytestmark = pytest.mark.unit
 
 SCHEMA = json.loads((Path(__file__).parents[2] / "schemas" / "drift.schema.json").read_text())
 TODAY = dt.date(2026, 11, 23)

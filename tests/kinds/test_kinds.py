@@ -8,6 +8,8 @@ import pytest
 from reconciler.kinds import KINDS, Dialect, kind_of
 from reconciler.model.s3 import S3Filter, S3Rule
 
+pytestmark = pytest.mark.unit
+
 JD = Dialect(kind_of("s3"), "jdcloud")
 AWS = Dialect(kind_of("s3"), "aws")
 

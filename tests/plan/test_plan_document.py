@@ -9,6 +9,7 @@ import jsonschema
 import pytest
 from pydantic import ValidationError
 
+from reconciler.config.secrets import secret_resolver
 from reconciler.errors import CredentialError, PlanFileError, StalePlanError
 from reconciler.kinds import dialect_for
 from reconciler.model import EnvRef, FileRef, SecretValue
@@ -29,6 +30,8 @@ from tests.support.plans import (
     s3_rule,
     state,
 )
+
+pytestmark = pytest.mark.unit
 
 SCHEMA = json.loads((Path(__file__).parents[2] / "schemas" / "plan.schema.json").read_text())
 RULE = {"id": "r", "x": 1}
@@ -202,21 +205,21 @@ def test_reading_a_bad_document_names_the_problem(document_, message) -> None:
 def test_rule_from_after_restores_the_secret_from_its_reference() -> None:
     bos = dialect_for(PROVIDERS["bj"])
     after = rich_plan().bucket("bj/b").change("k").after
-    rule = rule_from_after(bos, after, {"BOS_KEY": "rotated"})
+    rule = rule_from_after(bos, after, secret_resolver({"BOS_KEY": "rotated"}))
     assert rule.encryption.key.reveal() == "rotated"
     assert rule == bos_rule("k", secret="rotated")
 
 
 def test_rule_from_after_refuses_a_secret_changed_since_the_plan() -> None:
     after = rich_plan().bucket("bj/b").change("k").after
-    with pytest.raises(StalePlanError, match=r"secret encryption.key changed since the plan was made; plan again"):
-        rule_from_after(dialect_for(PROVIDERS["bj"]), after, {"BOS_KEY": "something else"})
+    with pytest.raises(StalePlanError, match=r"^Saved plan is stale: rule 'k': secret encryption.key changed since the plan was made; run plan again$"):
+        rule_from_after(dialect_for(PROVIDERS["bj"]), after, secret_resolver({"BOS_KEY": "something else"}))
 
 
 def test_rule_from_after_refuses_an_unresolvable_reference() -> None:
     after = rich_plan().bucket("bj/b").change("k").after
     with pytest.raises(CredentialError, match="BOS_KEY"):
-        rule_from_after(dialect_for(PROVIDERS["bj"]), after, {})
+        rule_from_after(dialect_for(PROVIDERS["bj"]), after, secret_resolver({}))
 
 
 def test_rule_from_after_reads_file_references(tmp_path) -> None:
@@ -224,7 +227,7 @@ def test_rule_from_after_reads_file_references(tmp_path) -> None:
     secret_file.write_text("from-a-file\n")
     rule = bos_rule("k", secret=None, encryption={"key": SecretValue.of("from-a-file", FileRef(file=str(secret_file)))})
     after = plan(config(bucket("bj/b", rule)), {"bj/b": document()}).bucket("bj/b").change("k").after
-    assert rule_from_after(dialect_for(PROVIDERS["bj"]), after, {}).encryption.key.reveal() == "from-a-file"
+    assert rule_from_after(dialect_for(PROVIDERS["bj"]), after, secret_resolver({})).encryption.key.reveal() == "from-a-file"
 
 
 @pytest.mark.parametrize(
@@ -239,19 +242,19 @@ def test_rule_from_after_reads_file_references(tmp_path) -> None:
 def test_rule_from_after_refuses_an_edited_rule_without_showing_values(edit, message) -> None:
     after = {**rich_plan().bucket("bj/b").change("k").after, **edit}
     with pytest.raises(PlanFileError, match=f"^{message}") as raised:
-        rule_from_after(dialect_for(PROVIDERS["bj"]), after, {"BOS_KEY": "rotated"})
+        rule_from_after(dialect_for(PROVIDERS["bj"]), after, secret_resolver({"BOS_KEY": "rotated"}))
     assert SECRET not in str(raised.value)
 
 
 def test_rule_from_after_without_secrets_is_the_plain_model() -> None:
     after = plan(config(bucket("aws/b", s3_rule("x"))), {"aws/b": document()}).bucket("aws/b").change("x").after
-    assert rule_from_after(dialect_for(PROVIDERS["aws"]), after, {}) == s3_rule("x")
+    assert rule_from_after(dialect_for(PROVIDERS["aws"]), after, secret_resolver({})) == s3_rule("x")
 
 
 def test_a_secret_without_reference_cannot_be_rewritten() -> None:
     after = bos_rule("k", ref=None).model_dump(mode="json")
     with pytest.raises(CredentialError, match="no reference"):
-        rule_from_after(dialect_for(PROVIDERS["bj"]), after, {"BOS_KEY": SECRET})
+        rule_from_after(dialect_for(PROVIDERS["bj"]), after, secret_resolver({"BOS_KEY": SECRET}))
 
 
 # --- state_after: what the state records once a bucket is applied ---------------------------------------------

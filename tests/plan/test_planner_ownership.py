@@ -23,6 +23,8 @@ from tests.support.plans import (
     written,
 )
 
+pytestmark = pytest.mark.unit
+
 
 def slots(change) -> list:
     return [s.managed if isinstance(s, ManagedSlot) else s.live_index for s in change.layout]

@@ -22,6 +22,8 @@ from tests.support.plans import (
     state,
 )
 
+pytestmark = pytest.mark.unit
+
 ADDRESSES = ["qs/b", "bj/b", "aws/b", "jd/b", "mn/b", "ce/b"]
 
 

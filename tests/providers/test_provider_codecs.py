@@ -18,6 +18,8 @@ from reconciler.providers.qingstor import codec as qs
 from reconciler.providers.s3 import codec as s3
 from tests.support.plans import bos_rule
 
+pytestmark = pytest.mark.unit
+
 
 def _notifications(body: bytes) -> list:
     return json.loads(body)["notifications"]

@@ -14,6 +14,8 @@ from reconciler.providers.bos import auth as bos
 from reconciler.providers.qingstor import auth as qs
 from reconciler.providers.s3 import auth as sigv4
 
+pytestmark = pytest.mark.unit
+
 VECTORS = Path(__file__).parent / "fixtures" / "vectors"
 
 

@@ -27,6 +27,8 @@ from reconciler.render.text import NO_CHANGES
 from reconciler.state.model import StateFile
 from tests.support.plans import SECRET, bos_rule, bucket, config, document, foreign, plan, qs_rule, s3_rule, state
 
+pytestmark = pytest.mark.unit
+
 GOLDEN = Path(__file__).parent / "golden"
 SCHEMAS = Path(__file__).parents[2] / "schemas"
 ROTATED = "rotated-clear-key-NEVER-SHOWN"

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from reconciler.config import load_configuration
 from reconciler.model import SourceLocation
 from reconciler.render import configuration_yaml
 from reconciler.render.configuration import secret_variable
 from tests.support.plans import PROVIDERS, SECRET, bos_rule, bucket, qs_rule, s3_rule
+
+pytestmark = pytest.mark.unit
 
 
 def test_a_new_bucket_entry_is_trimmed_and_in_flow_style_for_sets() -> None:

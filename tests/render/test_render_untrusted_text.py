@@ -11,7 +11,7 @@ import pytest
 
 from reconciler.apply.report import ApplyReport, BucketOutcome
 from reconciler.cli import main
-from reconciler.plan.drift import detect_drift
+from reconciler.drift.detection import detect_drift
 from reconciler.providers.error_bodies import provider_error
 from reconciler.render.apply_text import TextApplyReporter
 from reconciler.render.drift_markdown import render_drift_markdown
@@ -21,6 +21,8 @@ from reconciler.render.state import render_state_list, render_state_text
 from reconciler.render.text import render_plan_text
 from reconciler.render.values import printable
 from tests.support.plans import NOW, bucket, config, document, foreign, plan, qs_rule, state
+
+pytestmark = pytest.mark.unit
 
 HOSTILE = "evil\x1b[2J\x1b]0;title\x07\nPlan: 0 to add\r\x9b31m"
 SGR = re.compile(r"\x1b\[[0-9;]*m")

@@ -20,18 +20,19 @@ from __future__ import annotations
 import copy
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, computed_field, field_serializer
 
+from reconciler.core.address import BucketAddress, RuleAddress
 from reconciler.kinds import Dialect, describe_rule, dialect_for
 from reconciler.model.common import REDACTED, Frozen
 from reconciler.model.config import BucketConfig, Configuration, Ownership
 from reconciler.model.document import LiveDocument, LiveRule, Rule
+from reconciler.model.ignore import IgnoreEntry, IgnoreList
 from reconciler.plan.diff import field_changes
-from reconciler.plan.ignore import IgnoreEntry, IgnoreList
 from reconciler.plan.model import Action, PlanWarning, PriorState
 from reconciler.plan.ownership import BucketPolicy, Undeclared, relative_positions
 from reconciler.plan.planner import moved_message, provider_problem, renamed_buckets, select_buckets
@@ -241,7 +242,7 @@ def detect_drift(
     targets: Iterable[str] = (),
     ignores: IgnoreList | None = None,
     tool_version: str,
-    now: datetime | None = None,
+    now: datetime,
     identities: Mapping[str, BucketIdentity] | None = None,
 ) -> DriftReport:
     """Compare live documents, state and configuration for every bucket in either (or in targets).
@@ -252,7 +253,7 @@ def detect_drift(
     record names another one is not compared (an error saying so), as plan would not own its rules.
     """
     errors = errors or {}
-    ignores = ignores or IgnoreList()
+    ignores = ignores or IgnoreList(today=now.date())
     selection = select_buckets(configuration, state, tuple(targets))
     declared = {entry.address: entry for entry in configuration.buckets}  # Configuration.bucket() scans
     twins = renamed_buckets(declared, state, identities)
@@ -299,7 +300,7 @@ def detect_drift(
     used = {entry for bucket in buckets for entry in _entries_used(bucket)}
     return DriftReport(
         tool_version=tool_version,
-        timestamp=now or datetime.now(UTC),
+        timestamp=now,
         prior_state=PriorState(lineage=state.lineage, serial=state.serial),
         buckets=tuple(buckets),
         expired_ignores=ignores.expired,
@@ -325,7 +326,7 @@ def _live_warnings(
     live: Mapping[str, LiveDocument],
 ) -> list[PlanWarning]:
     """Managed rules (declared or owned) of the live document that an earlier rule always beats."""
-    provider = configuration.providers.get(address.split("/", 1)[0])
+    provider = configuration.providers.get(BucketAddress.provider_of(address))
     document = live.get(address)
     if provider is None or document is None or provider_problem(provider, recorded) is not None:
         return []
@@ -354,12 +355,12 @@ def _bucket_drift(
     ignores: IgnoreList,
     rule_filter: frozenset[str] | None,
 ) -> BucketDrift:
-    provider_name, bucket_name = address.split("/", 1)
-    provider = configuration.providers.get(provider_name)
+    where = BucketAddress.of(address)
+    provider = configuration.providers.get(where.provider)
     base = BucketDrift(
         address=address,
-        provider=provider_name,
-        bucket=bucket_name,
+        provider=where.provider,
+        bucket=where.bucket,
         type=provider.type if provider else (recorded.type if recorded else None),
         flavor=getattr(provider, "flavor", None) if provider else (recorded.flavor if recorded else None),
         ownership=declared.ownership if declared else "shared",
@@ -410,7 +411,7 @@ def _managed(
     for rule_id, recorded in expected.items():
         if not selected(rule_id):
             continue
-        rule_address = f"{address}/{rule_id}"
+        rule_address = RuleAddress.join(address, rule_id)
         entry = live_by_id.get(rule_id)
         if entry is None:
             results.append(
@@ -454,7 +455,7 @@ def _foreign(
     for index, entry in enumerate(document.rules):
         if policy.is_managed(entry.id) or (entry.id is not None and not selected(entry.id)):
             continue
-        rule_address = f"{address}/{entry.id}" if entry.id is not None else None
+        rule_address = RuleAddress.join(address, entry.id) if entry.id is not None else None
         status = ForeignStatus.KNOWN if entry.id in known else ForeignStatus.NEW
         results.append(
             ForeignRuleDrift(
@@ -488,7 +489,7 @@ def _pending(
     for rule_id in [*wanted, *undeclared]:
         if not selected(rule_id):
             continue
-        rule_address = f"{address}/{rule_id}"
+        rule_address = RuleAddress.join(address, rule_id)
         ignored = ignores.for_rule(rule_address)
         if rule_id not in applied:
             changes.append(PendingChange(address=rule_address, id=rule_id, action=Action.CREATE, ignored=ignored))

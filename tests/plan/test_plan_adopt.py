@@ -9,8 +9,10 @@ import pytest
 
 from reconciler.errors import ReconcilerError
 from reconciler.model import LiveDocument
-from reconciler.state import Adoption, adopt, choose_rules
+from reconciler.plan.adopt import Adoption, adopt, choose_rules
 from tests.support.plans import NOW, PROVIDERS, SECRET, bos_rule, document, foreign, qs_rule, state
+
+pytestmark = pytest.mark.unit
 
 
 def test_every_live_rule_with_an_id_and_a_model_is_adopted_and_the_rest_skipped_with_why() -> None:

@@ -6,7 +6,9 @@ import asyncio
 
 import pytest
 
-from reconciler.apply.live import for_each
+from reconciler.live.reader import for_each
+
+pytestmark = pytest.mark.unit
 
 
 @pytest.mark.parametrize(("items", "parallelism", "expected_peak"), [(20, 3, 3), (2, 8, 2), (0, 4, 0)])

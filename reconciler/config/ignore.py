@@ -18,48 +18,20 @@ address, never by pattern, for the same reason.
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Iterable
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import ValidationError
 
 from reconciler.config.diagnostics import format_path
-from reconciler.config.source import read_source
+from reconciler.config.source import DEFAULT_LOCATION, read_source
 from reconciler.errors import ReconcilerError
 from reconciler.model.common import Frozen
+from reconciler.model.ignore import IgnoreEntry, IgnoreList
 from reconciler.words import validation_problem
 
 DEFAULT_IGNORE_FILE = ".driftignore.yaml"
-
-
-class IgnoreEntry(Frozen):
-    address: str = Field(description="<provider>/<bucket>/<rule-id>[:field.path]")
-    reason: str
-    expires: dt.date
-
-    @field_validator("address")
-    @classmethod
-    def _is_rule_or_field_address(cls, value: str) -> str:
-        parts = value.split("/", 2)
-        if len(parts) != 3 or not all(part.strip() for part in parts):
-            raise ValueError(f"{value!r} is not a rule address <provider>/<bucket>/<rule-id> (optionally :field.path)")
-        return value
-
-    @property
-    def bucket_address(self) -> str:
-        return "/".join(self.address.split("/", 2)[:2])
-
-    @field_validator("reason")
-    @classmethod
-    def _reason_given(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("a reason is required: say why this difference is accepted")
-        return value.strip()
-
-    def active_on(self, today: dt.date) -> bool:
-        return today <= self.expires
 
 
 class _IgnoreFile(Frozen):
@@ -67,35 +39,7 @@ class _IgnoreFile(Frozen):
     ignore: tuple[IgnoreEntry, ...] = ()
 
 
-def field_ancestors(path: str) -> list[str]:
-    """`apps[0].xVars` → [`apps[0].xVars`, `apps[0]`, `apps`]: an ignored field covers what is under it."""
-    cuts = [m.start() for m in re.finditer(r"[.\[]", path)]
-    return [path] + [path[:cut] for cut in reversed(cuts)]
-
-
-class IgnoreList:
-    """The entries of one ignore file, split by expiry on one day."""
-
-    def __init__(self, entries: Iterable[IgnoreEntry] = (), *, today: dt.date | None = None) -> None:
-        self.today = today or dt.datetime.now(dt.UTC).date()
-        self.entries = entries = tuple(entries)
-        self.active = tuple(e for e in entries if e.active_on(self.today))
-        self.expired = tuple(e for e in entries if not e.active_on(self.today))
-        self._by_address = {e.address: e for e in self.active}
-
-    def for_rule(self, rule_address: str) -> IgnoreEntry | None:
-        return self._by_address.get(rule_address)
-
-    def for_field(self, rule_address: str, path: str) -> IgnoreEntry | None:
-        """The entry covering this field or the whole rule, if any."""
-        for candidate in field_ancestors(path):
-            entry = self._by_address.get(f"{rule_address}:{candidate}")
-            if entry is not None:
-                return entry
-        return self.for_rule(rule_address)
-
-
-def load_ignore_file(path: str | Path, *, today: dt.date | None = None) -> IgnoreList:
+def load_ignore_file(path: str | Path, *, today: dt.date) -> IgnoreList:
     """Read and check an ignore file; every problem is reported at once, with line and column."""
     path = Path(path)
     # the configuration's reader: size, encoding, YAML and duplicate-key problems, with positions
@@ -125,6 +69,18 @@ def load_ignore_file(path: str | Path, *, today: dt.date | None = None) -> Ignor
     if problems:
         raise _invalid(path, problems)
     return IgnoreList(parsed.ignore, today=today)
+
+
+def load_ignore_files(explicit: str | None, config_locations: Sequence[str] | None, *, today: dt.date) -> IgnoreList:
+    """--ignore-file, else every `.driftignore.yaml` next to a configuration location (merged)."""
+    if explicit is not None:
+        return load_ignore_file(explicit, today=today)
+    found: list[Path] = []
+    for location in config_locations or [DEFAULT_LOCATION]:
+        candidate = Path(location).parent / DEFAULT_IGNORE_FILE
+        if candidate.is_file() and candidate.resolve() not in {f.resolve() for f in found}:
+            found.append(candidate)
+    return IgnoreList([entry for path in found for entry in load_ignore_file(path, today=today).entries], today=today)
 
 
 def _invalid(path: Path, problems: list[str]) -> ReconcilerError:

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
+from reconciler.core.address import BucketAddress
 from reconciler.errors import ProviderError
 from reconciler.model.document import LiveDocument
 from reconciler.providers.base import NotificationClient
@@ -81,10 +82,10 @@ async def read_live(
         progress.read_started(len(pending))
 
     async def read_one(address: str) -> None:
-        provider, bucket = address.split("/", 1)
+        where = BucketAddress.of(address)
         error: ProviderError | None = None
         try:
-            result.documents[address] = await clients[provider].read(bucket)
+            result.documents[address] = await clients[where.provider].read(where.bucket)
         except ProviderError as exc:
             error = result.errors[address] = with_address(exc, address)
         if progress is not None:
