@@ -177,8 +177,9 @@ def check_renames(address: str, renamed: Mapping[str, str], live: LiveDocument) 
         raise Refused(
             f"`state mv` gave a rule an id that another live rule already holds ({detail}, and "
             f"{'a live rule has that id' if len(clashes) == 1 else 'live rules have those ids'} too), so "
-            "reconciler plans nothing for this bucket rather than take that rule over; move it back with `reconciler state mv "
-            f"{address}/{clashes[0]} {address}/{renamed[clashes[0]]}` and choose an id no live rule uses"
+            "reconciler plans nothing for this bucket rather than take that rule over; move it back with "
+            f"`reconciler state mv {address}/{clashes[0]} {address}/{renamed[clashes[0]]}` "
+            "and choose an id no live rule uses"
         )
 
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
-
 from reconciler.cli import main
 from reconciler.state.model import BucketIdentity
 from tests.support.cli_workspace import Result, Workspace
