@@ -333,6 +333,7 @@ class _Loader(EntryExpansion):
         """Two entries that reach the same physical bucket would each take the other's rules for
         foreign ones (DESIGN §2): an error naming both. Every bucket an entry expands to counts
         (its list, its resolved selector)."""
+        from reconciler.model.identity import store_of
         from reconciler.providers.identity import physical_location  # keeps httpx out of what planning imports
 
         first: dict[tuple[str, str, str], tuple[Declared, Path, str]] = {}
@@ -346,7 +347,7 @@ class _Loader(EntryExpansion):
                 naming = _naming(declared, index)
                 location = (store[0], store[1], name)
                 address = f"{entry.provider}/{name}"
-                earlier = first.setdefault(location, (declared, naming, address))
+                earlier = first.setdefault((store[0], store_of(store[1]), name), (declared, naming, address))
                 if earlier[2] == address:
                     continue
                 other, other_naming, other_address = earlier
