@@ -141,7 +141,8 @@ class EntryExpansion:
         data = declared.data
         if (
             not isinstance(data, dict)
-            or data.get("dialect") not in KINDS
+            or not isinstance(data.get("dialect"), str)  # a list or a mapping here is not hashable
+            or data["dialect"] not in KINDS
             or not isinstance(data.get("notifications"), list)
         ):
             return None

@@ -366,3 +366,14 @@ def test_the_published_schema_gives_editors_the_new_keys() -> None:
     assert [e.validator for e in validator.iter_errors(both)] == ["oneOf"]
     unknown = {"version": 1, "buckets": [{"provider": "qs", "select": {"include": ["a*"], "exlude": ["b"]}}]}
     assert [e.validator for e in validator.iter_errors(unknown)] == ["additionalProperties"]
+
+
+def test_a_rule_set_dialect_that_is_a_list_is_a_schema_error_not_a_crash(tmp_path: Path) -> None:
+    body = """\
+rule_sets:
+  s: {dialect: [qingstor], notifications: []}
+buckets:
+  - {provider: qs, bucket: x}
+"""
+    errors = _errors(tmp_path, body)
+    assert len(errors) == 1 and errors[0].startswith("config.yaml:6:16: rule_sets.s.dialect: "), errors
