@@ -106,6 +106,8 @@ class _Reader:
         self.max_depth = max_depth
         self.left = max_nodes
         self.places: dict[tuple[Any, ...], Place] = {}
+        # one copy of each distinct string: ten thousand buckets repeat the same keys and values
+        self.strings: dict[str, str] = {}
 
     def document(self) -> Any:
         parser = self.parser
@@ -130,13 +132,15 @@ class _Reader:
         if event.tag is not None:
             raise _Unsure  # an explicit tag
         if kind is ScalarEvent:
-            return _plain(event.value) if event.implicit[0] else event.value
+            scalar = _plain(event.value) if event.implicit[0] else event.value
+            return self.strings.setdefault(scalar, scalar) if type(scalar) is str else scalar
         noted = path is not None and depth < 2
         if kind is MappingStartEvent:
             mapping: dict[str, Any] = {}
             while not self.parser.check_event(MappingEndEvent):
                 key = self.parser.get_event()
                 name = self.key(key)
+                name = self.strings.setdefault(name, name)
                 if name in mapping:
                     raise _Unsure  # a duplicate: ruamel's path names both places
                 if noted:
