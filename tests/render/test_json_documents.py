@@ -8,8 +8,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from reconciler.render.json import dumps
 
@@ -47,7 +46,8 @@ def test_same_text_as_pythons_encoder(document: Any) -> None:
     [
         {"a": [], "b": {}, "c": [[], [{}]], "d": "é\x01\n\t\"\\ \u2028 😀 \x7f"},
         {"exponent": 1e-07, "large": 1e16, "infinite": float("inf"), "integer": 10**30},
-        {1: "int key", True: "bool key", None: "null key", 2.5: "float key"},
+        {1: "int key", None: "null key", 2.5: "float key"},
+        {True: "bool key"},
         {"lone surrogate": "\ud800"},
         ("tuple", ["list"]),
     ],
