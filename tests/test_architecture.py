@@ -5,6 +5,7 @@ at any level) and checked here with import-linter, the same check `lint-imports`
 from __future__ import annotations
 
 import configparser
+import logging
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,15 @@ CONTRACTS = ROOT / ".importlinter"
 
 def test_imports_keep_every_declared_contract(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(ROOT)
-    code = lint_imports(config_filename=str(CONTRACTS), no_cache=True, no_logo=True)
+    # import-linter configures logging with dictConfig, which disables every logger that exists:
+    # give them back as they were, so later tests in this process still log
+    loggers = [logger for logger in logging.Logger.manager.loggerDict.values() if isinstance(logger, logging.Logger)]
+    disabled = [logger.disabled for logger in loggers]
+    try:
+        code = lint_imports(config_filename=str(CONTRACTS), no_cache=True, no_logo=True)
+    finally:
+        for logger, was in zip(loggers, disabled, strict=True):
+            logger.disabled = was
     assert code == 0, capsys.readouterr().out
 
 

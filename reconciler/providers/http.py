@@ -183,6 +183,7 @@ def enable_debug_log(stream: Any = None) -> None:
         handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
         log.addHandler(handler)
     log.setLevel(logging.DEBUG)
+    log.disabled = False  # a library's logging.config call (disable_existing_loggers) must not silence -v
 
 
 def _log(scrub: Scrubber, message: str) -> None:
