@@ -32,7 +32,6 @@ from reconciler.errors import ProviderError
 from reconciler.providers.http import enable_debug_log
 
 
-
 def color_decision(no_color: bool, stream: TextIO, environ: Mapping[str, str]) -> bool:
     """Whether `stream` gets colour: the one place that decides (see the module doc)."""
     if no_color or environ.get("NO_COLOR"):
