@@ -45,6 +45,11 @@ class LiveRead(Display, Timeouts):
     parallelism: int = 10
     heartbeat: float = DEFAULT_HEARTBEAT
 
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """The `--target` addresses; empty for all."""
+        return self.target or ()
+
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class ValidateOptions(Display):
