@@ -1,11 +1,14 @@
 """Recording the state as buckets finish, so an interruption loses nothing that was applied.
 
 Buckets finish concurrently; `record` returns only once what it recorded survives a crash.
-Where the state location keeps a journal (the local file: state.journal), each bucket's record
-is appended to it and fsynced, and the whole state is written once, by `finish`; a kill -9
-leaves the journal, which the next read of the state folds in. Elsewhere (S3, PostgreSQL) each
-record is a save. Either way writes run one at a time and updates that arrive meanwhile are
-written together by the next one, so buckets never wait in line for one write each.
+A state of up to SMALL_STATE buckets is saved whole after each bucket (DESIGN §5 step 5, to the
+letter: the state file itself always holds every bucket applied; a save costs a few
+milliseconds at most at that size). A larger one, where the location keeps a journal (the local file:
+state.journal), has each bucket's record appended to the journal and fsynced, and the whole state
+written once, by `finish`, so apply stays linear; a kill -9 leaves the journal, which the next read
+of the state folds in. Elsewhere (S3, PostgreSQL) each record is a save. Either way writes run
+one at a time and updates that arrive meanwhile are written together by the next one, so buckets
+never wait in line for one write each.
 Call it while holding the StateLock.
 """
 
@@ -20,6 +23,8 @@ from reconciler.state.model import StateFile
 from reconciler.state.store import LocalState
 
 StateUpdate = Callable[[StateFile], StateFile]
+
+SMALL_STATE = 200  # buckets: up to this many, every record is a whole save (no journal needed)
 
 
 class StateRecorder:
@@ -47,7 +52,7 @@ class StateRecorder:
             if self._durable_updates >= mine:
                 return  # a write that started after this update already holds it
             covered = self._updates
-            if self._journal is None or self._whole:
+            if self._journal is None or self._whole or len(self.state.buckets) <= SMALL_STATE:
                 await self._save()
             else:
                 records = [(address, self.state.buckets.get(address)) for address in self._pending]

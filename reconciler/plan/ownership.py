@@ -174,9 +174,13 @@ def written_rules(recorded: BucketState | None, live: LiveDocument, dialect: Dia
     for rule_id, record in recorded.writing.items():
         entry = found.get(rule_id)
         planned = parsed_record(record, dialect)
-        if entry is not None and entry.rule is not None and planned is not None:
-            if dialect.equivalent(planned, entry.rule):
-                ours[rule_id] = record
+        if (
+            entry is not None
+            and entry.rule is not None
+            and planned is not None
+            and dialect.equivalent(planned, entry.rule)
+        ):
+            ours[rule_id] = record
     return ours
 
 

@@ -8,13 +8,14 @@ bodies no parser understands (empty, HTML, truncated), which keep the HTTP statu
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from http import HTTPStatus
 
 import httpx
 
 from reconciler.errors import ProviderError, ResponseError
 from reconciler.model.common import printable
-from reconciler.providers.limits import check_json_shape
+from reconciler.providers.limits import DocumentTooComplex, check_json_shape
 from reconciler.providers.safe_xml import local_name, parse
 
 REQUEST_ID_HEADERS = (
@@ -35,6 +36,18 @@ class MalformedDocument(ValueError):
     def __init__(self, problem: str, *, transient: bool = True) -> None:
         super().__init__(problem)
         self.transient = transient
+
+
+def parse_xml_answer(body: bytes) -> ET.Element:
+    """A successful answer's XML body, parsed safely within the caps; MalformedDocument says why not."""
+    try:
+        return parse(body)
+    except DocumentTooComplex as exc:
+        raise MalformedDocument(str(exc), transient=False) from None
+    except ET.ParseError as exc:
+        raise MalformedDocument(f"is not well-formed XML ({exc})") from None
+    except Exception as exc:  # noqa: BLE001 - defusedxml refuses DTDs and entities
+        raise MalformedDocument(f"was refused by the safe XML parser ({type(exc).__name__})") from None
 
 
 def request_id_header(answer: httpx.Response | httpx.Headers) -> str | None:

@@ -12,13 +12,12 @@ its notification API lives on another endpoint. Decoding is pure; the clients se
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.providers.error_bodies import MalformedDocument
+from reconciler.providers.error_bodies import MalformedDocument, parse_xml_answer
 from reconciler.providers.limits import DocumentTooComplex, check_json_shape
-from reconciler.providers.safe_xml import local_name, parse
+from reconciler.providers.safe_xml import local_name
 
 LIST = "listing the buckets"
 QINGSTOR_PAGE = 1000  # QingStor's `limit` (its documented maximum)
@@ -63,14 +62,7 @@ def decode_json_listing(body: bytes) -> ListingPage:
 
 
 def decode_s3_listing(body: bytes) -> ListingPage:
-    try:
-        root = parse(body)
-    except DocumentTooComplex as exc:
-        raise MalformedDocument(str(exc), transient=False) from None
-    except ET.ParseError as exc:
-        raise MalformedDocument(f"is not well-formed XML ({exc})") from None
-    except Exception as exc:  # noqa: BLE001 - defusedxml refuses DTDs and entities
-        raise MalformedDocument(f"was refused by the safe XML parser ({type(exc).__name__})") from None
+    root = parse_xml_answer(body)
     if local_name(root.tag) != "ListAllMyBucketsResult":
         raise MalformedDocument(f"has root <{local_name(root.tag)}> instead of <ListAllMyBucketsResult>")
     listed = []

@@ -68,7 +68,8 @@ def outside_block(plan: Plan) -> str:
     """Managed rules changed outside reconciler since the last apply, one quoted line each."""
     changed = [c for b in plan.buckets for c in b.changes if c.changed_outside][:WARNINGS_SHOWN]
     lines = [
-        f"> **Changed outside reconciler** `{_cell(c.address)}`: {_cell(', '.join(f.path for f in c.changed_outside))}\n"
+        f"> **Changed outside reconciler** `{_cell(c.address)}`: "
+        f"{_cell(', '.join(f.path for f in c.changed_outside))}\n"
         for c in changed
     ]
     return "".join(lines) + ("\n" if lines else "")

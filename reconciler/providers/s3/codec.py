@@ -16,8 +16,7 @@ from typing import Any
 from reconciler.kinds.s3 import WIRE_NAMES
 from reconciler.model.document import DocumentEntry, LiveDocument, LiveRule
 from reconciler.model.s3 import FilterRule, S3Filter, S3Rule
-from reconciler.providers.error_bodies import MalformedDocument
-from reconciler.providers.limits import DocumentTooComplex
+from reconciler.providers.error_bodies import MalformedDocument, parse_xml_answer
 from reconciler.providers.safe_xml import local_name, parse
 from reconciler.words import rule_name
 
@@ -98,14 +97,7 @@ def parse_rule(element: ET.Element, implied_events: Sequence[str] = ()) -> S3Rul
 def decode(body: bytes, implied_events: Sequence[str] = ()) -> LiveDocument:
     if not body.strip():
         raise MalformedDocument("is empty")
-    try:
-        root = parse(body)
-    except DocumentTooComplex as exc:
-        raise MalformedDocument(str(exc), transient=False) from None
-    except ET.ParseError as exc:
-        raise MalformedDocument(f"is not well-formed XML ({exc})") from None
-    except Exception as exc:  # noqa: BLE001 - defusedxml refuses DTDs and entities
-        raise MalformedDocument(f"was refused by the safe XML parser ({type(exc).__name__})") from None
+    root = parse_xml_answer(body)
     if local_name(root.tag) not in ROOTS:
         raise MalformedDocument(f"has root <{local_name(root.tag)}> instead of <NotificationConfiguration>")
     rules = []
