@@ -25,10 +25,12 @@ from reconciler.errors import ReconcilerError
 from reconciler.model.common import digest_key
 from reconciler.model.config import Configuration, ProviderConfig
 from reconciler.model.document import LiveDocument
+from reconciler.model.identity import BucketIdentity, store_of
 from reconciler.plan.adopt import adopt, choose_rules
 from reconciler.providers.credentials import AccessKey
 from reconciler.providers.identity import provider_identities
 from reconciler.render import configuration_yaml
+from reconciler.state.model import StateFile
 
 
 def run(args: ImportOptions) -> int:
@@ -57,6 +59,7 @@ def run(args: ImportOptions) -> int:
             identity = provider_identities([provider], os.environ, keys)[provider.name].model_copy(
                 update={"bucket": where.bucket}
             )
+            _refuse_alias(state, address, identity)
             recorded = state.buckets.get(address)
             moved = recorded.identity.differences(identity) if recorded and recorded.identity else []
             if moved:  # those records belong to another physical bucket: this one starts afresh
@@ -81,6 +84,20 @@ def run(args: ImportOptions) -> int:
     siblings = sum(1 for b in config.buckets if declared is not None and b.source == declared.source)
     sys.stdout.write(configuration_yaml(address, provider, adoption.rules, declared, entry_buckets=siblings))
     return 0
+
+
+def _refuse_alias(state: StateFile, address: str, identity: BucketIdentity) -> None:
+    """The state records this physical bucket under another address: importing it again would make
+    two addresses own the same rules, each deleting what the other keeps."""
+    here = (identity.type, store_of(identity.endpoint), identity.bucket)
+    for other, recorded in state.buckets.items():
+        there = recorded.identity
+        if other != address and there is not None and (there.type, store_of(there.endpoint), there.bucket) == here:
+            raise ReconcilerError(
+                f"cannot import {address}: the state already records the same bucket as {other} ({identity.type} at "
+                f"{identity.endpoint}, bucket {identity.bucket!r}); run `reconciler state mv {other} {address}` to "
+                f"manage it under the new address, or `reconciler state rm {other}` first"
+            )
 
 
 def config_without_output(locations: Sequence[str] | None) -> Sequence[str] | None:

@@ -121,6 +121,7 @@ def normalised_endpoint(provider: ProviderConfig) -> str | None:
 
 
 def physical_location(provider: ProviderConfig, bucket: str) -> tuple[str, str, str] | None:
-    """(type, endpoint, bucket): equal for two entries that reach the same bucket; None if unknown."""
+    """(type, endpoint, bucket) of the bucket an entry reaches; None if unknown. Two entries reach the
+    same bucket when these are equal but for the endpoint's scheme (`store_of`)."""
     endpoint = normalised_endpoint(provider)
     return None if endpoint is None else (provider.type, endpoint, bucket)

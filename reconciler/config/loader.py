@@ -333,6 +333,7 @@ class _Loader(EntryExpansion):
         foreign ones (DESIGN §2): an error naming both. Every bucket an entry expands to counts
         (its list, its resolved selector)."""
         from reconciler.config.endpoints import physical_location  # httpx only when the check runs
+        from reconciler.model.identity import store_of
 
         first: dict[tuple[str, str, str], tuple[Declared, Path, str]] = {}
         stores = {name: physical_location(provider, "") for name, provider in providers.items()}  # once each
@@ -345,7 +346,7 @@ class _Loader(EntryExpansion):
                 naming = _naming(declared, index)
                 location = (store[0], store[1], name)
                 address = f"{entry.provider}/{name}"
-                earlier = first.setdefault(location, (declared, naming, address))
+                earlier = first.setdefault((store[0], store_of(store[1]), name), (declared, naming, address))
                 if earlier[2] == address:
                     continue
                 other, other_naming, other_address = earlier

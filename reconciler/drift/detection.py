@@ -35,7 +35,7 @@ from reconciler.model.ignore import IgnoreEntry, IgnoreList
 from reconciler.plan.diff import field_changes
 from reconciler.plan.model import Action, PlanWarning, PriorState
 from reconciler.plan.ownership import BucketPolicy, Undeclared, relative_positions
-from reconciler.plan.planner import provider_problem, select_buckets
+from reconciler.plan.planner import moved_message, provider_problem, renamed_buckets, select_buckets
 from reconciler.plan.rules import comparable_document, parsed_record, reached, rule_document, unparsed_document
 from reconciler.plan.shadowing import Slot, shadowing_warnings
 from reconciler.state.model import BucketIdentity, BucketState, StateFile, rfc3339
@@ -256,6 +256,7 @@ def detect_drift(
     ignores = ignores or IgnoreList(today=now.date())
     selection = select_buckets(configuration, state, tuple(targets))
     declared = {entry.address: entry for entry in configuration.buckets}  # Configuration.bucket() scans
+    twins = renamed_buckets(declared, state, identities)
     buckets = []
     warnings: list[PlanWarning] = []
     for address, rule_filter in selection.items():
@@ -277,6 +278,16 @@ def detect_drift(
                     "error": f"the bucket's identity changed since the last apply ({'; '.join(moved)}): the state "
                     f"describes another bucket; if it is the same one, confirm with `reconciler apply "
                     f"--confirm-identity {address}`",
+                    "live_fingerprint": None,
+                    "managed": (),
+                    "foreign": (),
+                    "pending": (),
+                }
+            )
+        if address in twins and address not in declared and drift.error is None:
+            drift = drift.model_copy(
+                update={
+                    "error": moved_message(address, twins, state),
                     "live_fingerprint": None,
                     "managed": (),
                     "foreign": (),

@@ -164,6 +164,25 @@ class BucketPolicy:
             )
 
 
+def check_renames(address: str, renamed: Mapping[str, str], live: LiveDocument) -> None:
+    """Refused when a rule `state mv` renamed (`renamed`: new id -> the id it still has live) is live
+    under its old id while another live rule already holds the new id: the new id belongs to that
+    rule, so renaming ours onto it (or updating it as ours) would take over a rule reconciler did not
+    write."""
+    ids = set(live.ids)
+    moving_away = set(renamed.values())  # a live id another rename frees (a chain or a swap) is no clash
+    clashes = sorted(new for new, old in renamed.items() if new in ids and old in ids and new not in moving_away)
+    if clashes:
+        detail = "; ".join(f"{address}/{renamed[new]} was moved to {address}/{new}" for new in clashes)
+        raise Refused(
+            f"`state mv` gave a rule an id that another live rule already holds ({detail}, and "
+            f"{'a live rule has that id' if len(clashes) == 1 else 'live rules have those ids'} too), so "
+            "reconciler plans nothing for this bucket rather than take that rule over; move it back with "
+            f"`reconciler state mv {address}/{clashes[0]} {address}/{renamed[clashes[0]]}` "
+            "and choose an id no live rule uses"
+        )
+
+
 def written_rules(recorded: BucketState | None, live: LiveDocument, dialect: Dialect) -> dict[str, dict[str, Any]]:
     """Rules an interrupted apply noted it was writing (`BucketState.writing`) that are live exactly
     as it wrote them: ours, by id with the record. Any other live rule of such an id stays foreign."""

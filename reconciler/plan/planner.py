@@ -21,6 +21,7 @@ from reconciler.errors import ReconcilerError
 from reconciler.kinds import Dialect, describe_rule, dialect_for
 from reconciler.model.config import BucketConfig, Configuration, ProviderConfig
 from reconciler.model.document import LiveDocument, LiveRule, Rule
+from reconciler.model.identity import store_of
 from reconciler.plan.diff import field_changes, outside_changes
 from reconciler.plan.model import (
     Action,
@@ -36,7 +37,14 @@ from reconciler.plan.model import (
     RuleChange,
     Summary,
 )
-from reconciler.plan.ownership import BucketPolicy, Refused, Undeclared, next_layout, written_rules
+from reconciler.plan.ownership import (
+    BucketPolicy,
+    Refused,
+    Undeclared,
+    check_renames,
+    next_layout,
+    written_rules,
+)
 from reconciler.plan.rules import is_secret, rule_document, sensitive_map, unparsed_document
 from reconciler.plan.shadowing import Slot, shadowing_warnings
 from reconciler.state.model import BucketIdentity, BucketState, StateFile
@@ -142,6 +150,7 @@ def build_plan(
     """
     read_errors = read_errors or {}
     entries = {b.address: b for b in config.buckets}  # Configuration.bucket() scans: too slow for 10,000
+    twins = renamed_buckets(entries, state, identities)
     buckets = []
     warnings: list[PlanWarning] = []
     for address, rule_targets in select_buckets(config, state, targets).items():
@@ -149,6 +158,10 @@ def build_plan(
         recorded = state.buckets.get(address)
         provider_name = BucketAddress.provider_of(address)
         provider = config.providers.get(provider_name)
+        if entry is None and address in twins:
+            moved_away = moved_message(address, twins, state)
+            buckets.append(_errored(address, provider, recorded, entry, moved_away, refused=True))
+            continue
         problem = provider_problem(provider, recorded)
         if problem is None and address not in live:
             problem = f"live document not read: {read_errors.get(address, 'no read was attempted')}"
@@ -168,6 +181,12 @@ def build_plan(
             buckets.append(_errored(address, provider, recorded, entry, problem, refused=True))
             continue
         renames = {} if disowned or recorded is None else recorded.renamed
+        if not refresh_only:
+            try:
+                check_renames(address, renames, live[address])
+            except Refused as refusal:
+                buckets.append(_errored(address, provider, recorded, entry, str(refusal), refused=True))
+                continue
         # a refresh writes nothing, so a `state mv` rename waits for an apply: its rule is left out
         view = live[address] if refresh_only else renamed_view(live[address], renames)
         owned = {} if disowned else state.owned(address)
@@ -194,6 +213,8 @@ def build_plan(
             change = planner.plan()
         except Refused as refusal:
             reason = str(refusal)
+            if address in twins:
+                reason += f" ({moved_message(twins[address], twins, state)})"
             if disowned:  # the likely cause: say it, and how to confirm the same bucket
                 reason += (
                     f" (the bucket's identity changed since the last apply: {'; '.join(moved)}, so its recorded "
@@ -237,7 +258,8 @@ def renamed_view(live: LiveDocument, renamed: Mapping[str, str]) -> LiveDocument
     if not renamed:
         return live
     ids = set(live.ids)
-    back = {old: new for new, old in renamed.items() if new not in ids}
+    moving_away = set(renamed.values())  # ids renamed in a chain or a swap are renamed all at once
+    back = {old: new for new, old in renamed.items() if new not in ids or new in moving_away}
     if not back:
         return live
     return live.model_copy(
@@ -269,6 +291,49 @@ def _as_live(
     ownership = "observe" if entry is not None and entry.ownership == "observe" else "shared"
     return BucketConfig.model_construct(
         provider=provider, bucket=bucket, ownership=ownership, notifications=tuple(rules), adopt=(), source=None
+    )
+
+
+def renamed_buckets(
+    entries: Mapping[str, BucketConfig], state: StateFile, identities: Mapping[str, BucketIdentity] | None
+) -> dict[str, str]:
+    """Pairs of addresses for one physical bucket, both ways: one only in the state (a provider or
+    bucket entry renamed in the configuration without `state mv`, or an alias imported), one in the
+    configuration. Neither is guessed to be the other: the state's is refused (nothing deleted),
+    with the fix."""
+    declared: dict[tuple[str, str, str], str] = {}
+    for address in entries:
+        identity = _identity(identities, address.split("/", 1)[0], address)
+        if identity is not None and identity.endpoint:
+            declared[(identity.type, store_of(identity.endpoint), identity.bucket)] = address
+    twins: dict[str, str] = {}
+    for address, recorded in state.buckets.items():
+        if address in entries:
+            continue
+        identity = recorded.identity or _identity(identities, recorded.provider, address)
+        other = (
+            declared.get((identity.type, store_of(identity.endpoint), identity.bucket))
+            if identity is not None and identity.endpoint
+            else None
+        )
+        if other is not None:
+            twins[address] = other
+            twins.setdefault(other, address)
+    return twins
+
+
+def moved_message(recorded: str, twins: Mapping[str, str], state: StateFile) -> str:
+    declared = twins[recorded]
+    fix = (
+        f"`reconciler state rm {recorded}` to forget what it records there ({declared} is in the state too)"
+        if declared in state.buckets
+        else f"`reconciler state mv {recorded} {declared}` to keep managing them under the new address, or "
+        f"`reconciler state rm {recorded}` to forget them"
+    )
+    return (
+        f"the state records the bucket as {recorded}, which the configuration no longer declares, and "
+        f"{declared} in the configuration reaches the same bucket; reconciler does not guess that its rules "
+        f"moved, so {recorded} is not planned and nothing is deleted: run {fix}"
     )
 
 

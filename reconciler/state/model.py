@@ -271,6 +271,11 @@ class StateFile(Frozen):
             raise ValueError(f"{address}/{old} is not in the state")
         if new in entry.rules:
             raise ValueError(f"{address}/{new} is already in the state; `state rm` it first or choose another id")
+        if new in entry.foreign:
+            raise ValueError(
+                f"{address}/{new} is the id of a live rule reconciler does not manage (seen at the last apply); "
+                "choose another id"
+            )
         rules = {(new if k == old else k): ({**v, "id": new} if k == old else v) for k, v in entry.rules.items()}
         renamed = {k: v for k, v in entry.renamed.items() if k != old}
         renamed[new] = entry.renamed.get(old, old)
