@@ -1,7 +1,8 @@
 """Command line: argument parsing, dispatch, and the one mapping from errors to exit codes.
 
-Each command lives in `reconciler.commands.<verb>` as `run(args) -> int`, reached through the one
-table in `reconciler.commands.dispatch`. Nothing here knows what a command does; nothing there
+Each command lives in `reconciler.commands.<verb>` as `run(options) -> int`, reached through the one
+table in `reconciler.commands.dispatch`, which builds the command's typed options
+(`reconciler.commands.options`) from the parsed arguments. Nothing here knows what a command does; nothing there
 prints an uncaught error.
 
 Exit codes: 0 success; 1 error (any ReconcilerError, bad usage); 2 changes or drift (plan with

@@ -7,7 +7,6 @@ approval; otherwise a terminal prompt or --auto-approve.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
@@ -17,6 +16,7 @@ from reconciler.apply.recorder import StateRecorder
 from reconciler.apply.report import ApplyHook, ApplyReport, FanOutHook
 from reconciler.commands import event_loop
 from reconciler.commands.console import Output, confirm, enable_verbose, interactive
+from reconciler.commands.options import ApplyOptions
 from reconciler.commands.plan import render_plan
 from reconciler.commands.planfile import load_plan_file, state_for_saved_plan
 from reconciler.commands.selections import listed_selections, saved_selections
@@ -29,7 +29,6 @@ from reconciler.commands.workspace import (
     providers_in_scope,
     state_store,
     targeting_warning,
-    timeout_overrides,
 )
 from reconciler.errors import ReconcilerError
 from reconciler.model.common import digest_key
@@ -42,7 +41,7 @@ from reconciler.state.model import StateFile
 QUESTION = "Do you want to perform these actions? Only 'yes' will be accepted:"
 
 
-def _check_usage(args: argparse.Namespace) -> None:
+def _check_usage(args: ApplyOptions) -> None:
     if args.planfile and args.target:
         raise ReconcilerError("--target cannot be used with a saved plan: the plan already holds its targets")
     if args.planfile and args.refresh_only:
@@ -58,7 +57,7 @@ def _check_usage(args: argparse.Namespace) -> None:
         )
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: ApplyOptions) -> int:
     enable_verbose(args)
     _check_usage(args)
     store = state_store(args.state)
@@ -66,14 +65,14 @@ def run(args: argparse.Namespace) -> int:
     if saved is not None:
         resolve = saved_selections(saved)
     else:
-        resolve = listed_selections(os.environ, parallelism=args.parallelism, timeouts=timeout_overrides(args))
+        resolve = listed_selections(os.environ, parallelism=args.parallelism, timeouts=args.overrides())
     with store, store.lock("apply", timeout=args.lock_timeout):
         current = store.read()
         state = current if current is not None else StateFile.new(__version__)
         if saved is not None:
             state = state_for_saved_plan(saved, state, state_exists=current is not None, state_path=store.location)
         with digest_key(state.digest_key):  # secrets digested as this state (and a plan of it) records them
-            config = load_config(args.config, os.environ, args.target or (), resolve=resolve)
+            config = load_config(args.config, os.environ, args.targets, resolve=resolve)
             report = event_loop.run(_apply(args, config, state, store, saved))
     if args.format == "json":
         sys.stdout.write(render_apply_report_json(report))
@@ -85,20 +84,20 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _apply(
-    args: argparse.Namespace, config: Configuration, state: StateFile, store: StateStore, saved: Plan | None
+    args: ApplyOptions, config: Configuration, state: StateFile, store: StateStore, saved: Plan | None
 ) -> ApplyReport:
     text = args.format == "text"
     output = Output.for_args(args)
     color = output.color
     progress = output.progress("apply")
-    targets = saved.targets if saved is not None else tuple(args.target or ())
+    targets = saved.targets if saved is not None else args.targets
     output.warn(targeting_warning(config, state, targets, command="apply"))
     if saved is not None:
         names = sorted({b.provider for b in saved.buckets if b.writes_document and b.provider in config.providers})
     else:
-        names = providers_in_scope(config, state, tuple(args.target or ()))
+        names = providers_in_scope(config, state, args.targets)
     async with open_clients(
-        config, names, parallelism=args.parallelism, environ=os.environ, timeouts=timeout_overrides(args)
+        config, names, parallelism=args.parallelism, environ=os.environ, timeouts=args.overrides()
     ) as clients:
         plan = saved
         if plan is None:
@@ -106,11 +105,11 @@ async def _apply(
                 config,
                 state,
                 clients,
-                targets=tuple(args.target or ()),
+                targets=args.targets,
                 parallelism=args.parallelism,
                 progress=progress,
-                confirm_identity=confirmed_identities(config, getattr(args, "confirm_identity", None)),
-                refresh_only=getattr(args, "refresh_only", False),
+                confirm_identity=confirmed_identities(config, args.confirm_identity),
+                refresh_only=args.refresh_only,
             )
             # A bucket that could not be read, or that the ownership policy refuses, fails alone; one the
             # configuration cannot plan stops everything.

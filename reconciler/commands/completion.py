@@ -13,10 +13,12 @@ import argparse
 import sys
 from typing import Any
 
+from reconciler.commands.options import CompletionOptions
+
 SHELLS = ("bash", "zsh", "fish")
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: CompletionOptions) -> int:
     import argcomplete
 
     sys.stdout.write(argcomplete.shellcode(["reconciler"], shell=args.shell))

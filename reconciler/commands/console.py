@@ -15,7 +15,6 @@ read or written, so a long run is never silent.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import threading
@@ -28,10 +27,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.text import Text
 
 from reconciler.apply.report import ApplyReport, BucketOutcome
+from reconciler.commands.options import DEFAULT_HEARTBEAT, Display
 from reconciler.errors import ProviderError
 from reconciler.providers.http import enable_debug_log
-
-DEFAULT_HEARTBEAT = 30.0  # seconds between heartbeat lines on a non-terminal
 
 
 def color_decision(no_color: bool, stream: TextIO, environ: Mapping[str, str]) -> bool:
@@ -46,14 +44,6 @@ def color_decision(no_color: bool, stream: TextIO, environ: Mapping[str, str]) -
         return stream.isatty()
     except (AttributeError, ValueError):  # a closed or unusual stream
         return False
-
-
-def color_enabled(
-    args: argparse.Namespace, stream: TextIO | None = None, environ: Mapping[str, str] | None = None
-) -> bool:
-    environ = os.environ if environ is None else environ
-    stream = sys.stdout if stream is None else stream
-    return color_decision(getattr(args, "no_color", False), stream, environ)
 
 
 def can_draw(stream: TextIO, color: bool, environ: Mapping[str, str]) -> bool:
@@ -100,9 +90,10 @@ class Output:
         self.heartbeat = heartbeat
 
     @classmethod
-    def for_args(cls, args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> Output:
+    def for_args(cls, args: Display, environ: Mapping[str, str] | None = None) -> Output:
+        """From a command's options: `--no-color`, and `--heartbeat` where the command has it."""
         environ = os.environ if environ is None else environ
-        no_color = getattr(args, "no_color", False)
+        no_color = args.no_color
         stdout, stderr = sys.stdout, sys.stderr
         stderr_color = color_decision(no_color, stderr, environ)
         return cls(
@@ -143,19 +134,15 @@ class Output:
         return Quiet(description)
 
 
-def _heartbeat(args: argparse.Namespace) -> float:
+def _heartbeat(args: Display) -> float:
+    """`--heartbeat` of the commands that read live buckets (LiveRead); the default for the others."""
     seconds = getattr(args, "heartbeat", None)
     return DEFAULT_HEARTBEAT if seconds is None else float(seconds)
 
 
-def progress_bar(args: argparse.Namespace, description: str) -> ProgressReporter:
-    """The command's progress reporter on stderr (see `Output.progress`)."""
-    return Output.for_args(args).progress(description)
-
-
-def enable_verbose(args: argparse.Namespace) -> None:
+def enable_verbose(args: Display) -> None:
     """`-v`: the redacted HTTP log (logger `reconciler.http`) on stderr."""
-    if getattr(args, "verbose", False):
+    if args.verbose:
         enable_debug_log(sys.stderr)
 
 

@@ -6,7 +6,6 @@ or any other error (that wins over drift: a partial check cannot say "in sync" n
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -14,8 +13,9 @@ from collections.abc import Mapping, Sequence
 from reconciler import __version__
 from reconciler.commands import event_loop
 from reconciler.commands.console import Output, enable_verbose
+from reconciler.commands.options import DriftOptions
 from reconciler.commands.selections import listed_selections
-from reconciler.commands.workspace import load_config, open_clients, read_state, targeting_warning, timeout_overrides
+from reconciler.commands.workspace import load_config, open_clients, read_state, targeting_warning
 from reconciler.config.ignore import load_ignore_files
 from reconciler.core.clock import utc_now
 from reconciler.core.exit_codes import EXIT_CHANGES, EXIT_OK
@@ -34,25 +34,25 @@ from reconciler.render.prometheus import render_prometheus
 from reconciler.state.model import StateFile
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: DriftOptions) -> int:
     enable_verbose(args)
-    resolve = listed_selections(os.environ, parallelism=args.parallelism, timeouts=timeout_overrides(args))
+    resolve = listed_selections(os.environ, parallelism=args.parallelism, timeouts=args.overrides())
     state = read_state(args.state)
     with digest_key(state.digest_key):  # secrets digested as this state records them
-        config = load_config(args.config, os.environ, args.target or (), resolve=resolve)
+        config = load_config(args.config, os.environ, args.targets, resolve=resolve)
         ignores = load_ignore_files(args.ignore_file, args.config, today=utc_now().date())
         output = Output.for_args(args)
-        output.warn(targeting_warning(config, state, args.target or (), command="drift"))
+        output.warn(targeting_warning(config, state, args.targets, command="drift"))
         report = event_loop.run(
             check_drift(
                 config,
                 state,
-                targets=tuple(args.target or ()),
+                targets=args.targets,
                 ignores=ignores,
                 parallelism=args.parallelism,
                 environ=os.environ,
                 progress=output.progress("drift"),
-                timeouts=timeout_overrides(args),
+                timeouts=args.overrides(),
             )
         )
     output.write(render(report, args.format, color=output.color))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import argparse
 import logging
 from pathlib import Path
 
+from reconciler.commands.options import EmulatorOptions
 from reconciler.emulator import DEFAULT_REGION
 from reconciler.emulator.app import Emulator
 from reconciler.emulator.datafile import DataFile, MemoryOnly
@@ -14,7 +14,7 @@ from reconciler.emulator.server import listening_socket, serve
 from reconciler.errors import ReconcilerError
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: EmulatorOptions) -> int:
     if not 0 <= args.port <= 65535:
         raise ReconcilerError(f"--port {args.port} is not a TCP port (0-65535; 0 picks a free one)")
     keys = accepted_keys(args.access_key, args.secret_key, args.keys_file)

@@ -5,12 +5,12 @@ file cannot be parsed, 0 when every file is formatted."""
 
 from __future__ import annotations
 
-import argparse
 import difflib
 import os
 import sys
 import tempfile
 
+from reconciler.commands.options import FmtOptions
 from reconciler.config.formatting import FormatError, format_text, provider_types
 from reconciler.config.source import discover
 from reconciler.errors import ReconcilerError
@@ -43,7 +43,7 @@ def _write(name: str, text: str) -> None:
         raise
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: FmtOptions) -> int:
     files, problems = discover(args.config)
     if problems:
         raise ReconcilerError("\n".join(str(problem) for problem in problems))

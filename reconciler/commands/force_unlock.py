@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 
+from reconciler.commands.options import ForceUnlockOptions
 from reconciler.commands.workspace import state_store
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: ForceUnlockOptions) -> int:
     with state_store(args.state) as store:
         holder = store.force_unlock(args.lock_id)
     sys.stdout.write(f"Lock {holder.ID} removed (was held by {holder.Who} for {holder.Operation}).\n")

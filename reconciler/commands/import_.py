@@ -8,15 +8,16 @@ shows no changes. Nothing live is written. Secrets are never printed: each becom
 
 from __future__ import annotations
 
-import argparse
 import os
 import stat
 import sys
+from collections.abc import Sequence
 
 from reconciler.commands import event_loop
 from reconciler.commands.console import enable_verbose
+from reconciler.commands.options import ImportOptions
 from reconciler.commands.selections import listed_selections
-from reconciler.commands.workspace import load_config, open_clients, state_store, timeout_overrides
+from reconciler.commands.workspace import load_config, open_clients, state_store
 from reconciler.config.source import discover
 from reconciler.core.address import BucketAddress, split_address
 from reconciler.core.clock import utc_now
@@ -32,10 +33,10 @@ from reconciler.render import configuration_yaml
 from reconciler.state.model import StateFile
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: ImportOptions) -> int:
     enable_verbose(args)
     locations = config_without_output(args.config)
-    resolve = listed_selections(os.environ, parallelism=10, timeouts=timeout_overrides(args))
+    resolve = listed_selections(os.environ, parallelism=10, timeouts=args.overrides())
     try:
         address, rule_id = split_address(args.address)
     except ValueError as exc:
@@ -53,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
                     f"cannot import {args.address}: provider {where.provider!r} is not in the configuration "
                     f"(configured: {known}); declare it under `providers:` first"
                 )
-            live, key = event_loop.run(_read(config, provider, where.bucket, timeout_overrides(args)))
+            live, key = event_loop.run(_read(config, provider, where.bucket, args.overrides()))
             keys = {provider.name: key} if key is not None else None  # resolved once: no second credential_process
             identity = provider_identities([provider], os.environ, keys)[provider.name].model_copy(
                 update={"bucket": where.bucket}
@@ -99,7 +100,7 @@ def _refuse_alias(state: StateFile, address: str, identity: BucketIdentity) -> N
             )
 
 
-def config_without_output(locations: list[str] | None) -> list[str] | None:
+def config_without_output(locations: Sequence[str] | None) -> Sequence[str] | None:
     """The configuration files to read, less the empty file stdout was just redirected into
     (`reconciler import qs/photos > notifications/photos.yaml`): the output is not an input."""
     try:

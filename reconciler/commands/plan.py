@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
 from reconciler.commands import event_loop
 from reconciler.commands.console import Output, enable_verbose
+from reconciler.commands.options import PlanOptions
 from reconciler.commands.planfile import save_plan_file
 from reconciler.commands.selections import listed_selections
 from reconciler.commands.workspace import (
@@ -19,7 +19,6 @@ from reconciler.commands.workspace import (
     raise_plan_errors,
     read_state,
     targeting_warning,
-    timeout_overrides,
 )
 from reconciler.core.exit_codes import EXIT_CHANGES, EXIT_OK
 from reconciler.model.common import digest_key
@@ -38,13 +37,13 @@ def render_plan(plan: Plan, fmt: str, *, color: bool) -> str:
 
 
 async def _plan_live(
-    config: Configuration, state: StateFile, args: argparse.Namespace, output: Output, *, command: str = "plan"
+    config: Configuration, state: StateFile, args: PlanOptions, output: Output, *, command: str = "plan"
 ) -> Plan:
     """Open a client per provider in scope, read every bucket and plan."""
-    targets = tuple(args.target or ())
+    targets = args.targets
     names = providers_in_scope(config, state, targets)
     async with open_clients(
-        config, names, parallelism=args.parallelism, environ=os.environ, timeouts=timeout_overrides(args)
+        config, names, parallelism=args.parallelism, environ=os.environ, timeouts=args.overrides()
     ) as clients:
         plan, _ = await make_plan(
             config,
@@ -53,20 +52,20 @@ async def _plan_live(
             targets=targets,
             parallelism=args.parallelism,
             progress=output.progress(command),
-            confirm_identity=confirmed_identities(config, getattr(args, "confirm_identity", None)),
-            refresh_only=getattr(args, "refresh_only", False),
+            confirm_identity=confirmed_identities(config, args.confirm_identity),
+            refresh_only=args.refresh_only,
         )
         return plan
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: PlanOptions) -> int:
     enable_verbose(args)
-    resolve = listed_selections(os.environ, parallelism=args.parallelism, timeouts=timeout_overrides(args))
+    resolve = listed_selections(os.environ, parallelism=args.parallelism, timeouts=args.overrides())
     state = read_state(args.state)
     output = Output.for_args(args)
     with digest_key(state.digest_key):  # secrets digested as this state records them
-        config = load_config(args.config, os.environ, args.target or (), resolve=resolve)
-        output.warn(targeting_warning(config, state, args.target or (), command="plan"))
+        config = load_config(args.config, os.environ, args.targets, resolve=resolve)
+        output.warn(targeting_warning(config, state, args.targets, command="plan"))
         plan = event_loop.run(_plan_live(config, state, args, output))
     output.write(render_plan(plan, args.format, color=output.color))
     sys.stdout.flush()

@@ -23,7 +23,7 @@ def listed_selections(
     environ: Mapping[str, str], *, parallelism: int, timeouts: Mapping[str, float | None] | None = None
 ) -> Resolve:
     """Resolve selectors against each provider's own bucket listing (one listing per provider).
-    `timeouts`: the command line's (commands.workspace.timeout_overrides), as for every request."""
+    `timeouts`: the command line's (commands.options.Timeouts.overrides), as for every request."""
 
     def resolve(providers: Mapping[str, ProviderConfig], requests: Sequence[SelectorRequest]) -> dict[str, list[str]]:
         listings = asyncio.run(_list(providers, environ, parallelism, timeouts))

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from reconciler.commands.console import Output
+from reconciler.commands.options import ShowOptions
 from reconciler.commands.plan import render_plan
 from reconciler.commands.planfile import load_plan_file
 from reconciler.commands.workspace import read_state
 from reconciler.render import render_state_json, render_state_markdown, render_state_text
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: ShowOptions) -> int:
     color = Output.for_args(args).color
     if args.planfile:
         sys.stdout.write(render_plan(load_plan_file(args.planfile), args.format, color=color))

@@ -6,20 +6,19 @@ providers only; no rule secret is read); `--offline` leaves them unresolved, as 
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
 from reconciler.commands.console import enable_verbose
+from reconciler.commands.options import ShowConfigOptions
 from reconciler.commands.selections import listed_selections
-from reconciler.commands.workspace import timeout_overrides
 from reconciler.config.loader import expand_configuration
 from reconciler.render.expanded import render_expanded_json, render_expanded_yaml
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: ShowConfigOptions) -> int:
     enable_verbose(args)
-    timeouts = timeout_overrides(args)
+    timeouts = args.overrides()
     resolve = None if args.offline else listed_selections(os.environ, parallelism=args.parallelism, timeouts=timeouts)
     config, expanded = expand_configuration(args.config, resolve)
     render = render_expanded_json if args.format == "json" else render_expanded_yaml

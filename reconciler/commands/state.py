@@ -5,9 +5,16 @@ and refuse what they cannot do whole."""
 
 from __future__ import annotations
 
-import argparse
 import sys
+from collections.abc import Sequence
 
+from reconciler.commands.options import (
+    StateListOptions,
+    StateMigrateOptions,
+    StateMvOptions,
+    StateOptions,
+    StateRmOptions,
+)
 from reconciler.commands.workspace import read_state, state_store
 from reconciler.core.address import split_address
 from reconciler.errors import ReconcilerError, StateError
@@ -16,7 +23,7 @@ from reconciler.render.json import dumps
 from reconciler.state.model import StateFile
 
 
-def _checked(addresses: list[str]) -> list[str]:
+def _checked(addresses: Sequence[str]) -> Sequence[str]:
     for address in addresses:
         try:
             split_address(address)
@@ -25,7 +32,7 @@ def _checked(addresses: list[str]) -> list[str]:
     return addresses
 
 
-def _list(args: argparse.Namespace) -> int:
+def _list(args: StateListOptions) -> int:
     addresses = _checked(args.addresses)
     listing = render_state_list(read_state(args.state), addresses)
     if args.format == "json":
@@ -48,7 +55,7 @@ def _forget(state: StateFile, addresses: list[str]) -> StateFile:
     return state
 
 
-def _rm(args: argparse.Namespace) -> int:
+def _rm(args: StateRmOptions) -> int:
     addresses = list(dict.fromkeys(_checked(args.addresses)))
     with state_store(args.state) as store:
         if store.fetch() is None:  # checked before locking, so a mistyped --state leaves nothing behind
@@ -64,7 +71,7 @@ def _rm(args: argparse.Namespace) -> int:
     return 0
 
 
-def _mv(args: argparse.Namespace) -> int:
+def _mv(args: StateMvOptions) -> int:
     """Record a provider, bucket or rule id under a new name; locked like every state write."""
     for address in (args.source, args.destination):
         if "/" in address:
@@ -88,7 +95,7 @@ def _mv(args: argparse.Namespace) -> int:
     return 0
 
 
-def _migrate(args: argparse.Namespace) -> int:
+def _migrate(args: StateMigrateOptions) -> int:
     """Copy the state, lineage and serial as they are, to an empty location (or one holding an
     older serial of the same lineage); both locations are locked while it moves."""
     with state_store(args.state) as source, state_store(args.to) as target:
@@ -118,5 +125,11 @@ def _migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def run(args: argparse.Namespace) -> int:
-    return {"rm": _rm, "mv": _mv, "migrate": _migrate}.get(args.state_command, _list)(args)
+def run(args: StateOptions) -> int:
+    if isinstance(args, StateRmOptions):
+        return _rm(args)
+    if isinstance(args, StateMvOptions):
+        return _mv(args)
+    if isinstance(args, StateMigrateOptions):
+        return _migrate(args)
+    return _list(args)

@@ -7,13 +7,13 @@ itself is valid): the next apply deletes the managed rules of a bucket no longer
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 
 from rich.text import Text
 
 from reconciler.commands.console import Output
+from reconciler.commands.options import ValidateOptions
 from reconciler.commands.workspace import read_state
 from reconciler.config.loader import expand_configuration
 from reconciler.errors import ConfigError
@@ -23,7 +23,7 @@ from reconciler.render.expanded import expanded_document, render_expanded_yaml
 from reconciler.state.model import StateFile
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: ValidateOptions) -> int:
     try:
         config, expanded = expand_configuration(args.config)
     except ConfigError as error:

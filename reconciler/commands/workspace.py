@@ -62,12 +62,6 @@ def read_state(location: str) -> StateFile:
         return store.load()
 
 
-def timeout_overrides(args: object) -> dict[str, float | None]:
-    """`--timeout` (connect and read) and `--request-timeout` as given; None where not given."""
-    per_read = getattr(args, "timeout", None)
-    return {"connect": per_read, "read": per_read, "request": getattr(args, "request_timeout", None)}
-
-
 def providers_in_scope(config: Configuration, state: StateFile, targets: Sequence[str] = ()) -> list[str]:
     """Configured providers of the buckets a plan over `targets` reads (ReconcilerError for a bad target)."""
     names = {BucketAddress.provider_of(address) for address in select_buckets(config, state, targets)}
@@ -85,7 +79,7 @@ async def open_clients(
 ) -> AsyncIterator[dict[str, NotificationClient]]:
     """One pooled client per named provider, all closed on exit. Credentials are resolved first,
     for every provider, so a missing one fails before any request (one error naming every provider
-    that lacks one). `timeouts`: the command line's (see `timeout_overrides`)."""
+    that lacks one). `timeouts`: the command line's (see `options.Timeouts.overrides`)."""
     names = list(names)
     keys = resolve_all([config.providers[name] for name in names], environ)
     pending = {

@@ -333,8 +333,8 @@ class _Loader(EntryExpansion):
         """Two entries that reach the same physical bucket would each take the other's rules for
         foreign ones (DESIGN §2): an error naming both. Every bucket an entry expands to counts
         (its list, its resolved selector)."""
+        from reconciler.config.endpoints import physical_location  # httpx only when the check runs
         from reconciler.model.identity import store_of
-        from reconciler.providers.identity import physical_location  # keeps httpx out of what planning imports
 
         first: dict[tuple[str, str, str], tuple[Declared, Path, str]] = {}
         stores = {name: physical_location(provider, "") for name, provider in providers.items()}  # once each

@@ -11,7 +11,7 @@ key comes from here: requests are still signed by our SigV4 signer (its test vec
 from __future__ import annotations
 
 from reconciler.errors import CredentialError
-from reconciler.providers.credentials import AccessKey
+from reconciler.providers.access_key import AccessKey
 
 
 def botocore_credentials(provider_name: str, profile: str | None) -> AccessKey | None:

@@ -21,35 +21,16 @@ before each signature, so a long run never signs with an expired key.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 
 from reconciler.config.secrets import resolve_secret
 from reconciler.errors import CredentialError
 from reconciler.kinds import kind_of
 from reconciler.model.common import EnvRef, FileRef
 from reconciler.model.config import ProviderConfig
+from reconciler.providers.access_key import AccessKey
 
 QINGSTOR_CONFIG_FILE = os.path.join("~", ".qingstor", "config.yaml")  # qingstor-sdk's default_config_file
-
-
-@dataclass(frozen=True)
-class AccessKey:
-    access_key_id: str
-    secret_access_key: str = field(repr=False)
-    session_token: str | None = field(default=None, repr=False)
-    origin: str = ""  # where the key was found, for people: "environment", "profile 'dev' (botocore)", …
-    refresh: Callable[[], AccessKey] | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def account(self) -> str | None:
-        """The key id, when it names a long-lived key: a temporary key (a session token, or one that
-        refreshes: assume-role, SSO, metadata) gets a new id at every issue, so it names no account."""
-        return self.access_key_id if self.session_token is None and self.refresh is None else None
-
-    def current(self) -> AccessKey:
-        """This key, or the refreshed one when its source expires keys (assume-role, SSO, metadata)."""
-        return self.refresh() if self.refresh is not None else self
 
 
 def _reference(provider: ProviderConfig, name: str) -> EnvRef | FileRef | None:

@@ -4,35 +4,22 @@ A bucket's identity is its provider type, the normalised endpoint it is reached 
 and port as `endpoint_for` resolves them, so a default endpoint derived from the zone or region
 and the same URL written out are one endpoint), the zone or region, the bucket name, and the
 access-key id it is read with when the command knows it (never a secret). Two configuration
-entries whose `location` is equal reach the same bucket (aliases).
+entries whose `physical_location` (reconciler.config.endpoints) is equal reach the same bucket
+(aliases).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from reconciler.config.endpoints import normalised_endpoint, physical_location
 from reconciler.errors import ReconcilerError
 from reconciler.kinds import kind_of
 from reconciler.model.config import ProviderConfig
 from reconciler.model.identity import BucketIdentity
 from reconciler.providers.credentials import AccessKey, resolve_credentials
-from reconciler.providers.endpoints import endpoint_for
 
-
-def normalised_endpoint(provider: ProviderConfig) -> str | None:
-    """`scheme://host[:port][/base]` in lower case; None when the provider has no usable endpoint."""
-    try:
-        endpoint = endpoint_for(provider)
-    except ReconcilerError:
-        return None
-    return f"{endpoint.scheme}://{endpoint.host.lower()}{endpoint.base_path}"
-
-
-def physical_location(provider: ProviderConfig, bucket: str) -> tuple[str, str, str] | None:
-    """(type, endpoint, bucket) of the bucket an entry reaches; None if unknown. Two entries reach the
-    same bucket when these are equal but for the endpoint's scheme (`store_of`)."""
-    endpoint = normalised_endpoint(provider)
-    return None if endpoint is None else (provider.type, endpoint, bucket)
+__all__ = ["bucket_identity", "normalised_endpoint", "physical_location", "provider_identities"]
 
 
 def bucket_identity(provider: ProviderConfig, bucket: str, account: str | None = None) -> BucketIdentity:
