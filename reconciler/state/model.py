@@ -227,7 +227,11 @@ class StateFile(Frozen):
             rules = {k: v for k, v in entry.rules.items() if k != rule_id}
             if rules:
                 imported = tuple(i for i in entry.imported if i != rule_id)
-                buckets[bucket_address] = entry.model_copy(update={"rules": rules, "imported": imported})
+                # a pending `state mv` of the forgotten rule goes too: its live rule is foreign again
+                renamed = {k: v for k, v in entry.renamed.items() if k != rule_id}
+                buckets[bucket_address] = entry.model_copy(
+                    update={"rules": rules, "imported": imported, "renamed": renamed}
+                )
             else:
                 del buckets[bucket_address]
         return self.model_copy(update={"buckets": buckets})

@@ -220,3 +220,18 @@ def test_a_state_edited_into_inconsistency_is_refused_without_showing_secrets(pa
     with pytest.raises(StateError, match=f"^state file {path} is invalid: {message}") as raised:
         load_state(path)
     assert "clear-text-secret" not in str(raised.value)
+
+
+def test_forgetting_a_renamed_rule_forgets_its_pending_rename() -> None:
+    """`state mv a z` then `state rm z`: the live rule `a` is foreign again, so no plan may show it as `z`."""
+    from reconciler.plan import Action
+    from tests.support.plans import bucket, config, document, plan
+
+    prior = state(qs__b=[qs_rule("a"), qs_rule("keep")]).moved("qs/b/a", "qs/b/z").without("qs/b/z")
+    assert prior.buckets["qs/b"].renamed == {}
+    live = {"qs/b": document(qs_rule("a"), qs_rule("keep"))}
+    adopted = plan(config(bucket("qs/b", qs_rule("keep"), qs_rule("a"), adopt=["a"])), live, prior).bucket("qs/b")
+    assert adopted.error is None and adopted.change("a").action is Action.ADOPT
+    unknown = plan(config(bucket("qs/b", qs_rule("keep"), qs_rule("z"))), live, prior).bucket("qs/b")
+    assert unknown.error is None and unknown.change("z").action is Action.CREATE
+    assert [(f.id, f.disposition) for f in unknown.foreign] == [("a", "keep")]
