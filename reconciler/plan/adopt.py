@@ -76,7 +76,8 @@ def adopt(
     rules = state.owned(adoption.address)
     rules.update({rule.id: rule_document(rule, dialect) for rule in adoption.rules})
     # kept (never deleted as "no longer in the configuration") until declared at an apply, or released
-    imported = [*(recorded.imported if recorded else ()), *(rule.id for rule in adoption.rules)]
+    adoption_ids = [rule.id for rule in adoption.rules]
+    imported = [*(recorded.imported if recorded else ()), *adoption_ids]
     return state.with_bucket_applied(
         adoption.address,
         provider=provider.name,
@@ -89,4 +90,8 @@ def adopt(
         applied_at=applied_at,
         imported=imported,
         identity=identity or (recorded.identity if recorded else None),
+        # a pending `state mv` rename still waits for its apply, unless its live id is what was imported
+        renamed={
+            new: old for new, old in (recorded.renamed if recorded else {}).items() if old not in adoption_ids
+        },
     )

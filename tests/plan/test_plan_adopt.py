@@ -75,3 +75,14 @@ def test_adopt_records_rules_as_managed_with_secrets_as_digests_and_the_rest_for
     assert recorded.applied_at == NOW and recorded.type == "bos" and recorded.bucket == "docs"
     assert SECRET not in json.dumps(after.to_document())
     assert after.serial == prior.serial  # the store moves the serial when it saves
+
+
+def test_an_import_keeps_a_pending_state_mv_rename_of_the_bucket() -> None:
+    """`state mv a z` then `import` of another rule: the live `a` is still ours, renamed at the next
+    apply (not forgotten as gone while `z` is created beside it, so both would fire)."""
+    prior = state(qs__b=[qs_rule("a")]).moved("qs/b/a", "qs/b/z")
+    live = document(qs_rule("a"), qs_rule("c"))
+    after = adopt(prior, PROVIDERS["qs"], "b", live, choose_rules(prior, "qs/b", live, "c"), applied_at=NOW)
+    assert after.buckets["qs/b"].renamed == {"z": "a"}
+    again = adopt(prior, PROVIDERS["qs"], "b", live, choose_rules(prior, "qs/b", live, "a"), applied_at=NOW)
+    assert again.buckets["qs/b"].renamed == {}  # the old id imported on its own: no rename onto it
