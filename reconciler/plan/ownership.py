@@ -29,7 +29,7 @@ from typing import Any
 
 from reconciler.kinds import Dialect
 from reconciler.model.config import BucketConfig, Configuration
-from reconciler.model.document import LiveDocument
+from reconciler.model.document import LiveDocument, LiveRule
 from reconciler.plan.model import LayoutSlot, LiveSlot
 from reconciler.plan.rules import parsed_record
 from reconciler.state.model import BucketState, split_address
@@ -164,14 +164,28 @@ class BucketPolicy:
             )
 
 
-def check_renames(address: str, renamed: Mapping[str, str], live: LiveDocument) -> None:
-    """Refused when a rule `state mv` renamed (`renamed`: new id -> the id it still has live) is live
-    under its old id while another live rule already holds the new id: the new id belongs to that
-    rule, so renaming ours onto it (or updating it as ours) would take over a rule reconciler did not
-    write."""
+def check_renames(
+    address: str,
+    renamed: Mapping[str, str],
+    live: LiveDocument,
+    records: Mapping[str, dict[str, Any]],
+    dialect: Dialect,
+) -> None:
+    """Refused when a rule `state mv` renamed (`renamed`: new id -> the id it still has live) may
+    meet a rule reconciler did not write under the new id: the old id is live too (the new id belongs
+    to that other rule), or the old id is gone and the rule live under the new id is not the one
+    recorded (`records`), so it may be another team's, created since. Renaming ours onto it, or
+    updating or deleting it as ours, would take over a rule reconciler did not write."""
     ids = set(live.ids)
+    found = live.by_id()
     moving_away = set(renamed.values())  # a live id another rename frees (a chain or a swap) is no clash
-    clashes = sorted(new for new, old in renamed.items() if new in ids and old in ids and new not in moving_away)
+    clashes = sorted(
+        new
+        for new, old in renamed.items()
+        if new in ids
+        and new not in moving_away
+        and (old in ids or not _as_recorded(found[new], records.get(new), dialect))
+    )
     if clashes:
         detail = "; ".join(f"{address}/{renamed[new]} was moved to {address}/{new}" for new in clashes)
         raise Refused(
@@ -183,24 +197,22 @@ def check_renames(address: str, renamed: Mapping[str, str], live: LiveDocument) 
         )
 
 
+def _as_recorded(entry: LiveRule, record: dict[str, Any] | None, dialect: Dialect) -> bool:
+    planned = None if record is None else parsed_record(record, dialect)
+    return entry.rule is not None and planned is not None and dialect.equivalent(planned, entry.rule)
+
+
 def written_rules(recorded: BucketState | None, live: LiveDocument, dialect: Dialect) -> dict[str, dict[str, Any]]:
     """Rules an interrupted apply noted it was writing (`BucketState.writing`) that are live exactly
     as it wrote them: ours, by id with the record. Any other live rule of such an id stays foreign."""
     if recorded is None or not recorded.writing:
         return {}
     found = live.by_id()
-    ours = {}
-    for rule_id, record in recorded.writing.items():
-        entry = found.get(rule_id)
-        planned = parsed_record(record, dialect)
-        if (
-            entry is not None
-            and entry.rule is not None
-            and planned is not None
-            and dialect.equivalent(planned, entry.rule)
-        ):
-            ours[rule_id] = record
-    return ours
+    return {
+        rule_id: record
+        for rule_id, record in recorded.writing.items()
+        if rule_id in found and _as_recorded(found[rule_id], record, dialect)
+    }
 
 
 def _rules(ids: Sequence[str]) -> str:

@@ -183,7 +183,8 @@ def build_plan(
         renames = {} if disowned or recorded is None else recorded.renamed
         if not refresh_only:
             try:
-                check_renames(address, renames, live[address])
+                records = recorded.rules if recorded else {}
+                check_renames(address, renames, live[address], records, dialect_for(provider))
             except Refused as refusal:
                 buckets.append(_errored(address, provider, recorded, entry, str(refusal), refused=True))
                 continue

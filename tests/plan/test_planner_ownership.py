@@ -302,3 +302,16 @@ def _managed(rule_id, cfg, prior, address) -> bool:
     return rule_id is not None and (
         rule_id in prior.owned(address) or (entry is not None and any(r.id == rule_id for r in entry.notifications))
     )
+
+
+def test_a_state_mv_rename_whose_old_id_is_gone_does_not_take_over_another_rule_live_under_the_new_id() -> None:
+    """`state mv a z`, then `a` is gone live and a rule `z` reconciler did not write is there: refused,
+    not deleted or updated as ours; a `z` live as recorded (renamed by hand) stays ours."""
+    prior = state(qs__b=[qs_rule("a"), qs_rule("keep")]).moved("qs/b/a", "qs/b/z")
+    theirs = {"qs/b": document(qs_rule("z", cloudfunc="image", cloudfunc_args={"action": "x"}), qs_rule("keep"))}
+    for cfg in (config(bucket("qs/b", qs_rule("keep"))), config(bucket("qs/b", qs_rule("keep"), qs_rule("z")))):
+        change = plan(cfg, theirs, prior).bucket("qs/b")
+        assert change.refused and "a live rule has that id" in (change.error or "")
+    by_hand = {"qs/b": document(qs_rule("z"), qs_rule("keep"))}
+    change = plan(config(bucket("qs/b", qs_rule("keep"))), by_hand, prior).bucket("qs/b")
+    assert change.error is None and change.change("z").action is Action.DELETE
