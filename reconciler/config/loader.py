@@ -374,14 +374,6 @@ def _fields(location: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(p for p in location if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
 
 
-def _dialect_known(provider: Any) -> bool:
-    """Enough of the provider is right to check rules against its dialect, whatever else is wrong."""
-    if not isinstance(provider, dict) or not isinstance(provider.get("type"), str) or provider["type"] not in KINDS:
-        return False
-    flavors = KINDS[provider["type"]].flavors
-    return not flavors or provider.get("flavor", flavors[0]) in flavors
-
-
 def _provider_data(name: str, declared: Declared) -> dict[str, Any]:
     data = {**declared.data, "name": name}
     credentials = data.get("credentials")
