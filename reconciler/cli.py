@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 from reconciler import __version__
 from reconciler.commands.dispatch import run_command
+from reconciler.commands.options import DEFAULT_HEARTBEAT
 from reconciler.core.exit_codes import EXIT_ERROR, EXIT_INTERRUPTED
 from reconciler.errors import ConfigError, ReconcilerError
 
@@ -100,18 +101,22 @@ def _targets(p: argparse.ArgumentParser) -> None:
         ),
         "any",
     )
-    p.add_argument(
-        "--parallelism", type=_positive_int, default=10, metavar="N", help="concurrent requests (default 10)"
-    )
+    _parallelism(p)
     p.add_argument(
         "--heartbeat",
         type=_duration,
-        default=30.0,
+        default=DEFAULT_HEARTBEAT,
         metavar="DURATION",
         help="where no progress bar can be drawn (CI logs, pipes, --no-color), print a progress line on stderr "
         "this often while buckets are read or written (default 30s; 0 for none)",
     )
     _timeouts(p)
+
+
+def _parallelism(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--parallelism", type=_positive_int, default=10, metavar="N", help="concurrent requests (default 10)"
+    )
 
 
 def _timeouts(p: argparse.ArgumentParser) -> None:
@@ -235,9 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p, state=False)
     p.add_argument("--format", choices=("yaml", "json"), default="yaml", help="output format (default yaml)")
     p.add_argument("--offline", action="store_true", help="do not list buckets: leave selectors unresolved")
-    p.add_argument(
-        "--parallelism", type=_positive_int, default=10, metavar="N", help="concurrent requests (default 10)"
-    )
+    _parallelism(p)
     _timeouts(p)
 
     p = sub.add_parser(

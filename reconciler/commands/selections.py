@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from contextlib import AsyncExitStack
 
 from reconciler.apply.report import error_reason
+from reconciler.commands import event_loop
 from reconciler.config.loader import Resolve, SelectorRequest
 from reconciler.errors import ReconcilerError, StalePlanError
 from reconciler.model.config import ProviderConfig
@@ -26,7 +27,7 @@ def listed_selections(
     `timeouts`: the command line's (commands.options.Timeouts.overrides), as for every request."""
 
     def resolve(providers: Mapping[str, ProviderConfig], requests: Sequence[SelectorRequest]) -> dict[str, list[str]]:
-        listings = asyncio.run(_list(providers, environ, parallelism, timeouts))
+        listings = event_loop.run(_list(providers, environ, parallelism, timeouts))
         failed = [
             f"the bucket selector of the entry at {request.entry} cannot be resolved: {listings[request.provider]}"
             for request in requests

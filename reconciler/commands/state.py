@@ -86,10 +86,11 @@ def _mv(args: StateMvOptions) -> int:
                 raise StateError(f"{exc}; nothing was moved") from None
             store.save(moved)
     sys.stdout.write(f"Moved {args.source} to {args.destination}; nothing changed on the live buckets.\n")
-    if args.source.count("/") == 2:
+    renamed = split_address(args.destination)[1] if "/" in args.destination else None
+    if renamed is not None:  # a rule id may itself hold "/": everything after the bucket
         sys.stdout.write(
             "Declare the rule as "
-            f"{args.destination.split('/', 2)[2]!r} in the configuration: the next apply renames the live rule in "
+            f"{renamed!r} in the configuration: the next apply renames the live rule in "
             "place (on first-match-wins stores it keeps its position).\n"
         )
     return 0

@@ -20,6 +20,7 @@ from reconciler.errors import ConfigError
 from reconciler.model.config import Configuration
 from reconciler.plan.ownership import BucketPolicy, Undeclared
 from reconciler.render.expanded import expanded_document, render_expanded_yaml
+from reconciler.render.text import count
 from reconciler.state.model import StateFile
 
 
@@ -47,9 +48,9 @@ def run(args: ValidateOptions) -> int:
         sys.stdout.write(render_expanded_yaml(config, expanded, offline=True))
         return 0
     rules = sum(len(bucket.notifications) for bucket in config.buckets)
-    counted = [_count(len(config.providers), "provider"), _count(len(config.buckets), "bucket"), _count(rules, "rule")]
+    counted = [count(len(config.providers), "provider"), count(len(config.buckets), "bucket"), count(rules, "rule")]
     if config.selections:  # resolved against the providers' bucket listings at plan time, never offline
-        counted.insert(2, _count(len(config.selections), "bucket selector"))
+        counted.insert(2, count(len(config.selections), "bucket selector"))
     counts = ", ".join(counted)
     lines = [Text.assemble(("Warning: ", "bold yellow"), warning) for warning in warnings]
     lines.append(Text.assemble(("Success!", "green"), f" {counts} are valid."))
@@ -98,7 +99,3 @@ def _print_json(
     if expanded is not None:
         document["expanded"] = expanded
     print(json.dumps(document, indent=2, ensure_ascii=False))
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"

@@ -116,10 +116,10 @@ class _Loader(EntryExpansion):
         self.report(source, document_findings(source.data))
         providers = source.data.get("providers")
         for provider_name, data in providers.items() if isinstance(providers, dict) else ():
-            self._add_provider(provider_name, Declared(source, ("providers", provider_name), data))
+            self._add(self.providers, "provider", provider_name, Declared(source, ("providers", provider_name), data))
         rule_sets = source.data.get("rule_sets")
         for set_name, data in rule_sets.items() if isinstance(rule_sets, dict) else ():
-            self._add_rule_set(set_name, Declared(source, ("rule_sets", set_name), data))
+            self._add(self.rule_sets, "rule set", set_name, Declared(source, ("rule_sets", set_name), data))
         buckets = source.data.get("buckets")
         for index, data in enumerate(buckets) if isinstance(buckets, list) else ():
             self.buckets.append(Declared(source, ("buckets", index), data))
@@ -147,20 +147,13 @@ class _Loader(EntryExpansion):
             return False
         return True
 
-    def _add_provider(self, name: str, declared: Declared) -> None:
-        first = self.providers.get(name)
+    def _add(self, table: dict[str, Declared], kind: str, name: str, declared: Declared) -> None:
+        """Record a named provider or rule set; a second definition of the name is a finding."""
+        first = table.get(name)
         if first is None:
-            self.providers[name] = declared
+            table[name] = declared
             return
-        message = f"provider {quote(name)} is already defined at {first.source.where(first.path)}"
-        self.report(declared.source, [Finding(declared.path, message, at_key=True)])
-
-    def _add_rule_set(self, name: str, declared: Declared) -> None:
-        first = self.rule_sets.get(name)
-        if first is None:
-            self.rule_sets[name] = declared
-            return
-        message = f"rule set {quote(name)} is already defined at {first.source.where(first.path)}"
+        message = f"{kind} {quote(name)} is already defined at {first.source.where(first.path)}"
         self.report(declared.source, [Finding(declared.path, message, at_key=True)])
 
     def check_providers(self) -> None:
@@ -379,14 +372,6 @@ def _naming(declared: Declared, index: int) -> Path:
 def _fields(location: tuple[Any, ...]) -> tuple[Any, ...]:
     """A pydantic location without its union-member names (`tuple[S3Rule, ...]`): fields of the file only."""
     return tuple(p for p in location if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
-
-
-def _dialect_known(provider: Any) -> bool:
-    """Enough of the provider is right to check rules against its dialect, whatever else is wrong."""
-    if not isinstance(provider, dict) or not isinstance(provider.get("type"), str) or provider["type"] not in KINDS:
-        return False
-    flavors = KINDS[provider["type"]].flavors
-    return not flavors or provider.get("flavor", flavors[0]) in flavors
 
 
 def _provider_data(name: str, declared: Declared) -> dict[str, Any]:

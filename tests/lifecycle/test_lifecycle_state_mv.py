@@ -57,6 +57,7 @@ def test_renaming_a_jdcloud_rule_updates_it_in_place_keeping_its_position(ws: Wo
     moved = _state(ws, "mv", "jd/uploads/jpg", "jd/uploads/jpeg")
     assert moved.code == 0, moved.err
     assert "nothing changed on the live buckets" in moved.out
+    assert "Declare the rule as 'jpeg' in the configuration" in moved.out
     recorded = json.loads(ws.state.read_text())["buckets"]["jd/uploads"]
     assert sorted(recorded["rules"]) == ["jpeg", "png"] and recorded["renamed"] == {"jpeg": "jpg"}
     assert _live_ids(ws) == ["first", "jpg", "png"]
@@ -72,6 +73,17 @@ def test_renaming_a_jdcloud_rule_updates_it_in_place_keeping_its_position(ws: Wo
     assert _live_ids(ws) == ["first", "jpeg", "png"]  # renamed where it was
     assert "renamed" not in json.loads(ws.state.read_text())["buckets"]["jd/uploads"]
     assert ws.cli("plan", "--detailed-exitcode").code == 0
+
+
+def test_renaming_a_rule_whose_id_holds_a_slash_says_how_to_declare_it(ws: Workspace) -> None:
+    ws.create("jd", "uploads")
+    ws.write("buckets.yaml", buckets=[ws.bucket("jd", "uploads", _jd("img/jpg", ".jpg"))])
+    assert ws.cli("apply", "--auto-approve").code == 0
+
+    moved = _state(ws, "mv", "jd/uploads/img/jpg", "jd/uploads/img/jpeg")
+    assert moved.code == 0, moved.err
+    assert "Declare the rule as 'img/jpeg' in the configuration" in moved.out
+    assert json.loads(ws.state.read_text())["buckets"]["jd/uploads"]["renamed"] == {"img/jpeg": "img/jpg"}
 
 
 def test_renaming_a_provider_keeps_ownership(ws: Workspace) -> None:
