@@ -117,6 +117,20 @@ def test_s3_follows_continuation_tokens() -> None:
     assert _list(provider, handler) == ["first", "t/1"]
 
 
+def test_s3_stops_when_a_server_repeats_its_buckets_under_new_tokens() -> None:
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.params.get("continuation-token", ""))
+        token = f"<ContinuationToken>t{len(calls)}</ContinuationToken>"  # a new token every time
+        body = f"<ListAllMyBucketsResult><Buckets><Bucket><Name>only</Name></Bucket></Buckets>{token}"
+        return httpx.Response(200, text=body + "</ListAllMyBucketsResult>")
+
+    provider = S3Provider(name="aw", flavor="aws", region="us-east-1")
+    assert _list(provider, handler) == ["only"]
+    assert calls == ["", "t1"]
+
+
 def test_an_unreadable_listing_names_the_provider() -> None:
     with pytest.raises(ReconcilerError) as caught:
         _list(QingStorProvider(name="qs", zone="pek3b"), lambda request: httpx.Response(200, text="<html>"))
