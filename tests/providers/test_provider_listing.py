@@ -29,7 +29,7 @@ def test_json_listings_of_qingstor_and_bos() -> None:
 @pytest.mark.parametrize(
     ("body", "problem"),
     [
-        (b"not json", "is not JSON"),
+        (b"not json", "is not valid JSON"),
         (b'{"owner": {}}', "has no `buckets` list"),
         (b'{"buckets": [{"location": "bj"}]}', "has a bucket without a name"),
     ],
@@ -134,5 +134,5 @@ def test_s3_stops_when_a_server_repeats_its_buckets_under_new_tokens() -> None:
 def test_an_unreadable_listing_names_the_provider() -> None:
     with pytest.raises(ReconcilerError) as caught:
         _list(QingStorProvider(name="qs", zone="pek3b"), lambda request: httpx.Response(200, text="<html>"))
-    assert "listing the buckets failed: the server's answer could not be read: the body is not JSON" in str(caught.value)
+    assert "listing the buckets failed: the server's answer could not be read: the body is not valid JSON" in str(caught.value)
     assert "qs" in str(caught.value)
