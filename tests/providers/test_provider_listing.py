@@ -98,6 +98,16 @@ def test_qingstor_stops_when_a_server_ignores_the_offset() -> None:
     assert len(_list(QingStorProvider(name="qs", zone="pek3b"), handler)) == 1000
 
 
+def test_qingstor_goes_on_past_a_page_of_other_zones_only() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        offset = int(request.url.params["offset"])
+        others = [{"name": f"o{i}", "location": "sh1a"} for i in range(1000)]
+        buckets = others if offset == 0 else [{"name": "mine", "location": "pek3b"}]
+        return httpx.Response(200, json={"count": 1001, "buckets": buckets})
+
+    assert _list(QingStorProvider(name="qs", zone="pek3b"), handler) == ["mine"]
+
+
 def test_bos_keeps_the_buckets_of_its_region() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         assert request.url == "https://bj.bcebos.com/" and request.headers["authorization"].startswith("bce-auth-v1/")
