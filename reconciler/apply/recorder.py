@@ -67,11 +67,17 @@ class StateRecorder:
                 await self._save()
 
     async def _save(self) -> None:
-        saved = await asyncio.to_thread(self.store.save, self.state)
+        # what this save holds is no longer pending; updates recorded while it runs stay pending
+        # (cleared after the save, they would be journaled by nobody)
+        pending, whole = self._pending, self._whole
+        self._pending, self._whole = {}, False
+        try:
+            saved = await asyncio.to_thread(self.store.save, self.state)
+        except BaseException:
+            self._pending, self._whole = {**pending, **self._pending}, whole or self._whole
+            raise
         # later updates were made on the old serial; carry the stored serial forward
         self.state = self.state.model_copy(update={"serial": saved.serial})
         if self._journal is not None:  # the save folded it in; a new one continues the saved state
             self._journal.close()
             self._journal = self.store.journal(self.state)
-        self._pending.clear()
-        self._whole = False

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from http import HTTPStatus
+from typing import Any
 
 import httpx
 
@@ -48,6 +49,18 @@ def parse_xml_answer(body: bytes) -> ET.Element:
         raise MalformedDocument(f"is not well-formed XML ({exc})") from None
     except Exception as exc:  # noqa: BLE001 - defusedxml refuses DTDs and entities
         raise MalformedDocument(f"was refused by the safe XML parser ({type(exc).__name__})") from None
+
+
+def parse_json_answer(body: bytes) -> Any:
+    """A successful answer's JSON body, parsed within the caps; MalformedDocument says why not."""
+    try:
+        text = body.decode("utf-8")
+        check_json_shape(text)
+        return json.loads(text)
+    except DocumentTooComplex as exc:
+        raise MalformedDocument(str(exc), transient=False) from None
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise MalformedDocument(f"is not valid JSON ({exc})") from None
 
 
 def request_id_header(answer: httpx.Response | httpx.Headers) -> str | None:

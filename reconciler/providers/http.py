@@ -35,6 +35,7 @@ from reconciler.providers.limits import (
     DEFAULT_TIMEOUTS,
     AnswerTooLarge,
     BrokenEncoding,
+    MAX_STATE_BYTES,
     DeadlineExceeded,
     Timeouts,
     check_json_shape,
@@ -294,8 +295,9 @@ class RetryingTransport(httpx.AsyncBaseTransport):
 
 
 class SyncRetryingTransport(httpx.BaseTransport):
-    """The same retries, bounds and log for the blocking client (the remote state stores). Its
-    deadline is checked between attempts and reads (a blocking call cannot be cut short)."""
+    """The same retries, bounds and log for the blocking client (the remote state stores), whose
+    answers may be as large as a state file (MAX_STATE_BYTES). Its deadline is checked between
+    attempts and reads (a blocking call cannot be cut short)."""
 
     def __init__(
         self,
@@ -319,7 +321,8 @@ class SyncRetryingTransport(httpx.BaseTransport):
             started = time.perf_counter()
             try:
                 raw = self._inner.handle_request(request)
-                response = decoded_response(raw, read_body_sync(raw, deadline=deadline), request)
+                body = read_body_sync(raw, MAX_STATE_BYTES, deadline=deadline)
+                response = decoded_response(raw, body, request)
             except (AnswerTooLarge, DeadlineExceeded) as exc:
                 _log_failure(request, exc, self._scrub)
                 raise

@@ -10,8 +10,7 @@ from pydantic import ValidationError
 
 from reconciler.errors import ReconcilerError
 from reconciler.model.document import DocumentEntry, LiveDocument, LiveRule, Rule
-from reconciler.providers.error_bodies import MalformedDocument
-from reconciler.providers.limits import DocumentTooComplex, check_json_shape
+from reconciler.providers.error_bodies import MalformedDocument, parse_json_answer
 
 
 class UnwritableDocument(ReconcilerError):
@@ -20,14 +19,7 @@ class UnwritableDocument(ReconcilerError):
 
 def decode_document(body: bytes, parse_rule: Callable[[dict[str, Any]], Rule]) -> LiveDocument:
     """Every entry keeps its exact JSON as `raw`; `rule` is None when it does not fit the model."""
-    try:
-        text = body.decode("utf-8")
-        check_json_shape(text)
-        document = json.loads(text)
-    except DocumentTooComplex as exc:
-        raise MalformedDocument(str(exc), transient=False) from None
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise MalformedDocument(f"is not valid JSON ({exc})") from None
+    document = parse_json_answer(body)
     if not isinstance(document, dict):
         raise MalformedDocument("is not a JSON object")
     entries = document.get("notifications")

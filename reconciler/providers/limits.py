@@ -24,6 +24,9 @@ from dataclasses import dataclass
 import httpx
 
 MAX_ANSWER_BYTES = 4 * 1024 * 1024  # decoded
+# a remote state file (~1.1 KiB a bucket: 4 MiB would refuse, on its next read, a state of ~3,700
+# buckets that was just saved)
+MAX_STATE_BYTES = 512 * 1024 * 1024  # decoded
 MAX_DEPTH = 32  # nesting levels of JSON containers or XML elements
 MAX_ELEMENTS = 50_000  # JSON values or XML elements in one document
 

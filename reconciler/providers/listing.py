@@ -11,12 +11,9 @@ its notification API lives on another endpoint. Decoding is pure; the clients se
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from typing import Any
 
-from reconciler.providers.error_bodies import MalformedDocument, parse_xml_answer
-from reconciler.providers.limits import DocumentTooComplex, check_json_shape
+from reconciler.providers.error_bodies import MalformedDocument, parse_json_answer, parse_xml_answer
 from reconciler.providers.safe_xml import local_name
 
 LIST = "listing the buckets"
@@ -38,14 +35,7 @@ class ListingPage:
 
 def decode_json_listing(body: bytes) -> ListingPage:
     """QingStor's and BOS's answer: `buckets` with a `name` (and `location`) each."""
-    try:
-        text = body.decode("utf-8")
-        check_json_shape(text)
-        document: Any = json.loads(text)
-    except DocumentTooComplex as exc:
-        raise MalformedDocument(str(exc), transient=False) from None
-    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
-        raise MalformedDocument(f"is not JSON ({exc})") from None
+    document = parse_json_answer(body)
     buckets = document.get("buckets") if isinstance(document, dict) else None
     if buckets is None and isinstance(document, dict) and "count" in document:
         buckets = []  # QingStor leaves `buckets` out when there are none

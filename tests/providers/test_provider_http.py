@@ -515,6 +515,17 @@ def test_the_blocking_client_stops_a_trickling_body_at_the_deadline():
         client.get("http://127.0.0.1:1/state")
 
 
+def test_the_blocking_client_reads_a_state_larger_than_a_provider_answer():
+    from reconciler.providers.http import build_sync_client
+    from reconciler.providers.limits import MAX_ANSWER_BYTES
+
+    state = b"x" * (MAX_ANSWER_BYTES + 1)  # a remote state of some 4,000 buckets
+    stream = httpx.ByteStream(state)  # a stream, read through the bounded reader
+    client = build_sync_client(transport=httpx.MockTransport(lambda request: httpx.Response(200, stream=stream)))
+    with client:
+        assert client.get("http://127.0.0.1:1/state").content == state
+
+
 def test_a_write_whose_answer_cannot_be_read_has_an_unknown_outcome(server):
     garbage = httpx.ByteStream(b"\x1f\x8b garbage")  # a stream: httpx would decode `content=` at once
     server.queue = [httpx.Response(200, stream=garbage, headers={"Content-Encoding": "gzip"})]

@@ -29,7 +29,7 @@ def test_json_listings_of_qingstor_and_bos() -> None:
 @pytest.mark.parametrize(
     ("body", "problem"),
     [
-        (b"not json", "is not JSON"),
+        (b"not json", "is not valid JSON"),
         (b'{"owner": {}}', "has no `buckets` list"),
         (b'{"buckets": [{"location": "bj"}]}', "has a bucket without a name"),
     ],
@@ -98,6 +98,16 @@ def test_qingstor_stops_when_a_server_ignores_the_offset() -> None:
     assert len(_list(QingStorProvider(name="qs", zone="pek3b"), handler)) == 1000
 
 
+def test_qingstor_goes_on_past_a_page_of_other_zones_only() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        offset = int(request.url.params["offset"])
+        others = [{"name": f"o{i}", "location": "sh1a"} for i in range(1000)]
+        buckets = others if offset == 0 else [{"name": "mine", "location": "pek3b"}]
+        return httpx.Response(200, json={"count": 1001, "buckets": buckets})
+
+    assert _list(QingStorProvider(name="qs", zone="pek3b"), handler) == ["mine"]
+
+
 def test_bos_keeps_the_buckets_of_its_region() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         assert request.url == "https://bj.bcebos.com/" and request.headers["authorization"].startswith("bce-auth-v1/")
@@ -117,8 +127,22 @@ def test_s3_follows_continuation_tokens() -> None:
     assert _list(provider, handler) == ["first", "t/1"]
 
 
+def test_s3_stops_when_a_server_repeats_its_buckets_under_new_tokens() -> None:
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.params.get("continuation-token", ""))
+        token = f"<ContinuationToken>t{len(calls)}</ContinuationToken>"  # a new token every time
+        body = f"<ListAllMyBucketsResult><Buckets><Bucket><Name>only</Name></Bucket></Buckets>{token}"
+        return httpx.Response(200, text=body + "</ListAllMyBucketsResult>")
+
+    provider = S3Provider(name="aw", flavor="aws", region="us-east-1")
+    assert _list(provider, handler) == ["only"]
+    assert calls == ["", "t1"]
+
+
 def test_an_unreadable_listing_names_the_provider() -> None:
     with pytest.raises(ReconcilerError) as caught:
         _list(QingStorProvider(name="qs", zone="pek3b"), lambda request: httpx.Response(200, text="<html>"))
-    assert "listing the buckets failed: the server's answer could not be read: the body is not JSON" in str(caught.value)
+    assert "listing the buckets failed: the server's answer could not be read: the body is not valid JSON" in str(caught.value)
     assert "qs" in str(caught.value)

@@ -119,6 +119,24 @@ def test_the_recorder_appends_each_bucket_and_saves_the_state_once(path, monkeyp
     assert len(load_state(path).buckets) == 50 and not journal_path(path).exists()
 
 
+def test_a_bucket_recorded_during_a_whole_save_is_journaled(path, monkeypatch) -> None:
+    monkeypatch.setattr("reconciler.apply.recorder.SMALL_STATE", 1)  # the 2nd bucket crosses into the journal
+    base = StateFile.new("0.1.0")
+
+    async def two_buckets() -> None:
+        recorder = StateRecorder(path, base)
+
+        async def one(name: str) -> None:
+            await recorder.record(lambda s: s.with_bucket_applied(f"qs/{name}", **_fields(name)), [f"qs/{name}"])
+
+        # a's whole save is under way when b is recorded; b then goes to the journal
+        await asyncio.gather(one("a"), one("b"))
+        # no finish(): as after a kill -9, the state file plus its journal must hold both
+        assert set(load_state(path).buckets) == {"qs/a", "qs/b"}
+
+    asyncio.run(two_buckets())
+
+
 def _fields(bucket: str) -> dict[str, object]:
     return {
         "provider": "qs",

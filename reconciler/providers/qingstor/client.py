@@ -48,15 +48,19 @@ class QingStorClient(BucketClient):
         """ListBuckets of the provider's zone (`Location` header), page by page."""
         zone = self.provider.zone  # type: ignore[union-attr]
         url = None if self.provider.endpoint else LIST_URL  # the listing is served by qingstor.com itself
-        names: dict[str, None] = {}
+        names: list[str] = []
+        listed: set[str] = set()  # every name seen, of any zone
         offset = 0
         while True:
             query = f"limit={QINGSTOR_PAGE}&offset={offset}"
             response = await self.list_call(query, url=url, headers={"Location": zone})
             page = self.listing(response, decode_json_listing)
-            fresh = [name for name in in_location(page.buckets, zone) if name not in names]
-            names.update(dict.fromkeys(fresh))
+            fresh = tuple(b for b in page.buckets if b.name not in listed)
+            listed.update(b.name for b in fresh)
+            names += in_location(fresh, zone)
             offset += len(page.buckets)
             last = len(page.buckets) < QINGSTOR_PAGE or (page.total is not None and offset >= page.total)
-            if last or not fresh:  # a server that ignores `offset` answers the same page again: stop
-                return list(names)
+            # a server that ignores `offset` answers the same page again: stop (a page of other
+            # zones' buckets only is new, and does not stop the listing)
+            if last or not fresh:
+                return names

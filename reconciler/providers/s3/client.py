@@ -75,13 +75,16 @@ class S3Client(BucketClient):
         """ListBuckets, following ContinuationToken; on aws, the buckets of the provider's region only."""
         names: list[str] = []
         query = ""
-        seen: set[str] = set()
+        listed: set[str] = set()  # every name seen, of any region
         while True:
             page = self.listing(await self.list_call(query), decode_s3_listing)
-            names += in_location(page.buckets, self.provider.region if self.flavor == "aws" else None)  # type: ignore[attr-defined]
-            if page.next_token is None or page.next_token in seen:
+            fresh = tuple(b for b in page.buckets if b.name not in listed)
+            listed.update(b.name for b in fresh)
+            names += in_location(fresh, self.provider.region if self.flavor == "aws" else None)  # type: ignore[attr-defined]
+            # a page with no new bucket (the same page again, under a new token or the same) ends the
+            # listing: a server repeating itself would otherwise be asked forever
+            if page.next_token is None or not fresh:
                 return names
-            seen.add(page.next_token)
             query = f"continuation-token={quote(page.next_token, safe='')}"
 
     async def _put(self, bucket: str, entries: Sequence[DocumentEntry]) -> None:
