@@ -33,9 +33,9 @@ from reconciler.model.common import REDACTED, printable
 from reconciler.providers.error_bodies import request_id_header
 from reconciler.providers.limits import (
     DEFAULT_TIMEOUTS,
+    MAX_STATE_BYTES,
     AnswerTooLarge,
     BrokenEncoding,
-    MAX_STATE_BYTES,
     DeadlineExceeded,
     Timeouts,
     check_json_shape,
