@@ -72,6 +72,8 @@ def test_a_lost_answer_is_resolved_by_reading_the_bucket(tmp_path, outcomes, wri
     result = _apply(client, tmp_path)
     assert result["qs/b"].split(":")[0] == status, result
     assert client.count("write", "b") == writes
+    if status == "applied":  # resent or not, the foreign rule is kept beside ours, once each
+        assert client.documents["b"].ids == ["theirs", "mine"]
     if outcomes == ["other"]:
         assert "neither the document read before nor the one written" in result["qs/b"]
         assert client.documents["b"].ids == ["someone-else"]

@@ -31,6 +31,7 @@ def test_apply_of_a_targeted_saved_plan_warns_too(project, emulated, tmp_path):
     assert result.code == 0, result.output
     assert "the changes applied may be incomplete" in result.err
     assert "1 other bucket (not read)" in result.err
+    assert qs.ids(emulated, "a") == [qs.rule["id"]] and qs.ids(emulated, "b") == []  # left out: not written
 
 
 def test_no_warning_without_a_target(project, emulated):

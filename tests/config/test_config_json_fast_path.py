@@ -17,6 +17,7 @@ from reconciler.config import load_configuration, source
 from reconciler.config.source import SourceFile, read_source
 from reconciler.errors import ConfigError
 from reconciler.render import configuration_yaml
+from tests.support.parsed_values import typed, value_paths
 
 # whitespace JSON allows between tokens, some of which YAML reads otherwise (tabs, line breaks before a colon)
 SPACE = st.sampled_from(["", "", " ", " ", "\n  ", "\r\n", "\n\t", "\t", " " * 20, " " * 1030, "\t" * 16, "\n"])
@@ -57,26 +58,6 @@ def json_text(draw: st.DrawFn, depth: int = 0) -> str:
     return opening + body + closing
 
 
-def _typed(value: Any) -> Any:
-    """A value with the type of every scalar and the order of every mapping spelt out (1, 1.0, True differ)."""
-    if isinstance(value, dict):
-        return ("mapping", [(key, _typed(item)) for key, item in value.items()])
-    if isinstance(value, list):
-        return ("list", [_typed(item) for item in value])
-    return (type(value).__name__, repr(value))
-
-
-def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [path]
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _paths(item, path + (key,))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += _paths(item, path + (index,))
-    return found
-
-
 def _reported(read: SourceFile) -> list[tuple[Any, ...]]:
     return [
         (d.line, d.column, d.path, d.message.replace("invalid YAML", "invalid JSON"), d.hint) for d in read.diagnostics
@@ -88,9 +69,9 @@ def _assert_read_alike(directory: Path, text: str) -> None:
     (directory / "c.yaml").write_text(text, encoding="utf-8", newline="")
     fast, reference = read_source(str(directory / "c.json")), read_source(str(directory / "c.yaml"))
     assert fast.parsed == reference.parsed
-    assert _typed(fast.data) == _typed(reference.data)
+    assert typed(fast.data) == typed(reference.data)
     assert _reported(fast) == _reported(reference)
-    for path in _paths(reference.data):
+    for path in value_paths(reference.data):
         assert fast.position(path) == reference.position(path)
         assert fast.position(path, at_key=True) == reference.position(path, at_key=True)
 

@@ -16,6 +16,7 @@ from reconciler.config import fast_yaml, load_configuration
 from reconciler.config.source import SourceFile, read_source
 from reconciler.errors import ConfigError
 from tests.config.test_config_fuzz import damaged_text
+from tests.support.parsed_values import typed, value_paths
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 CORPUS = sorted(
@@ -34,25 +35,6 @@ SETTINGS = settings(
 )
 
 
-def _typed(value: Any) -> Any:
-    if isinstance(value, dict):
-        return ("mapping", [(key, _typed(item)) for key, item in value.items()])
-    if isinstance(value, list):
-        return ("list", [_typed(item) for item in value])
-    return (type(value).__name__, repr(value))
-
-
-def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [path]
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _paths(item, path + (key,))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += _paths(item, path + (index,))
-    return found
-
-
 def _reference(name: str, monkeypatch: pytest.MonkeyPatch) -> SourceFile:
     with monkeypatch.context() as patched:
         patched.setattr(fast_yaml, "read", lambda *_: None)
@@ -62,9 +44,9 @@ def _reference(name: str, monkeypatch: pytest.MonkeyPatch) -> SourceFile:
 def _assert_read_alike(path: Path, monkeypatch: pytest.MonkeyPatch) -> SourceFile:
     fast, reference = read_source(str(path)), _reference(str(path), monkeypatch)
     assert fast.parsed == reference.parsed
-    assert _typed(fast.data) == _typed(reference.data)
+    assert typed(fast.data) == typed(reference.data)
     assert [str(d) for d in fast.diagnostics] == [str(d) for d in reference.diagnostics]
-    for where in _paths(reference.data) + [("buckets", 99), ("providers", "nope"), ("version", "x", 1)]:
+    for where in value_paths(reference.data) + [("buckets", 99), ("providers", "nope"), ("version", "x", 1)]:
         assert fast.position(where) == reference.position(where), where
         assert fast.position(where, at_key=True) == reference.position(where, at_key=True), where
     if isinstance(reference.data, dict):

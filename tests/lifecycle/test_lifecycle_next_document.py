@@ -49,9 +49,12 @@ def test_a_declared_rule_overlapping_a_kept_foreign_rule_fails_the_plan_not_the_
     assert "aws/media" in plan.err and "overlaps rule 'legacy-audit'" in plan.err
 
     assert media["refused"] is True
+    ws.emulator.admin.reset_counters()
     applied = ws.cli("apply", "--auto-approve")
     assert applied.code == 1 and "aws/media" in applied.err
-    assert "thumbs" not in ws.live("aws", "media")  # never sent to the provider
+    # never sent to the provider (the emulator refusing the write would also leave "thumbs" out of live)
+    assert ws.emulator.admin.requests("s3", "media").get("PUT", 0) == 0
+    assert "thumbs" not in ws.live("aws", "media") and "legacy-audit" in ws.live("aws", "media")
     assert [r["id"] for r in ws.live("qs", "photos")["notifications"]] == ["ok"]  # the other bucket went on
 
 
@@ -59,7 +62,9 @@ def test_a_declared_rule_that_does_not_overlap_plans_and_applies(ws: Workspace) 
     ws.create("aws", "media", FOREIGN_TOPIC)
     ws.write("buckets.yaml", buckets=[ws.bucket("aws", "media", _rule("videos/"))])
     assert ws.cli("plan", "--detailed-exitcode").code == 2
+    ws.emulator.admin.reset_counters()
     assert ws.cli("apply", "--auto-approve").code == 0
+    assert ws.emulator.admin.requests("s3", "media").get("PUT", 0) == 1
     live = ws.live("aws", "media")
     assert "thumbs" in live and "legacy-audit" in live
 

@@ -97,7 +97,9 @@ def test_refresh_only_leaves_a_bucket_whose_identity_changed_until_confirmed(ws:
     path.write_text(json.dumps(document))
     refused = ws.cli("apply", "--refresh-only", "--auto-approve")
     assert refused.code == 1 and "a refresh does not move ownership" in refused.out + refused.err
+    ws.emulator.admin.reset_counters()
     assert ws.cli("apply", "--refresh-only", "--auto-approve", "--confirm-identity", "qs").code == 0
+    assert _writes(ws) == 0  # confirmed or not, a refresh writes no bucket
     recorded = json.loads(ws.state.read_text())["buckets"]["qs/photos"]
     assert recorded["identity"]["endpoint"].startswith("http://localhost")
 

@@ -89,7 +89,8 @@ def test_adopting_an_identical_rule_is_a_change_in_every_format(ws: Workspace) -
 
 
 def test_adopting_a_different_rule_is_adopt_and_update(ws: Workspace) -> None:
-    ws.create("qs", "photos", {"notifications": [qs("legacy-audit", "https://old.example.com/")]})
+    theirs = qs("theirs", "https://x.example.org/")
+    ws.create("qs", "photos", {"notifications": [qs("legacy-audit", "https://old.example.com/"), theirs]})
     entry = ws.bucket("qs", "photos", qs("legacy-audit", "https://new.example.com/"))
     ws.write("b.yaml", buckets=[{**entry, "adopt": ["legacy-audit"]}])
 
@@ -101,7 +102,9 @@ def test_adopting_a_different_rule_is_adopt_and_update(ws: Workspace) -> None:
     assert change["actions"] == ["adopt", "update"] and change["fields"][0]["path"] == "notify_url"
 
     assert ws.cli("apply", "--auto-approve").code == 0
-    assert ws.live("qs", "photos")["notifications"][0]["notify_url"] == "https://new.example.com/"
+    # the adopted rule is rewritten in its place; the foreign rule beside it is kept as it was
+    assert ws.live("qs", "photos")["notifications"] == [qs("legacy-audit", "https://new.example.com/"), theirs]
+    assert set(load_state(ws.state).owned("qs/photos")) == {"legacy-audit"}
     assert ws.cli("plan", "--detailed-exitcode").code == 0
 
 

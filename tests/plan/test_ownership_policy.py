@@ -42,6 +42,10 @@ def test_only_rules_the_policy_lets_go_may_be_left_out_of_a_written_document() -
     assert not policy.may_remove("imp", partial=False) and not policy.may_remove("f", partial=False)
     exclusive = BucketPolicy.of("qs/b", bucket("qs/b", ownership="exclusive"), None)
     assert exclusive.may_remove("f", partial=False) and not exclusive.may_remove("f", partial=True)
+    released = BucketPolicy.of("qs/b", bucket("qs/b"), recorded("rel", "kept"), ["qs/b/rel"])
+    assert not released.may_remove("rel", partial=False) and released.may_remove("kept", partial=False)
+    whole = BucketPolicy.of("qs/b", bucket("qs/b", ownership="release"), recorded("a"))
+    assert not whole.may_remove("a", partial=False) and not whole.may_remove("f", partial=False)
 
 
 def test_adoption_needs_the_id_in_adopt() -> None:

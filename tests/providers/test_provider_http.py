@@ -7,6 +7,7 @@ import json
 import logging
 import ssl
 import sys
+import tracemalloc
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -363,10 +364,16 @@ def test_a_gzip_bomb_is_refused_after_a_few_mib_of_output(server):
     server.handler = lambda request: httpx.Response(  # a stream: httpx would decode `content=` at once
         200, stream=httpx.ByteStream(bomb), headers={"Content-Encoding": "gzip", "x-qs-request-id": "bomb-1"}
     )
-    with pytest.raises(ResponseError) as caught:
-        run(_read(server.client(QS)))
+    tracemalloc.start()
+    try:
+        with pytest.raises(ResponseError) as caught:
+            run(_read(server.client(QS)))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
     assert "the server's answer could not be read: the answer is larger than 4 MiB" in str(caught.value)
     assert caught.value.request_id == "bomb-1" and caught.value.status == 200
+    assert peak < 10 * 1024 * 1024, peak  # the 16 MiB were never decompressed: the message alone cannot tell
     assert len(server.requests) == 1  # a bomb is not worth asking for again
 
 
