@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reconciler.errors import ResponseError
 from reconciler.providers.error_bodies import MalformedDocument, parse_json_answer, parse_xml_answer
 from reconciler.providers.safe_xml import local_name
 
 LIST = "listing the buckets"
 QINGSTOR_PAGE = 1000  # QingStor's `limit` (its documented maximum)
+MAX_LISTED = 1_000_000  # bucket names in one listing: AWS's highest account quota; past it, a server pages forever
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,17 @@ def decode_s3_listing(body: bytes) -> ListingPage:
                 raise MalformedDocument("has a <Bucket> without a <Name>")
             listed.append(ListedBucket(fields["Name"], fields.get("BucketRegion") or None))
     return ListingPage(tuple(listed), next_token=token)
+
+
+def new_buckets(page: ListingPage, listed: set[str]) -> tuple[ListedBucket, ...]:
+    """The buckets of `page` not listed before (added to `listed`, every name of any location). A
+    page with none ends a listing (a server repeating itself, under a new token or offset or not);
+    a listing past MAX_LISTED names is refused (a server inventing names would be paged forever)."""
+    fresh = tuple(b for b in page.buckets if b.name not in listed)
+    listed.update(b.name for b in fresh)
+    if len(listed) > MAX_LISTED:
+        raise ResponseError(f"{LIST}: the listing goes on past {MAX_LISTED:,} buckets; refusing to page further")
+    return fresh
 
 
 def in_location(buckets: tuple[ListedBucket, ...], location: str | None) -> list[str]:

@@ -146,3 +146,19 @@ def test_an_unreadable_listing_names_the_provider() -> None:
         _list(QingStorProvider(name="qs", zone="pek3b"), lambda request: httpx.Response(200, text="<html>"))
     assert "listing the buckets failed: the server's answer could not be read: the body is not valid JSON" in str(caught.value)
     assert "qs" in str(caught.value)
+
+
+def test_a_listing_that_invents_buckets_forever_is_refused_past_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("reconciler.providers.listing.MAX_LISTED", 5)
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.params.get("continuation-token", ""))
+        n = len(calls)  # a new bucket and a new token every time: no page repeats itself
+        body = f"<ListAllMyBucketsResult><Buckets><Bucket><Name>b{n}</Name></Bucket></Buckets>"
+        return httpx.Response(200, text=body + f"<ContinuationToken>t{n}</ContinuationToken></ListAllMyBucketsResult>")
+
+    with pytest.raises(ReconcilerError) as caught:
+        _list(S3Provider(name="aw", flavor="aws", region="us-east-1"), handler)
+    assert "goes on past 5 buckets" in str(caught.value)
+    assert len(calls) == 6

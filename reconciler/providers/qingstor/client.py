@@ -8,7 +8,7 @@ import httpx
 
 from reconciler.model.document import DocumentEntry, LiveDocument
 from reconciler.providers.client_base import CLEAR, READ, WRITE, BucketClient
-from reconciler.providers.listing import QINGSTOR_PAGE, decode_json_listing, in_location
+from reconciler.providers.listing import QINGSTOR_PAGE, decode_json_listing, in_location, new_buckets
 from reconciler.providers.qingstor import codec
 from reconciler.providers.qingstor.auth import QingStorAuth
 
@@ -55,8 +55,7 @@ class QingStorClient(BucketClient):
             query = f"limit={QINGSTOR_PAGE}&offset={offset}"
             response = await self.list_call(query, url=url, headers={"Location": zone})
             page = self.listing(response, decode_json_listing)
-            fresh = tuple(b for b in page.buckets if b.name not in listed)
-            listed.update(b.name for b in fresh)
+            fresh = new_buckets(page, listed)
             names += in_location(fresh, zone)
             offset += len(page.buckets)
             last = len(page.buckets) < QINGSTOR_PAGE or (page.total is not None and offset >= page.total)

@@ -22,7 +22,7 @@ from reconciler.model.config import S3Provider
 from reconciler.model.document import DocumentEntry, LiveDocument, LiveRule
 from reconciler.model.s3 import S3Rule
 from reconciler.providers.client_base import CLEAR, READ, WRITE, BucketClient
-from reconciler.providers.listing import decode_s3_listing, in_location
+from reconciler.providers.listing import decode_s3_listing, in_location, new_buckets
 from reconciler.providers.s3 import codec
 from reconciler.providers.s3.auth import SigV4Auth
 
@@ -78,8 +78,7 @@ class S3Client(BucketClient):
         listed: set[str] = set()  # every name seen, of any region
         while True:
             page = self.listing(await self.list_call(query), decode_s3_listing)
-            fresh = tuple(b for b in page.buckets if b.name not in listed)
-            listed.update(b.name for b in fresh)
+            fresh = new_buckets(page, listed)
             names += in_location(fresh, self.provider.region if self.flavor == "aws" else None)  # type: ignore[attr-defined]
             # a page with no new bucket (the same page again, under a new token or the same) ends the
             # listing: a server repeating itself would otherwise be asked forever
