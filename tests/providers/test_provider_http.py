@@ -377,6 +377,24 @@ def test_a_gzip_bomb_is_refused_after_a_few_mib_of_output(server):
     assert len(server.requests) == 1  # a bomb is not worth asking for again
 
 
+def test_a_huge_plain_body_is_refused_while_it_streams(server):
+    class Endless(httpx.AsyncByteStream):  # 64 MiB of body, counted as the client pulls it
+        produced = 0
+
+        async def __aiter__(self):  # type: ignore[no-untyped-def]
+            for _ in range(1024):
+                self.produced += 65536
+                yield bytes(65536)
+
+    stream = Endless()
+    server.handler = lambda request: httpx.Response(200, stream=stream, headers={"x-qs-request-id": "huge-1"})
+    with pytest.raises(ResponseError) as caught:
+        run(_read(server.client(QS)))
+    assert "the server's answer could not be read: the answer is larger than 4 MiB" in str(caught.value)
+    assert stream.produced <= 5 * 1024 * 1024, stream.produced  # stopped at the cap, not after the whole body
+    assert len(server.requests) == 1
+
+
 def test_a_corrupt_gzip_body_is_read_again(server):
     import gzip
 
