@@ -134,8 +134,14 @@ def test_deeply_nested_state_and_plan_files_are_clear_errors(project: Project) -
     shown = project.cli("show")
     planfile = project.root / "deep.plan"
     planfile.write_text(deep)
-    applied = project.cli("show", str(planfile))
-    for result, words in ((shown, "nested far too deeply"), (applied, "nested far too deeply")):
+    shown_plan = project.cli("show", str(planfile))
+    project.state.unlink()  # apply reads the saved plan whatever the state holds
+    applied = project.cli("apply", str(planfile))
+    for result, words in (
+        (shown, "nested far too deeply"),
+        (shown_plan, "nested far too deeply"),
+        (applied, "nested far too deeply"),
+    ):
         assert result.code == 1, result.output
         assert words in result.output and "internal error" not in result.output, result.output
 
